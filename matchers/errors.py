@@ -1,0 +1,38 @@
+"""Exceptions raised by the matchers.
+
+    MatcherError
+    ├── ImageError            an image could not be used (per-image; the batch goes on)
+    │   ├── ImageDecodeError      corrupt, truncated or not an image at all
+    │   └── ImageTooLargeError    refused as a decompression bomb or over the pixel limit
+    └── MatcherConfigError    a matcher was built from invalid input (e.g. an empty mark)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "MatcherError",
+    "ImageError",
+    "ImageDecodeError",
+    "ImageTooLargeError",
+    "MatcherConfigError",
+]
+
+
+class MatcherError(Exception):
+    """Base of every error the matchers raise."""
+
+
+class ImageError(MatcherError):
+    """An image could not be used."""
+
+
+class ImageDecodeError(ImageError):
+    """The bytes are not a decodable image (corrupt, truncated, unknown format)."""
+
+
+class ImageTooLargeError(ImageError):
+    """The image was refused: a decompression bomb or over the pixel limit."""
+
+
+class MatcherConfigError(MatcherError):
+    """A matcher was built from invalid input."""

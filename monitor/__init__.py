@@ -1,0 +1,2 @@
+"""The markwatch application: brand registry, storage, runs, digests, review, takedowns,
+clearance, the CLI and the web app."""
