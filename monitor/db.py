@@ -1,0 +1,477 @@
+"""The storage API: open (and migrate) a database, keep brands and their assets, upsert
+listings with their change history, and record findings and review cases.
+
+SQLite by default (`markwatch.db` in the working folder); any SQLAlchemy URL through
+`--db` or `MARKWATCH_DB_URL`, PostgreSQL for teams. Every write commits on its own, so an
+interrupted run keeps everything it had stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, func
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlmodel import Session, create_engine, select
+
+from monitor.errors import StorageError
+from monitor.models import (
+    CASE_STATES,
+    Asset,
+    Brand,
+    Case,
+    Finding,
+    Listing,
+    ListingSnapshot,
+    MarkRow,
+    Seller,
+    utcnow,
+)
+
+__all__ = [
+    "DEFAULT_DB",
+    "TRACKED_FIELDS",
+    "ListingInput",
+    "UpsertResult",
+    "Database",
+    "resolve_db_url",
+]
+
+DEFAULT_DB = "sqlite:///markwatch.db"
+
+# The fields whose change makes a new snapshot.
+TRACKED_FIELDS = (
+    "title",
+    "description",
+    "price",
+    "currency",
+    "availability",
+    "seller_name",
+    "image_urls",
+)
+
+
+def resolve_db_url(url: str | None = None) -> str:
+    """`--db` wins, then MARKWATCH_DB_URL, then markwatch.db here. A bare path is SQLite."""
+    url = url or os.environ.get("MARKWATCH_DB_URL") or DEFAULT_DB
+    if "://" not in url:
+        url = f"sqlite:///{Path(url).expanduser()}"
+    return url
+
+
+@dataclass(frozen=True, slots=True)
+class ListingInput:
+    """What the crawl knows of one listing, in storage terms."""
+
+    platform: str
+    listing_id: str
+    url: str
+    title: str | None = None
+    description: str | None = None
+    price: Decimal | None = None
+    currency: str | None = None
+    availability: str | None = None
+    sku: str | None = None
+    brand_text: str | None = None
+    seller_name: str | None = None
+    seller_id: str | None = None
+    seller_url: str | None = None
+    image_urls: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+    def tracked(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "description": self.description,
+            "price": None if self.price is None else str(self.price.normalize()),
+            "currency": self.currency,
+            "availability": self.availability,
+            "seller_name": self.seller_name,
+            "image_urls": list(self.image_urls),
+        }
+
+    def content_hash(self) -> str:
+        blob = json.dumps(self.tracked(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    listing_pk: int
+    kind: str  # created | changed | unchanged | relisted
+    changes: Mapping[str, Any]
+
+
+def _tracked_of(row: Listing) -> dict[str, Any]:
+    return {
+        "title": row.title,
+        "description": row.description,
+        "price": None if row.price is None else str(Decimal(row.price).normalize()),
+        "currency": row.currency,
+        "availability": row.availability,
+        "seller_name": row.seller_name,
+        "image_urls": list(row.image_urls or []),
+    }
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Database:
+    """A markwatch database, migrated to the current schema when opened."""
+
+    def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
+        self.url = resolve_db_url(url)
+        try:
+            parsed = make_url(self.url)
+        except ArgumentError:
+            raise StorageError(
+                f"{self.url!r} is not a database URL; use a file path or e.g. "
+                "postgresql+psycopg://user@host/dbname"
+            ) from None
+        kwargs: dict[str, Any] = {}
+        if parsed.get_backend_name() == "sqlite":
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        elif parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+            # psycopg 3 is the driver markwatch installs; plain postgresql:// means it.
+            self.url = parsed.set(drivername="postgresql+psycopg").render_as_string(
+                hide_password=False
+            )
+        try:
+            self.engine: Engine = create_engine(self.url, pool_pre_ping=True, **kwargs)
+        except ModuleNotFoundError as exc:
+            raise StorageError(
+                f"the driver for {parsed.drivername} is not installed ({exc.name}); "
+                "for PostgreSQL run: pip install 'markwatch[postgres]'"
+            ) from None
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        if migrate:
+            self.migrate()
+
+    @property
+    def display_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema with Alembic."""
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        try:
+            with self.engine.begin() as connection:
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, "head")
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise StorageError(f"cannot open the database {self.display_url}: {reason}") from None
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- brands --------------------------------------------------------------------------
+
+    def upsert_brand(
+        self,
+        name: str,
+        *,
+        marks: Iterable[Mapping[str, Any]] = (),
+        registry_path: str | None = None,
+        registry_sha256: str | None = None,
+    ) -> Brand:
+        with self.session() as s:
+            brand = s.exec(select(Brand).where(Brand.name == name)).first()
+            if brand is None:
+                brand = Brand(name=name)
+            brand.registry_path = registry_path
+            brand.registry_sha256 = registry_sha256
+            brand.updated_at = utcnow()
+            s.add(brand)
+            s.flush()
+            existing = {m.text: m for m in s.exec(select(MarkRow).where(MarkRow.brand_id == brand.id))}
+            wanted = set()
+            for mark in marks:
+                wanted.add(mark["text"])
+                row = existing.get(mark["text"]) or MarkRow(brand_id=brand.id, text=mark["text"])
+                row.aliases = list(mark.get("aliases", ()))
+                row.distinctive = bool(mark.get("distinctive", True))
+                row.registrations = list(mark.get("registrations", ()))
+                s.add(row)
+            for text, row in existing.items():
+                if text not in wanted:
+                    s.delete(row)
+            s.commit()
+            return brand
+
+    def brand(self, name: str) -> Brand | None:
+        with self.session() as s:
+            return s.exec(select(Brand).where(Brand.name == name)).first()
+
+    def upsert_asset(
+        self,
+        brand_id: int,
+        *,
+        key: str,
+        kind: str,
+        path: str,
+        sha256: str,
+        phash: str | None = None,
+        product_sku: str | None = None,
+    ) -> Asset:
+        with self.session() as s:
+            row = s.exec(select(Asset).where(Asset.brand_id == brand_id, Asset.key == key)).first()
+            row = row or Asset(brand_id=brand_id, key=key, kind=kind, path=path, sha256=sha256)
+            row.kind, row.path, row.sha256 = kind, path, sha256
+            row.phash, row.product_sku = phash, product_sku
+            s.add(row)
+            s.commit()
+            return row
+
+    def assets(self, brand_id: int) -> list[Asset]:
+        with self.session() as s:
+            return list(s.exec(select(Asset).where(Asset.brand_id == brand_id).order_by(Asset.key)))
+
+    # -- listings ------------------------------------------------------------------------
+
+    def _seller(self, s: Session, item: ListingInput, now: dt.datetime) -> Seller | None:
+        if not item.seller_name and not item.seller_id:
+            return None
+        key = (item.seller_id or " ".join((item.seller_name or "").casefold().split()))[:300]
+        seller = s.exec(
+            select(Seller).where(Seller.platform == item.platform, Seller.seller_key == key)
+        ).first()
+        if seller is None:
+            seller = Seller(platform=item.platform, seller_key=key, name=item.seller_name or key)
+        seller.last_seen = now
+        if item.seller_url:
+            seller.url = item.seller_url
+        s.add(seller)
+        s.flush()
+        return seller
+
+    def upsert_listing(self, item: ListingInput) -> UpsertResult:
+        """Insert or update one listing by (platform, listing_id); record what changed."""
+        for attempt in range(2):
+            try:
+                return self._upsert_listing(item)
+            except IntegrityError:
+                # Another writer inserted the same listing between our read and insert.
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _upsert_listing(self, item: ListingInput) -> UpsertResult:
+        now = utcnow()
+        digest = item.content_hash()
+        with self.session() as s:
+            row = s.exec(
+                select(Listing).where(
+                    Listing.platform == item.platform, Listing.listing_id == item.listing_id
+                )
+            ).first()
+            seller = self._seller(s, item, now)
+            if row is None:
+                row = Listing(platform=item.platform, listing_id=item.listing_id, url=item.url,
+                              content_hash=digest, first_seen=now)
+                kind, changes = "created", item.tracked()
+            else:
+                before = _tracked_of(row)
+                after = item.tracked()
+                changes = {k: [before[k], after[k]] for k in TRACKED_FIELDS if before[k] != after[k]}
+                if row.status == "removed":
+                    kind = "relisted"
+                elif changes:
+                    kind = "changed"
+                else:
+                    kind = "unchanged"
+            row.url = item.url
+            row.title, row.description = item.title, item.description
+            row.price, row.currency = item.price, item.currency
+            row.availability, row.sku, row.brand_text = item.availability, item.sku, item.brand_text
+            row.seller_id = seller.id if seller else None
+            row.seller_name = item.seller_name
+            row.image_urls = list(item.image_urls)
+            row.errors = list(item.errors)
+            row.content_hash = digest
+            row.status = "active"
+            row.last_seen = now
+            s.add(row)
+            s.flush()
+            if kind != "unchanged":
+                s.add(ListingSnapshot(listing_pk=row.id, seen_at=now, kind=kind,
+                                      changes=changes, content_hash=digest))
+            s.commit()
+            return UpsertResult(listing_pk=row.id, kind=kind, changes=changes)
+
+    def known_hash(self, platform: str, listing_id: str) -> str | None:
+        with self.session() as s:
+            return s.exec(
+                select(Listing.content_hash).where(
+                    Listing.platform == platform, Listing.listing_id == listing_id
+                )
+            ).first()
+
+    def touch_listing(self, platform: str, listing_id: str) -> None:
+        """An unchanged listing was seen again."""
+        with self.session() as s:
+            row = s.exec(
+                select(Listing).where(Listing.platform == platform, Listing.listing_id == listing_id)
+            ).first()
+            if row is not None:
+                row.last_seen = utcnow()
+                s.add(row)
+                s.commit()
+
+    def mark_removed(self, platform: str, listing_id: str) -> bool:
+        with self.session() as s:
+            row = s.exec(
+                select(Listing).where(Listing.platform == platform, Listing.listing_id == listing_id)
+            ).first()
+            if row is None or row.status == "removed":
+                return False
+            row.status = "removed"
+            s.add(row)
+            s.add(ListingSnapshot(listing_pk=row.id, kind="removed", changes={"status": ["active", "removed"]},
+                                  content_hash=row.content_hash))
+            s.commit()
+            return True
+
+    def listing(self, pk: int) -> Listing | None:
+        with self.session() as s:
+            return s.get(Listing, pk)
+
+    def listings(self, platform: str | None = None) -> list[Listing]:
+        with self.session() as s:
+            query = select(Listing).order_by(Listing.platform, Listing.listing_id)
+            if platform:
+                query = query.where(Listing.platform == platform)
+            return list(s.exec(query))
+
+    def snapshots(self, listing_pk: int) -> list[ListingSnapshot]:
+        with self.session() as s:
+            return list(
+                s.exec(
+                    select(ListingSnapshot)
+                    .where(ListingSnapshot.listing_pk == listing_pk)
+                    .order_by(ListingSnapshot.seen_at, ListingSnapshot.id)
+                )
+            )
+
+    def count(self, model: type) -> int:
+        with self.session() as s:
+            return s.exec(select(func.count()).select_from(model)).one()
+
+    # -- findings and cases ------------------------------------------------------------
+
+    def record_assessment(
+        self,
+        brand_id: int,
+        listing_pk: int,
+        *,
+        findings: Sequence[Mapping[str, Any]],
+        risk: int,
+        level: str,
+        reasons: Sequence[str],
+        flagged: bool,
+        allowlisted: bool = False,
+    ) -> Case | None:
+        """Replace the listing's findings for this brand and open or update its case.
+
+        A listing with no findings gets no case. A case a person has already decided
+        (confirmed, dismissed, allowlisted) keeps its state; its risk is refreshed.
+        """
+        now = utcnow()
+        with self.session() as s:
+            for old in s.exec(
+                select(Finding).where(Finding.listing_pk == listing_pk, Finding.brand_id == brand_id)
+            ):
+                s.delete(old)
+            for f in findings:
+                s.add(Finding(listing_pk=listing_pk, brand_id=brand_id, created_at=now, **f))
+            case = s.exec(
+                select(Case)
+                .where(Case.brand_id == brand_id, Case.listing_pk == listing_pk)
+                .order_by(Case.id.desc())
+            ).first()
+            if case is None and not findings:
+                s.commit()
+                return None
+            if case is None:
+                case = Case(brand_id=brand_id, listing_pk=listing_pk, created_at=now)
+                if allowlisted:
+                    case.state = "allowlisted"
+            case.risk, case.level, case.flagged = risk, level, flagged
+            case.reasons = list(reasons)
+            case.updated_at = now
+            s.add(case)
+            s.commit()
+            return case
+
+    def set_case_state(self, case_id: int, state: str, *, note: str | None = None) -> Case:
+        if state not in CASE_STATES:
+            raise ValueError(f"unknown case state {state!r}; use one of {', '.join(CASE_STATES)}")
+        with self.session() as s:
+            case = s.get(Case, case_id)
+            if case is None:
+                raise KeyError(case_id)
+            case.state = state
+            case.updated_at = utcnow()
+            if note is not None:
+                case.note = note
+            s.add(case)
+            s.commit()
+            return case
+
+    def cases(
+        self,
+        brand_id: int | None = None,
+        *,
+        states: Sequence[str] | None = None,
+        flagged_only: bool = False,
+        since: dt.datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Case]:
+        with self.session() as s:
+            query = select(Case)
+            if brand_id is not None:
+                query = query.where(Case.brand_id == brand_id)
+            if states:
+                query = query.where(Case.state.in_(states))
+            if flagged_only:
+                query = query.where(Case.flagged == True)  # noqa: E712 - SQL expression
+            if since is not None:
+                query = query.where(Case.updated_at >= since)
+            query = query.order_by(Case.risk.desc(), Case.id)
+            if limit:
+                query = query.limit(limit)
+            return list(s.exec(query))
+
+    def findings(self, listing_pk: int, brand_id: int | None = None) -> list[Finding]:
+        with self.session() as s:
+            query = select(Finding).where(Finding.listing_pk == listing_pk)
+            if brand_id is not None:
+                query = query.where(Finding.brand_id == brand_id)
+            return list(s.exec(query.order_by(Finding.score.desc())))

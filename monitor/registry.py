@@ -1,0 +1,428 @@
+"""The brand registry: what a brand-protection team writes once in `brand.yaml`.
+
+`load_registry(path)` parses and validates the file into typed, immutable models; any
+problem becomes one `RegistryError` naming the file, the line, the field and the fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import pycountry
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from monitor.errors import RegistryError
+
+__all__ = [
+    "OFFICES",
+    "EU_MEMBERS",
+    "Contact",
+    "Agent",
+    "Signatory",
+    "Registration",
+    "Mark",
+    "Logo",
+    "Money",
+    "Product",
+    "CopyrightedImage",
+    "Allowlist",
+    "WatchEntry",
+    "Settings",
+    "Registry",
+    "load_registry",
+    "normalise_seller",
+]
+
+EU_MEMBERS = frozenset(
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
+)
+
+# Trademark offices and the territories a registration there covers. WIPO (Madrid)
+# registrations cover the countries listed in their `designations`.
+OFFICES: dict[str, frozenset[str]] = {
+    "USPTO": frozenset({"US"}),
+    "EUIPO": EU_MEMBERS | {"EU"},
+    "UKIPO": frozenset({"GB"}),
+    "CNIPA": frozenset({"CN"}),
+    "JPO": frozenset({"JP"}),
+    "KIPO": frozenset({"KR"}),
+    "CIPO": frozenset({"CA"}),
+    "IPAU": frozenset({"AU"}),
+    "DPMA": frozenset({"DE"}),
+    "INPI": frozenset({"FR"}),
+    "UIBM": frozenset({"IT"}),
+    "OEPM": frozenset({"ES"}),
+    "BOIP": frozenset({"BE", "NL", "LU"}),
+    "PRV": frozenset({"SE"}),
+    "INPI-BR": frozenset({"BR"}),
+    "IMPI": frozenset({"MX"}),
+    "IPINDIA": frozenset({"IN"}),
+    "IPOS": frozenset({"SG"}),
+    "WIPO": frozenset(),
+}
+
+DEFAULT_RATES = {"EUR": 1.0, "USD": 1.08, "GBP": 0.85, "SEK": 11.4, "CNY": 7.8, "JPY": 162.0}
+
+
+def _is_currency(code: str) -> bool:
+    return pycountry.currencies.get(alpha_3=code) is not None
+
+
+def normalise_seller(name: str) -> str:
+    """Seller names compare case- and space-insensitively."""
+    return " ".join(name.casefold().split())
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Contact(_Model):
+    legal_name: str = Field(min_length=1)
+    address: str = Field(min_length=1)
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str = Field(min_length=3)
+    website: str | None = None
+
+
+class Agent(Contact):
+    authorisation_letter: Path | None = None
+
+
+class Signatory(_Model):
+    name: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+
+
+class Registration(_Model):
+    office: str
+    number: str = Field(min_length=1)
+    classes: tuple[int, ...] = Field(min_length=1)
+    status: Literal["registered", "pending", "expired", "opposed", "cancelled"] = "registered"
+    expires: dt.date | None = None
+    designations: tuple[str, ...] = ()
+
+    @field_validator("number", mode="before")
+    @classmethod
+    def _number_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+    @field_validator("office", mode="before")
+    @classmethod
+    def _known_office(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().upper() in OFFICES:
+            return value.strip().upper()
+        raise ValueError(f"unknown office {value!r}; use one of {', '.join(OFFICES)}")
+
+    @field_validator("classes")
+    @classmethod
+    def _nice_classes(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        bad = [c for c in value if not 1 <= c <= 45]
+        if bad:
+            raise ValueError(f"Nice classes run from 1 to 45, not {bad[0]}")
+        return value
+
+    @field_validator("designations")
+    @classmethod
+    def _country_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        codes = tuple(v.upper() for v in value)
+        for code in codes:
+            if code != "EU" and pycountry.countries.get(alpha_2=code) is None:
+                raise ValueError(f"{code!r} is not an ISO 3166 two-letter country code")
+        return codes
+
+    @property
+    def territories(self) -> frozenset[str]:
+        covered = set(OFFICES[self.office]) | set(self.designations)
+        if "EU" in covered:
+            covered |= EU_MEMBERS
+        return frozenset(covered)
+
+    def covers(self, country: str) -> bool:
+        return country.upper() in self.territories
+
+    def in_force(self, on: dt.date | None = None) -> bool:
+        on = on or dt.date.today()
+        if self.status != "registered":
+            return False
+        return self.expires is None or self.expires >= on
+
+
+class Mark(_Model):
+    text: str = Field(min_length=1, max_length=200)
+    aliases: tuple[str, ...] = ()
+    distinctive: bool = True
+    registrations: tuple[Registration, ...] = ()
+
+
+class Logo(_Model):
+    file: Path
+    mark: str | None = None
+
+
+class Money(_Model):
+    amount: Decimal = Field(gt=0)
+    currency: str
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_4217(cls, value: str) -> str:
+        code = value.upper()
+        if not _is_currency(code):
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. EUR, USD, GBP)")
+        return code
+
+
+class Product(_Model):
+    name: str = Field(min_length=1)
+    sku: str = Field(min_length=1)
+    msrp: Money
+    images: tuple[Path, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+    @field_validator("sku", mode="before")
+    @classmethod
+    def _sku_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+
+class CopyrightedImage(_Model):
+    file: Path
+    title: str | None = None
+
+
+class Allowlist(_Model):
+    sellers: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+
+
+class WatchEntry(_Model):
+    platform: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    kind: Literal["search", "shopify", "urls", "sitemap"] = "search"
+    search_terms: tuple[str, ...] = ()
+    start_urls: tuple[str, ...] = ()
+    base_url: str | None = None
+    max_pages: int = Field(default=20, ge=1, le=100_000)
+    max_listings: int = Field(default=200, ge=1, le=1_000_000)
+    javascript: bool = False
+
+    @model_validator(mode="after")
+    def _has_something_to_crawl(self) -> WatchEntry:
+        if not self.search_terms and not self.start_urls:
+            raise ValueError("a watch entry needs search_terms or start_urls")
+        return self
+
+
+class Settings(_Model):
+    price_threshold: float = Field(default=0.4, gt=0, lt=1)
+    currency_rates: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_RATES))
+
+    @field_validator("currency_rates")
+    @classmethod
+    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
+        rates = {}
+        for code, rate in value.items():
+            if not _is_currency(code.upper()):
+                raise ValueError(f"{code!r} is not an ISO 4217 currency code")
+            if rate <= 0:
+                raise ValueError(f"the rate for {code} must be positive")
+            rates[code.upper()] = float(rate)
+        return rates
+
+
+class Registry(_Model):
+    brand: str = Field(min_length=1, max_length=200)
+    owner: Contact
+    agent: Agent | None = None
+    signatory: Signatory
+    marks: tuple[Mark, ...] = Field(min_length=1)
+    logos: tuple[Logo, ...] = ()
+    products: tuple[Product, ...] = ()
+    copyrighted_images: tuple[CopyrightedImage, ...] = ()
+    authorised_sellers: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    allowlist: Allowlist = Allowlist()
+    watch: tuple[WatchEntry, ...] = ()
+    settings: Settings = Settings()
+    # Where the file was read from; relative asset paths are resolved against its folder.
+    source: Path | None = Field(default=None, exclude=True)
+
+    def resolve(self, path: Path) -> Path:
+        base = self.source.parent if self.source else Path.cwd()
+        return path if path.is_absolute() else (base / path)
+
+    def is_authorised(self, platform: str, seller: str | None) -> bool:
+        if not seller:
+            return False
+        wanted = normalise_seller(seller)
+        return any(normalise_seller(s) == wanted for s in self.authorised_sellers.get(platform, ()))
+
+    def is_allowlisted(self, seller: str | None, url: str | None = None) -> bool:
+        if seller and normalise_seller(seller) in {normalise_seller(s) for s in self.allowlist.sellers}:
+            return True
+        if url:
+            from urllib.parse import urlsplit
+
+            host = (urlsplit(url).hostname or "").lower()
+            return any(host == d or host.endswith("." + d) for d in self.allowlist.domains)
+        return False
+
+    def product(self, sku: str | None) -> Product | None:
+        return next((p for p in self.products if p.sku == sku), None)
+
+    def image_files(self) -> Iterable[tuple[str, str, Path]]:
+        """(kind, key, path) for every registered image: logos, product photos, others."""
+        for i, logo in enumerate(self.logos):
+            yield "logo", f"logo:{logo.mark or self.brand}:{i}", self.resolve(logo.file)
+        for product in self.products:
+            for i, image in enumerate(product.images):
+                yield "product", f"product:{product.sku}:{i}", self.resolve(image)
+        for i, other in enumerate(self.copyrighted_images):
+            yield "copyright", f"copyright:{i}:{other.file.name}", self.resolve(other.file)
+
+
+# -- loading -------------------------------------------------------------------------------
+
+_FIXES = {
+    "missing": "add it",
+    "extra_forbidden": "remove it or check its spelling",
+    "date_from_datetime_parsing": "write the date as YYYY-MM-DD",
+    "date_parsing": "write the date as YYYY-MM-DD",
+    "date_type": "write the date as YYYY-MM-DD",
+    "int_parsing": "write a whole number",
+    "int_type": "write a whole number",
+    "decimal_parsing": "write a number such as 149.00",
+    "float_parsing": "write a number",
+    "bool_parsing": "write true or false",
+    "literal_error": "use one of the allowed values",
+    "string_pattern_mismatch": "check its format",
+    "too_short": "it must not be empty",
+    "string_too_short": "it must not be empty",
+    "greater_than": "use a larger value",
+    "less_than": "use a smaller value",
+    "model_type": "write a mapping of fields here",
+    "tuple_type": "write a list here",
+    "dict_type": "write a mapping here",
+    "string_type": "write text here",
+}
+
+
+def _node_at(root: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
+    """The YAML node for a pydantic error location, as deep as the document goes."""
+    node = root
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if k.value == str(part)), None)
+            if nxt is None:
+                # an unknown key: point at the key itself
+                key = next((k for k, _ in node.value if k.value == str(part)), None)
+                return key or node
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+    return node
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    name = ""
+    for part in loc:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        elif not str(part).startswith("function-"):
+            name += ("." if name else "") + str(part)
+    return name or "(top level)"
+
+
+def _first_error(path: Path, root: yaml.Node | None, error: ValidationError) -> RegistryError:
+    err = error.errors(include_url=False)[0]
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    node = _node_at(root, loc)
+    line = f":{node.start_mark.line + 1}" if node is not None else ""
+    msg = err["msg"].removeprefix("Value error, ")
+    fix = _FIXES.get(err["type"])
+    if err["type"] == "literal_error":
+        fix = None  # pydantic's message already lists the allowed values
+    text = f"{path}{line}: {_field_name(loc)}: {msg}"
+    if fix and fix not in msg:
+        text += f" ({fix})"
+    return RegistryError(text)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so pydantic reports a bad one with its field."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_registry(path: str | Path) -> Registry:
+    """Read and validate a brand registry file; raise `RegistryError` with one clear line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RegistryError(
+            f"{path}: no such file; write one (see examples/demo-brand/brand.yaml)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegistryError(f"{path}: cannot be read ({exc}); save it as UTF-8 text") from None
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise RegistryError(
+            f"{path}{line}: malformed YAML: {problem}; check the indentation and quoting there"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise RegistryError(f"{path}: malformed YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise RegistryError(
+            f"{path}: the file must be a mapping with at least brand, owner, signatory and marks"
+        )
+    try:
+        registry = Registry.model_validate({**data, "source": path.resolve()})
+    except ValidationError as exc:
+        raise _first_error(path, root, exc) from None
+    _check_files(path, root, registry)
+    return registry
+
+
+def _check_files(path: Path, root: yaml.Node | None, registry: Registry) -> None:
+    wanted: list[tuple[tuple[Any, ...], Path]] = []
+    for i, logo in enumerate(registry.logos):
+        wanted.append((("logos", i, "file"), logo.file))
+    for i, product in enumerate(registry.products):
+        for j, image in enumerate(product.images):
+            wanted.append((("products", i, "images", j), image))
+    for i, other in enumerate(registry.copyrighted_images):
+        wanted.append((("copyrighted_images", i, "file"), other.file))
+    if registry.agent and registry.agent.authorisation_letter:
+        wanted.append((("agent", "authorisation_letter"), registry.agent.authorisation_letter))
+    for loc, file in wanted:
+        resolved = registry.resolve(file)
+        if not resolved.is_file():
+            node = _node_at(root, loc)
+            line = f":{node.start_mark.line + 1}" if node is not None else ""
+            raise RegistryError(
+                f"{path}{line}: {_field_name(loc)}: file {file} not found "
+                f"(looked for {resolved}); fix the path, relative to {path.parent or '.'}"
+            )
