@@ -1,0 +1,600 @@
+"""Procedural product photography for the demo marketplace: the Norvik brand's own assets,
+the sellers' own photos, and the stolen-photo transforms counterfeiters apply to the brand's.
+Everything is drawn with Pillow and numpy from explicit seeds, so the same recipe gives the same bytes."""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, ImageOps
+
+__all__ = [
+    "ASSET_FILES",
+    "DRAWN_KINDS",
+    "ImageRecipe",
+    "STOLEN_TRANSFORMS",
+    "make_brand_assets",
+    "render_image",
+]
+
+ASSET_SIZE = 800
+LISTING_SIZE = 640
+JPEG_QUALITY = 88
+
+# What a stolen photo may have been through; the catalog names them in `why` as "stolen-photo:<name>".
+STOLEN_TRANSFORMS = ("resized", "cropped", "padded", "mirrored", "watermarked", "collaged", "rotated")
+
+
+# --------------------------------------------------------------------------------------------
+# Recipes
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRecipe:
+    """How one listing image is made; hashable, so rendered bytes can be cached by recipe.
+
+    kind "asset": a transform chain over a brand asset file (`source` = "parka.jpg");
+    kind "drawn": a fresh photo of a product kind (`source` = "parka", "mug", ...);
+    kind "corrupt": a drawn photo whose JPEG bytes are cut short.
+    """
+
+    kind: str
+    source: str
+    seed: int
+    transforms: tuple[str, ...] = ()
+    style: str = "studio"          # drawn: "studio" | "home" | "cheap"
+    hue: float | None = None       # drawn: 0..1 colour override; None picks from the seed
+    size: int = LISTING_SIZE
+
+
+# --------------------------------------------------------------------------------------------
+# Drawing primitives
+
+_FONT_CACHE: dict[int, ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    # Pillow's bundled font, not a system one, so the drawings are the same on every machine.
+    if size not in _FONT_CACHE:
+        _FONT_CACHE[size] = ImageFont.load_default(size=size)
+    return _FONT_CACHE[size]
+
+
+def _hsv(h: float, s: float, v: float) -> tuple[int, int, int]:
+    h = h % 1.0
+    i = int(h * 6)
+    f = h * 6 - i
+    p, q, t = v * (1 - s), v * (1 - f * s), v * (1 - (1 - f) * s)
+    r, g, b = [(v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q)][i % 6]
+    return int(r * 255), int(g * 255), int(b * 255)
+
+
+def _background(size: int, style: str, rng: random.Random) -> Image.Image:
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    if style == "home":
+        # a wooden floor: planks of slightly different brown with grain, lit from one side
+        plank = (yy * rng.uniform(5, 8) + rng.random()).astype(np.int32)
+        tone = 0.85 + 0.15 * np.sin(plank * 12.9898 + rng.random() * 6) ** 2
+        grain = 0.93 + 0.07 * np.sin(xx * rng.uniform(40, 70) + np.sin(yy * 30) * 2)
+        base = np.array(_hsv(rng.uniform(0.06, 0.1), rng.uniform(0.45, 0.6), rng.uniform(0.5, 0.7)))
+        light = 0.8 + 0.3 * (1 - xx)
+        arr = base[None, None, :] * (tone * grain * light)[..., None]
+    elif style == "cheap":
+        # a flat white sweep, overexposed, the way bulk sellers shoot
+        arr = np.full((size, size, 3), 246.0) - 10 * yy[..., None]
+    else:
+        top = np.array(_hsv(rng.uniform(0.5, 0.65), rng.uniform(0.02, 0.08), rng.uniform(0.9, 0.97)))
+        bottom = np.array(_hsv(rng.uniform(0.5, 0.65), rng.uniform(0.03, 0.1), rng.uniform(0.62, 0.75)))
+        t = np.clip(yy * 1.1, 0, 1)[..., None]
+        vignette = 1 - 0.25 * (((xx - 0.5) ** 2 + (yy - 0.45) ** 2) * 2)[..., None]
+        arr = (top * (1 - t) + bottom * t) * vignette
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB")
+
+
+def _grain(img: Image.Image, rng: random.Random, amount: float) -> Image.Image:
+    # half-resolution noise, upsampled: reads as sensor grain and keeps the JPEGs small
+    w, h = img.size
+    gen = np.random.default_rng(rng.getrandbits(32))
+    noise = gen.normal(0, amount, (h // 2 + 1, w // 2 + 1)).astype(np.float32)
+    noise_img = Image.fromarray(noise).resize((w, h), Image.BILINEAR)
+    arr = np.asarray(img, dtype=np.float32) + np.asarray(noise_img)[..., None]
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB")
+
+
+class _Canvas:
+    """A product drawing in unit coordinates, placed by scale/offset/tilt, shaded part by part."""
+
+    def __init__(self, base: Image.Image, rng: random.Random, *, scale: float, dx: float, dy: float,
+                 tilt: float, mirror: bool) -> None:
+        self.img = base
+        self.size = base.size[0]
+        self.rng = rng
+        self.scale, self.dx, self.dy = scale, dx, dy
+        self.tilt = math.radians(tilt)
+        self.mirror = mirror
+        self.product_mask = Image.new("L", base.size, 0)
+        yy, xx = np.mgrid[0:self.size, 0:self.size].astype(np.float32) / self.size
+        self._light = 1.12 - 0.32 * (xx * 0.6 + yy * 0.8)
+
+    def pt(self, x: float, y: float) -> tuple[float, float]:
+        if self.mirror:
+            x = 1 - x
+        x, y = x - 0.5, y - 0.5
+        c, s = math.cos(self.tilt), math.sin(self.tilt)
+        x, y = x * c - y * s, x * s + y * c
+        return ((x * self.scale + 0.5 + self.dx) * self.size, (y * self.scale + 0.5 + self.dy) * self.size)
+
+    def pts(self, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        return [self.pt(x, y) for x, y in points]
+
+    def _mask(self, shape: str, geom: object) -> Image.Image:
+        mask = Image.new("L", self.img.size, 0)
+        draw = ImageDraw.Draw(mask)
+        if shape == "poly":
+            draw.polygon(self.pts(geom), fill=255)  # type: ignore[arg-type]
+        elif shape == "ellipse":
+            cx, cy, rx, ry = geom  # type: ignore[misc]
+            n = 48
+            draw.polygon(self.pts([(cx + rx * math.cos(2 * math.pi * k / n), cy + ry * math.sin(2 * math.pi * k / n))
+                                   for k in range(n)]), fill=255)
+        elif shape == "line":
+            points, width = geom  # type: ignore[misc]
+            draw.line(self.pts(points), fill=255, width=max(1, int(width * self.size * self.scale)), joint="curve")
+        return mask
+
+    def part(self, shape: str, geom: object, rgb: tuple[int, int, int], *, rim: float = 0.35,
+             gloss: float = 0.0) -> None:
+        mask = self._mask(shape, geom)
+        if mask.getbbox() is None:
+            return
+        blur = np.asarray(mask.filter(ImageFilter.GaussianBlur(self.size * 0.025)), dtype=np.float32) / 255
+        shade = self._light * (1 - rim + rim * blur)
+        if gloss:
+            shade = shade + gloss * np.clip(blur - 0.8, 0, 1) * 2.5
+        arr = np.array(rgb, dtype=np.float32)[None, None, :] * shade[..., None]
+        fill = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB")
+        self.img.paste(fill, (0, 0), mask.filter(ImageFilter.GaussianBlur(0.8)))
+        self.product_mask = ImageChops.lighter(self.product_mask, mask)
+
+    def seam(self, points: list[tuple[float, float]], rgb: tuple[int, int, int], width: float = 0.006) -> None:
+        draw = ImageDraw.Draw(self.img)
+        draw.line(self.pts(points), fill=rgb, width=max(1, int(width * self.size * self.scale)), joint="curve")
+
+    def shadow(self, cx: float, cy: float, rx: float, ry: float, strength: float = 0.35) -> None:
+        mask = Image.new("L", self.img.size, 0)
+        x, y = self.pt(cx, cy)
+        r = self.size * self.scale
+        ImageDraw.Draw(mask).ellipse((x - rx * r, y - ry * r, x + rx * r, y + ry * r), fill=int(255 * strength))
+        mask = mask.filter(ImageFilter.GaussianBlur(self.size * 0.03))
+        self.img.paste(Image.new("RGB", self.img.size, (20, 20, 25)), (0, 0), mask)
+
+    def logo(self, cx: float, cy: float, width: float, rgb: tuple[int, int, int], angle: float = 0.0) -> None:
+        mark = _logo_image(rgb, 400).rotate(-math.degrees(self.tilt) + angle, expand=True, resample=Image.BICUBIC)
+        w = max(8, int(width * self.size * self.scale))
+        mark = mark.resize((w, max(1, int(mark.height * w / mark.width))), Image.LANCZOS)
+        if self.mirror:
+            mark = ImageOps.mirror(mark)  # printed on the product, so it mirrors with the product
+        x, y = self.pt(cx, cy)
+        self.img.paste(mark, (int(x - mark.width / 2), int(y - mark.height / 2)), mark)
+
+
+def _shift(rgb: tuple[int, int, int], f: float) -> tuple[int, int, int]:
+    return tuple(int(max(0, min(255, c * f))) for c in rgb)  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------------------------
+# The logo
+
+
+def _logo_image(rgb: tuple[int, int, int], width: int) -> Image.Image:
+    """The word NORVIK right of a two-peak mountain emblem, on transparency, `width` pixels wide."""
+    u = 10
+    font = _font(19 * u)
+    text_box = font.getbbox("NORVIK", stroke_width=u)
+    img = Image.new("RGBA", (int(42 * u + text_box[2]), 44 * u), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    fill = rgb + (255,)
+    draw.polygon([(2 * u, 36 * u), (13 * u, 8 * u), (19 * u, 22 * u), (25 * u, 14 * u), (36 * u, 36 * u)], fill=fill)
+    # the snow line is cut out of the peak, so the emblem reads on any background
+    draw.line([(8.6 * u, 19 * u), (11 * u, 16.5 * u), (13 * u, 19 * u), (15 * u, 16.5 * u), (17.4 * u, 19 * u)],
+              fill=(0, 0, 0, 0), width=int(1.4 * u))
+    draw.line([(2 * u, 39.5 * u), (36 * u, 39.5 * u)], fill=fill, width=int(1.6 * u))
+    draw.text((40 * u, 12 * u - text_box[1] + 6 * u), "NORVIK", font=font, fill=fill, stroke_width=u, stroke_fill=fill)
+    img = img.crop(img.getbbox())
+    return img.resize((width, max(1, round(img.height * width / img.width))), Image.LANCZOS)
+
+
+# --------------------------------------------------------------------------------------------
+# Products: each draws into a canvas in unit coordinates (0..1, the product centred near 0.5)
+
+
+def _draw_parka(c: _Canvas, col: tuple[int, int, int], *, logo: bool) -> None:
+    dark, light = _shift(col, 0.7), _shift(col, 1.25)
+    c.shadow(0.5, 0.93, 0.3, 0.035)
+    c.part("poly", [(0.22, 0.3), (0.1, 0.78), (0.18, 0.8), (0.3, 0.45)], dark)            # left sleeve
+    c.part("poly", [(0.78, 0.3), (0.9, 0.78), (0.82, 0.8), (0.7, 0.45)], dark)            # right sleeve
+    c.part("poly", [(0.3, 0.22), (0.7, 0.22), (0.8, 0.33), (0.76, 0.92), (0.24, 0.92), (0.2, 0.33)], col)
+    c.part("ellipse", (0.5, 0.19, 0.15, 0.12), _shift(col, 0.9))                          # hood
+    c.part("ellipse", (0.5, 0.21, 0.1, 0.075), (222, 214, 196), rim=0.6)                  # fur trim
+    c.part("ellipse", (0.5, 0.22, 0.07, 0.05), (40, 36, 34), rim=0.2)                     # hood opening
+    c.seam([(0.5, 0.28), (0.5, 0.92)], (30, 30, 30), 0.008)                               # zip
+    for y in (0.6,):
+        c.part("poly", [(0.28, y), (0.44, y), (0.44, y + 0.14), (0.28, y + 0.14)], light, rim=0.2)
+        c.part("poly", [(0.56, y), (0.72, y), (0.72, y + 0.14), (0.56, y + 0.14)], light, rim=0.2)
+    c.seam([(0.24, 0.5), (0.76, 0.5)], dark, 0.004)
+    if logo:
+        c.logo(0.64, 0.4, 0.1, (235, 235, 230))
+
+
+def _draw_down(c: _Canvas, col: tuple[int, int, int], *, logo: bool) -> None:
+    dark = _shift(col, 0.65)
+    c.shadow(0.5, 0.86, 0.3, 0.03)
+    c.part("poly", [(0.25, 0.28), (0.08, 0.7), (0.17, 0.73), (0.32, 0.42)], dark)
+    c.part("poly", [(0.75, 0.28), (0.92, 0.7), (0.83, 0.73), (0.68, 0.42)], dark)
+    c.part("poly", [(0.32, 0.22), (0.68, 0.22), (0.77, 0.3), (0.74, 0.84), (0.26, 0.84), (0.23, 0.3)], col, rim=0.25)
+    for k in range(7):  # quilted baffles: the silhouette that tells a down jacket from a parka
+        y = 0.27 + k * 0.082
+        c.part("ellipse", (0.5, y + 0.04, 0.245, 0.036), col, rim=0.55, gloss=0.25)
+    c.part("poly", [(0.4, 0.16), (0.6, 0.16), (0.63, 0.25), (0.37, 0.25)], _shift(col, 0.85))  # collar
+    c.seam([(0.5, 0.2), (0.5, 0.84)], (25, 25, 30), 0.007)
+    if logo:
+        c.logo(0.62, 0.33, 0.09, (240, 240, 240))
+
+
+def _draw_boot(c: _Canvas, col: tuple[int, int, int], *, logo: bool) -> None:
+    sole, lace = (45, 40, 38), (214, 96, 30)
+    c.shadow(0.5, 0.8, 0.38, 0.035)
+    c.part("poly", [(0.3, 0.2), (0.52, 0.18), (0.56, 0.5), (0.84, 0.58), (0.88, 0.7), (0.2, 0.72), (0.24, 0.45)], col)
+    c.part("poly", [(0.15, 0.7), (0.9, 0.68), (0.9, 0.77), (0.16, 0.79)], sole, rim=0.2)    # sole
+    c.part("poly", [(0.66, 0.56), (0.84, 0.58), (0.88, 0.69), (0.64, 0.69)], _shift(col, 0.72))  # toe cap
+    c.part("poly", [(0.2, 0.55), (0.32, 0.55), (0.3, 0.71), (0.19, 0.71)], _shift(col, 0.75))   # heel counter
+    c.part("poly", [(0.29, 0.17), (0.53, 0.15), (0.54, 0.22), (0.3, 0.24)], (60, 55, 50), rim=0.3)  # collar
+    for k in range(6):
+        y = 0.24 + k * 0.055
+        x = 0.47 + k * 0.025
+        c.seam([(x - 0.05, y), (x + 0.05, y + 0.05)], lace, 0.012)
+        c.seam([(x + 0.05, y), (x - 0.05, y + 0.05)], lace, 0.012)
+    for k in range(9):  # tread lugs
+        x = 0.18 + k * 0.08
+        c.seam([(x, 0.78), (x + 0.03, 0.78)], (20, 20, 20), 0.012)
+    if logo:
+        c.logo(0.33, 0.45, 0.11, (235, 225, 205))
+
+
+def _draw_backpack(c: _Canvas, col: tuple[int, int, int], *, logo: bool) -> None:
+    dark, strap = _shift(col, 0.7), (40, 42, 46)
+    c.shadow(0.5, 0.9, 0.28, 0.03)
+    c.part("line", ([(0.24, 0.3), (0.18, 0.6), (0.24, 0.85)], 0.05), strap, rim=0.2)
+    c.part("line", ([(0.76, 0.3), (0.82, 0.6), (0.76, 0.85)], 0.05), strap, rim=0.2)
+    c.part("poly", [(0.3, 0.2), (0.7, 0.2), (0.76, 0.3), (0.74, 0.88), (0.26, 0.88), (0.24, 0.3)], col)
+    c.part("ellipse", (0.5, 0.2, 0.22, 0.09), dark)                                        # lid
+    c.part("poly", [(0.33, 0.52), (0.67, 0.52), (0.69, 0.84), (0.31, 0.84)], _shift(col, 1.15))  # front pocket
+    c.part("poly", [(0.2, 0.7), (0.8, 0.7), (0.8, 0.77), (0.2, 0.77)], strap, rim=0.2)     # hip belt
+    c.seam([(0.33, 0.52), (0.67, 0.52)], (20, 20, 20), 0.006)
+    c.part("ellipse", (0.5, 0.11, 0.04, 0.025), strap)                                    # haul loop
+    if logo:
+        c.logo(0.5, 0.42, 0.16, (245, 240, 230))
+
+
+def _draw_bottle(c: _Canvas, col: tuple[int, int, int], *, logo: bool) -> None:
+    c.shadow(0.5, 0.9, 0.16, 0.025)
+    c.part("poly", [(0.38, 0.26), (0.62, 0.26), (0.64, 0.32), (0.64, 0.86), (0.6, 0.89), (0.4, 0.89),
+                    (0.36, 0.86), (0.36, 0.32)], col, rim=0.5, gloss=0.45)
+    c.part("poly", [(0.41, 0.14), (0.59, 0.14), (0.6, 0.26), (0.4, 0.26)], (35, 35, 38), rim=0.4)  # cap
+    c.part("ellipse", (0.5, 0.135, 0.05, 0.03), (35, 35, 38), rim=0.3)                      # loop
+    c.part("poly", [(0.36, 0.7), (0.64, 0.7), (0.64, 0.75), (0.36, 0.75)], _shift(col, 0.7), rim=0.5)
+    c.seam([(0.42, 0.34), (0.42, 0.82)], (255, 255, 255), 0.012)                             # highlight
+    if logo:
+        c.logo(0.5, 0.5, 0.17, (250, 250, 250), angle=0)
+
+
+def _draw_tent(c: _Canvas, col: tuple[int, int, int], *, logo: bool) -> None:
+    fly = _shift(col, 0.75)
+    c.shadow(0.5, 0.8, 0.45, 0.04)
+    c.part("poly", [(0.08, 0.78), (0.3, 0.38), (0.5, 0.3), (0.7, 0.38), (0.92, 0.78)], col, rim=0.3)
+    c.part("poly", [(0.36, 0.78), (0.5, 0.42), (0.64, 0.78)], (50, 48, 46), rim=0.2)        # door
+    c.part("poly", [(0.3, 0.38), (0.5, 0.3), (0.7, 0.38), (0.62, 0.44), (0.38, 0.44)], fly, rim=0.3)  # vent
+    for (x0, x1) in ((0.08, 0.7), (0.92, 0.3)):
+        c.seam([(x0, 0.78), ((x0 + x1) / 2, 0.36), (x1, 0.38)], (90, 90, 95), 0.006)        # poles
+    c.seam([(0.08, 0.78), (0.02, 0.84)], (160, 160, 160), 0.003)                            # guy lines
+    c.seam([(0.92, 0.78), (0.98, 0.84)], (160, 160, 160), 0.003)
+    if logo:
+        c.logo(0.76, 0.62, 0.1, (30, 30, 30))
+
+
+def _draw_poles(c: _Canvas, col: tuple[int, int, int], *, logo: bool) -> None:
+    c.shadow(0.5, 0.88, 0.25, 0.025)
+    for x in (0.42, 0.58):
+        c.part("line", ([(x - 0.05, 0.12), (x + 0.05, 0.88)], 0.022), col, rim=0.5, gloss=0.4)
+        c.part("ellipse", (x - 0.05, 0.14, 0.03, 0.06), (30, 30, 30))                      # grip
+        c.part("ellipse", (x + 0.045, 0.8, 0.035, 0.012), (30, 30, 30))                    # basket
+
+
+def _draw_book(c: _Canvas, col: tuple[int, int, int], *, logo: bool) -> None:
+    c.shadow(0.52, 0.86, 0.3, 0.03)
+    c.part("poly", [(0.28, 0.14), (0.74, 0.16), (0.72, 0.86), (0.26, 0.84)], col, rim=0.15)
+    c.part("poly", [(0.26, 0.14), (0.3, 0.14), (0.28, 0.85), (0.24, 0.84)], _shift(col, 0.6), rim=0.1)
+    c.part("poly", [(0.34, 0.3), (0.68, 0.31), (0.67, 0.55), (0.33, 0.54)], (210, 220, 230), rim=0.1)
+    c.part("poly", [(0.34, 0.46), (0.45, 0.36), (0.55, 0.45), (0.6, 0.4), (0.67, 0.5), (0.67, 0.55),
+                    (0.33, 0.54)], (80, 100, 120), rim=0.1)
+    for k in range(3):
+        c.seam([(0.35, 0.62 + k * 0.05), (0.65, 0.625 + k * 0.05)], (245, 245, 240), 0.012)
+
+
+def _draw_strap(c: _Canvas, col: tuple[int, int, int], *, logo: bool) -> None:
+    c.shadow(0.5, 0.8, 0.35, 0.03)
+    pts = [(0.12 + k * 0.04, 0.5 + 0.2 * math.sin(k * 0.55)) for k in range(20)]
+    c.part("line", (pts, 0.06), col, rim=0.3)
+    c.seam(pts, _shift(col, 1.3), 0.006)
+    c.part("poly", [(0.86, 0.4), (0.93, 0.4), (0.93, 0.5), (0.86, 0.5)], (180, 180, 185), gloss=0.5)
+
+
+def _draw_beanie(c: _Canvas, col: tuple[int, int, int], *, logo: bool) -> None:
+    c.shadow(0.5, 0.78, 0.3, 0.03)
+    c.part("ellipse", (0.5, 0.55, 0.28, 0.3), col, rim=0.45)
+    c.part("poly", [(0.2, 0.6), (0.8, 0.6), (0.8, 0.76), (0.2, 0.76)], _shift(col, 0.8), rim=0.3)
+    c.part("ellipse", (0.5, 0.22, 0.08, 0.07), _shift(col, 1.3), rim=0.6)                  # pompom
+    for k in range(8):
+        c.seam([(0.24 + k * 0.075, 0.61), (0.24 + k * 0.075, 0.75)], _shift(col, 0.6), 0.005)
+
+
+def _draw_mug(c: _Canvas, col: tuple[int, int, int], *, logo: bool) -> None:
+    c.shadow(0.5, 0.8, 0.26, 0.03)
+    c.part("line", ([(0.68, 0.38), (0.8, 0.42), (0.8, 0.6), (0.68, 0.64)], 0.04), col, rim=0.4)
+    c.part("poly", [(0.28, 0.3), (0.7, 0.3), (0.68, 0.78), (0.3, 0.78)], col, rim=0.45, gloss=0.3)
+    c.part("ellipse", (0.49, 0.3, 0.21, 0.05), (40, 40, 40), rim=0.2)
+    c.seam([(0.28, 0.31), (0.7, 0.31)], (20, 20, 30), 0.01)
+
+
+def _draw_lamp(c: _Canvas, col: tuple[int, int, int], *, logo: bool) -> None:
+    c.shadow(0.5, 0.75, 0.35, 0.03)
+    c.part("line", ([(0.12, 0.55), (0.3, 0.45), (0.7, 0.45), (0.88, 0.55)], 0.05), (40, 40, 45), rim=0.2)
+    c.part("poly", [(0.36, 0.36), (0.64, 0.36), (0.66, 0.62), (0.34, 0.62)], col, rim=0.4)
+    c.part("ellipse", (0.5, 0.49, 0.09, 0.09), (235, 240, 250), rim=0.6, gloss=0.6)
+
+
+def _draw_insole(c: _Canvas, col: tuple[int, int, int], *, logo: bool) -> None:
+    c.shadow(0.5, 0.82, 0.3, 0.03)
+    for x in (0.36, 0.64):
+        c.part("ellipse", (x, 0.32, 0.1, 0.13), col, rim=0.4)
+        c.part("ellipse", (x, 0.62, 0.085, 0.18), col, rim=0.4)
+        c.part("poly", [(x - 0.09, 0.34), (x + 0.1, 0.34), (x + 0.08, 0.6), (x - 0.08, 0.6)], col, rim=0.3)
+
+
+_DRAWERS: dict[str, Callable[..., None]] = {
+    "parka": _draw_parka, "down-jacket": _draw_down, "boot": _draw_boot, "backpack": _draw_backpack,
+    "bottle": _draw_bottle, "tent": _draw_tent, "poles": _draw_poles, "book": _draw_book,
+    "strap": _draw_strap, "beanie": _draw_beanie, "mug": _draw_mug, "lamp": _draw_lamp,
+    "insole": _draw_insole,
+}
+DRAWN_KINDS: tuple[str, ...] = tuple(_DRAWERS)
+
+# The brand's house colours per product (hue, saturation, value): what makes its photos its own.
+_BRAND_COLOURS: dict[str, tuple[float, float, float]] = {
+    "parka": (0.40, 0.55, 0.38),        # forest green
+    "boot": (0.08, 0.55, 0.6),          # tan leather
+    "backpack": (0.02, 0.75, 0.75),     # signal red-orange
+    "down-jacket": (0.62, 0.75, 0.62),  # royal blue
+    "bottle": (0.5, 0.45, 0.6),         # steel teal
+    "tent": (0.13, 0.8, 0.92),          # summit yellow
+}
+
+
+def _draw_product(kind: str, *, size: int, seed: int, style: str, hue: float | None, brand: bool) -> Image.Image:
+    rng = random.Random(f"{kind}/{seed}/{style}")
+    if brand:
+        h, s, v = _BRAND_COLOURS[kind]
+        layout = dict(scale=0.92, dx=0.0, dy=0.0, tilt=0.0, mirror=False)
+    else:
+        h = hue if hue is not None else rng.random()
+        s, v = rng.uniform(0.35, 0.8), rng.uniform(0.45, 0.85)
+        # a different shot, not a copy: own framing, angle and distance
+        layout = dict(scale=rng.uniform(0.6, 0.85), dx=rng.uniform(-0.1, 0.1), dy=rng.uniform(-0.06, 0.08),
+                      tilt=rng.uniform(-14, 14), mirror=rng.random() < 0.5)
+    img = _background(size, "studio" if brand else style, rng)
+    canvas = _Canvas(img, rng, **layout)  # type: ignore[arg-type]
+    _DRAWERS[kind](canvas, _hsv(h, s, v), logo=brand)
+    return _grain(canvas.img, rng, 3.0 if brand else 4.5)
+
+
+def _draw_lookbook(size: int) -> Image.Image:
+    """A landscape cover shot: mountains, a hiker in the parka, the season's headline."""
+    rng = random.Random("lookbook")
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    sky = np.array([255, 176, 120])[None, None, :] * (yy[..., None]) + np.array([70, 110, 170])[None, None, :] * (1 - yy[..., None])
+    img = Image.fromarray(np.clip(sky, 0, 255).astype(np.uint8), "RGB")
+    draw = ImageDraw.Draw(img)
+    s = size
+    for layer, (col, base, amp) in enumerate([((92, 96, 128), 0.55, 0.3), ((60, 70, 96), 0.68, 0.22),
+                                                ((38, 52, 60), 0.82, 0.12)]):
+        pts = [(0, s)]
+        x = 0.0
+        while x <= 1.05:
+            pts.append((x * s, (base - amp * abs(math.sin(x * (3 + layer) + layer * 1.7)) * rng.uniform(0.7, 1.0)) * s))
+            x += 0.05
+        pts.append((s, s))
+        draw.polygon(pts, fill=col)
+        if layer == 0:  # snow on the far ridge
+            for (px, py) in pts[1:-1]:
+                if py < (base - amp * 0.7) * s:
+                    draw.polygon([(px - 0.03 * s, py + 0.04 * s), (px, py), (px + 0.03 * s, py + 0.04 * s)], fill=(240, 240, 245))
+    canvas = _Canvas(img, rng, scale=0.42, dx=0.12, dy=0.22, tilt=0.0, mirror=False)
+    canvas.part("line", ([(0.42, 0.85), (0.4, 1.2)], 0.07), (40, 40, 50))                   # legs
+    canvas.part("line", ([(0.58, 0.85), (0.62, 1.2)], 0.07), (40, 40, 50))
+    _draw_parka(canvas, _hsv(*_BRAND_COLOURS["parka"]), logo=True)
+    canvas.part("ellipse", (0.5, 0.2, 0.06, 0.065), (225, 180, 150))                        # face
+    draw = ImageDraw.Draw(canvas.img)
+    draw.text((0.06 * s, 0.06 * s), "NORVIK", font=_font(int(0.12 * s)), fill=(255, 255, 255))
+    draw.text((0.065 * s, 0.2 * s), "AUTUMN / WINTER", font=_font(int(0.045 * s)), fill=(255, 240, 225))
+    return _grain(canvas.img, rng, 3.0)
+
+
+# The brand asset files and what draws each.
+ASSET_FILES: dict[str, str] = {
+    "parka.jpg": "parka", "boot.jpg": "boot", "backpack.jpg": "backpack", "down-jacket.jpg": "down-jacket",
+    "bottle.jpg": "bottle", "tent.jpg": "tent", "lookbook.jpg": "lookbook",
+}
+
+_AUTHORISATION_LETTER = """\
+Norvik Outdoor AB
+Sveavägen 44, 111 34 Stockholm, Sweden
+
+Stockholm, 2 January 2026
+
+To whom it may concern,
+
+Norvik Outdoor AB, the owner of the NORVIK, TRAILFORGE and SUMMIT SERIES trade marks and of
+the copyright in the Norvik product and lookbook photographs, hereby authorises
+Lindqvist & Berg Advokatbyrå KB, Birger Jarlsgatan 12, 114 34 Stockholm, Sweden, to act on
+its behalf in the enforcement of these rights, including sending notices of infringement and
+takedown requests to online marketplaces, hosting providers and domain registrars.
+
+This authorisation is valid until revoked in writing.
+
+Ingrid Dahl
+Head of Brand Protection, Norvik Outdoor AB
+brand-protection@norvik.example
+"""
+
+
+def make_brand_assets(out_dir: Path) -> list[Path]:
+    """Draw the demo brand's logo, product photos and lookbook into `out_dir`; return the paths.
+
+    Deterministic: the committed files under examples/demo-brand/assets were made by this.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    logo = _logo_image((28, 58, 48), 600)
+    logo_path = out_dir / "logo.png"
+    logo.save(logo_path, optimize=True)
+    written.append(logo_path)
+    for name, kind in ASSET_FILES.items():
+        if kind == "lookbook":
+            img = _draw_lookbook(ASSET_SIZE)
+        else:
+            img = _draw_product(kind, size=ASSET_SIZE, seed=0, style="studio", hue=None, brand=True)
+        path = out_dir / name
+        img.save(path, "JPEG", quality=JPEG_QUALITY, optimize=True)
+        written.append(path)
+    letter = out_dir / "authorisation-letter.txt"
+    letter.write_text(_AUTHORISATION_LETTER, encoding="utf-8")
+    written.append(letter)
+    return written
+
+
+# --------------------------------------------------------------------------------------------
+# Listing images
+
+
+@lru_cache(maxsize=16)
+def _load_asset(path: str) -> Image.Image:
+    with Image.open(path) as img:
+        return img.convert("RGB")
+
+
+def _watermark(img: Image.Image, rng: random.Random) -> Image.Image:
+    text = rng.choice(["TOP-QUALITY-STORE", "best.replica.example", "© OUTDOOR DEALS", "WHOLESALE 888",
+                       "outdoor-factory.example"])
+    w, h = img.size
+    layer = Image.new("RGBA", img.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    font = _font(max(12, w // 14))
+    if rng.random() < 0.5:  # tiled diagonally across the photo
+        tile = Image.new("RGBA", (w, h // 5), (0, 0, 0, 0))
+        ImageDraw.Draw(tile).text((10, 5), text, font=font, fill=(255, 255, 255, 110))
+        for k in range(-1, 6):
+            layer.alpha_composite(tile.rotate(25, expand=False), (0, k * h // 5))
+    else:  # a corner stamp
+        draw.text((int(w * 0.04), int(h * 0.88)), text, font=font, fill=(220, 30, 30, 190))
+    out = img.convert("RGBA")
+    out.alpha_composite(layer)
+    return out.convert("RGB")
+
+
+def _collage(img: Image.Image, rng: random.Random) -> Image.Image:
+    # the stolen photo keeps at least a quarter of the collage, next to the seller's own shots
+    size = img.size[0]
+    out = Image.new("RGB", (size, size), (255, 255, 255))
+    if rng.random() < 0.5:
+        half = size // 2
+        cells = [(0, 0), (half, 0), (0, half), (half, half)]
+        own = rng.randrange(4)
+        for k, (x, y) in enumerate(cells):
+            if k == own:
+                tile = img.resize((half, half), Image.LANCZOS)
+            else:
+                kind = rng.choice(DRAWN_KINDS)
+                tile = _draw_product(kind, size=half, seed=rng.randrange(10**6), style="cheap", hue=None, brand=False)
+            out.paste(tile, (x, y))
+    else:
+        big = int(size * 0.62)
+        out.paste(img.resize((big, big), Image.LANCZOS), (0, (size - big) // 2))
+        small = size - big
+        for k in range(2):
+            kind = rng.choice(DRAWN_KINDS)
+            tile = _draw_product(kind, size=small, seed=rng.randrange(10**6), style="cheap", hue=None, brand=False)
+            out.paste(tile, (big, k * small if k == 0 else size - small))
+    return out
+
+
+def _apply(img: Image.Image, name: str, rng: random.Random) -> Image.Image:
+    w, h = img.size
+    if name == "resized":
+        f = rng.uniform(0.35, 0.9)
+        return img.resize((max(32, int(w * f)), max(32, int(h * f))), Image.LANCZOS)
+    if name == "recompress":  # what an authorised reseller's CMS does to the official photo
+        return img.resize((LISTING_SIZE, LISTING_SIZE), Image.LANCZOS)
+    if name == "cropped":
+        box = (int(w * rng.uniform(0.03, 0.2)), int(h * rng.uniform(0.03, 0.2)),
+               int(w * (1 - rng.uniform(0.03, 0.2))), int(h * (1 - rng.uniform(0.03, 0.2))))
+        return img.crop(box)
+    if name == "padded":
+        f = rng.uniform(1.2, 1.6)
+        canvas = Image.new("RGB", (int(w * f), int(h * rng.uniform(1.0, f))), _hsv(rng.random(), 0.1, rng.uniform(0.85, 1)))
+        canvas.paste(img, (rng.randrange(canvas.width - w + 1), rng.randrange(canvas.height - h + 1)))
+        return canvas
+    if name == "mirrored":
+        return ImageOps.mirror(img)
+    if name == "watermarked":
+        return _watermark(img, rng)
+    if name == "collaged":
+        return _collage(img, rng)
+    if name == "rotated":
+        angle = rng.choice([90, 270, rng.uniform(3, 12), -rng.uniform(3, 12)])
+        return img.rotate(angle, expand=True, resample=Image.BICUBIC, fillcolor=(255, 255, 255))
+    raise ValueError(f"unknown image transform {name!r}")
+
+
+def _encode(img: Image.Image, quality: int) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+@lru_cache(maxsize=2048)
+def render_image(recipe: ImageRecipe, assets_dir: str) -> bytes:
+    """The JPEG bytes of one listing image; cached, since the crawler asks for the same ones often."""
+    rng = random.Random(f"{recipe.kind}/{recipe.source}/{recipe.seed}")
+    if recipe.kind == "asset":
+        img = _load_asset(str(Path(assets_dir) / recipe.source)).copy()
+        for name in recipe.transforms:
+            img = _apply(img, name, rng)
+        # sellers re-upload, so every stolen photo is re-encoded at the marketplace's own quality
+        return _encode(img, rng.choice([75, 82, 90]))
+    if recipe.kind in ("drawn", "corrupt"):
+        img = _draw_product(recipe.source, size=recipe.size, seed=recipe.seed, style=recipe.style,
+                            hue=recipe.hue, brand=False)
+        data = _encode(img, 85)
+        if recipe.kind == "corrupt":
+            # an upload cut off mid-transfer: a valid header, then nothing
+            return data[: len(data) * 2 // 5]
+        return data
+    raise ValueError(f"unknown image recipe kind {recipe.kind!r}")
