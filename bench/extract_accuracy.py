@@ -1,0 +1,210 @@
+"""Extraction accuracy on 72 saved real product pages: precision, recall and F1 per field for
+markwatch's `extract_listing` beside extruct alone, on the test split and on all pages.
+
+Run: .venv/bin/python bench/extract_accuracy.py [--data ../shared/data/product-pages] [--show-misses]
+
+Data: `SITE.html.gz` pages and `expected.json` (page title, displayed price, main image URL,
+train/test split). No page URL is stored, so each page is given its own absolute
+`<link rel=canonical>` as URL (else https://www.SITE.com/), the same for both extractors.
+
+Scoring, per field: precision = hits / pages where the extractor gave a value; recall =
+hits / pages with an expected value; F1 their harmonic mean. A hit is:
+- title: the extracted title, normalised (NFKC, entities decoded, case-folded, runs of
+  non-alphanumerics made one space), is non-empty and contained in (or equal to) the
+  expected page <title> normalised the same way.
+- price: equal as numbers. The expected display string is parsed with price-parser, except
+  "$ 31 57" (digits, a space, two digits, no separator: cents shown as a superscript),
+  read as 31.57. A range ("38.17 - 48.27") counts as its first number.
+- image: entities decoded, scheme ignored, host compared case-insensitively without
+  "www.", path compared exactly. Queries are compared too, except when the path itself
+  names an image file (ends .jpg/.jpeg/.png/.gif/.webp), where a query is only resizing.
+  An expected URL without a host (relative in the page) matches on its path alone, as a
+  suffix when it has no leading "/".
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import html
+import json
+import re
+import sys
+import time
+import unicodedata
+import warnings
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from price_parser import Price  # noqa: E402
+
+from crawlers.extract import extract_listing  # noqa: E402
+
+FIELDS = ("title", "price", "image")
+_IMAGE_FILE = re.compile(r"\.(jpe?g|png|gif|webp)$", re.I)
+
+
+def norm_title(text: str | None) -> str:
+    text = unicodedata.normalize("NFKC", html.unescape(text or "")).casefold()
+    return " ".join(re.sub(r"[\W_]+", " ", text).split())
+
+
+def expected_price(text: str) -> Decimal | None:
+    superscript = re.match(r"^\D*?(\d{1,7})\s+(\d{2})\D*$", text.strip())
+    if superscript and not re.search(r"[.,]", text):
+        return Decimal(f"{superscript.group(1)}.{superscript.group(2)}")
+    return Price.fromstring(text).amount
+
+
+def image_key(url: str) -> tuple[str, str, str]:
+    url = html.unescape(url.strip())
+    if url.startswith("//"):
+        url = "http:" + url
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    path = unquote(parts.path)
+    query = "" if _IMAGE_FILE.search(path) else parts.query
+    return host, path, query
+
+
+def image_hit(got: str | None, expected: str) -> bool:
+    if not got:
+        return False
+    g_host, g_path, g_query = image_key(got)
+    e_host, e_path, e_query = image_key(expected)
+    if e_host:
+        return (g_host, g_path, g_query) == (e_host, e_path, e_query)
+    path_ok = g_path == e_path if e_path.startswith("/") else g_path.endswith("/" + e_path)
+    return path_ok and g_query == e_query
+
+
+def page_url(raw: bytes, site: str) -> str:
+    match = re.search(rb"<link[^>]+rel=[\"']canonical[\"'][^>]*href=[\"']([^\"']+)", raw)
+    if match and match.group(1).startswith((b"http://", b"https://")):
+        return html.unescape(match.group(1).decode("utf-8", "replace"))
+    return f"https://www.{site}.com/"
+
+
+def markwatch_pick(raw: bytes, url: str) -> dict[str, Any]:
+    listing = extract_listing(raw, url)
+    return {"title": listing.title, "price": listing.price, "image": listing.images[0] if listing.images else None}
+
+
+def _first(value: Any) -> Any:
+    return value[0] if isinstance(value, list) and value else value
+
+
+def extruct_pick(raw: bytes, url: str) -> dict[str, Any]:
+    """The naive use of extruct: first Product in JSON-LD, then microdata, then OpenGraph."""
+    import extruct
+
+    out: dict[str, Any] = {"title": None, "price": None, "image": None}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = extruct.extract(raw, base_url=url, syntaxes=["json-ld", "microdata", "opengraph"],
+                                   uniform=True, errors="ignore")
+    except Exception:  # extruct raises on some pages: that is part of what is measured
+        return out
+    for syntax in ("json-ld", "microdata"):
+        for item in data.get(syntax, []):
+            kind = str(item.get("@type", ""))
+            if "Product" not in kind:
+                continue
+            out["title"] = out["title"] or _first(item.get("name"))
+            offer = _first(item.get("offers")) or {}
+            if isinstance(offer, dict) and out["price"] is None:
+                price = _first(offer.get("price")) or _first(offer.get("lowPrice"))
+                out["price"] = Price.fromstring(str(price)).amount if price is not None else None
+            image = _first(item.get("image"))
+            if isinstance(image, dict):
+                image = image.get("url")
+            out["image"] = out["image"] or (urljoin(url, image) if isinstance(image, str) else None)
+    for item in data.get("opengraph", []):
+        out["title"] = out["title"] or _first(item.get("og:title"))
+        if out["price"] is None:
+            price = _first(item.get("og:price:amount") or item.get("product:price:amount"))
+            out["price"] = Price.fromstring(str(price)).amount if price else None
+        image = _first(item.get("og:image"))
+        out["image"] = out["image"] or (urljoin(url, image) if isinstance(image, str) else None)
+    if isinstance(out["title"], str):
+        out["title"] = out["title"].strip()
+    return out
+
+
+def hit(field: str, got: Any, expected: dict[str, Any]) -> bool:
+    if got in (None, ""):
+        return False
+    if field == "title":
+        return bool(norm_title(got)) and norm_title(got) in norm_title(expected["page_title"])
+    if field == "price":
+        want = expected_price(expected["price"])
+        return want is not None and Decimal(got) == want
+    return image_hit(got, expected["image"])
+
+
+def scores(rows: list[tuple[dict[str, Any], dict[str, Any]]], field: str) -> tuple[float, float, float]:
+    predicted = sum(1 for got, _ in rows if got[field] not in (None, ""))
+    hits = sum(1 for got, want in rows if hit(field, got[field], want))
+    relevant = len(rows)
+    precision = hits / predicted if predicted else 0.0
+    recall = hits / relevant if relevant else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "product-pages"
+    parser.add_argument("--data", type=Path, default=default)
+    parser.add_argument("--show-misses", choices=("train", "test", "all"), default=None,
+                        help="list markwatch's misses on this split")
+    args = parser.parse_args()
+    expected_path = args.data / "expected.json"
+    if not expected_path.exists():
+        print(f"no benchmark data at {args.data} (expected.json missing)", file=sys.stderr)
+        return 2
+    expected = json.loads(expected_path.read_text())
+
+    results: dict[str, list[tuple[str, dict[str, Any], dict[str, Any]]]] = {"markwatch": [], "extruct": []}
+    elapsed = {"markwatch": 0.0, "extruct": 0.0}
+    for site, want in sorted(expected.items()):
+        raw = gzip.decompress((args.data / f"{site}.html.gz").read_bytes())
+        url = page_url(raw, site)
+        for name, pick in (("markwatch", markwatch_pick), ("extruct", extruct_pick)):
+            started = time.perf_counter()
+            got = pick(raw, url)
+            elapsed[name] += time.perf_counter() - started
+            results[name].append((site, got, want))
+
+    for split in ("test", "all"):
+        count = sum(1 for _, _, want in results["markwatch"] if split == "all" or want["split"] == split)
+        print(f"\n{split} split ({count} pages)")
+        print(f"{'field':<7} {'extractor':<10} {'precision':>9} {'recall':>7} {'F1':>6}")
+        for field in FIELDS:
+            for name in ("markwatch", "extruct"):
+                rows = [(got, want) for _, got, want in results[name] if split == "all" or want["split"] == split]
+                p, r, f = scores(rows, field)
+                print(f"{field:<7} {name:<10} {p:9.3f} {r:7.3f} {f:6.3f}")
+    pages = len(expected)
+    print(f"\ntime per page: markwatch {1000 * elapsed['markwatch'] / pages:.0f} ms, "
+          f"extruct {1000 * elapsed['extruct'] / pages:.0f} ms (2 shared cores: noisy)")
+
+    if args.show_misses:
+        print(f"\nmarkwatch misses ({args.show_misses}):")
+        for site, got, want in results["markwatch"]:
+            if args.show_misses != "all" and want["split"] != args.show_misses:
+                continue
+            for field in FIELDS:
+                if not hit(field, got[field], want):
+                    shown = want["page_title"] if field == "title" else want[field]
+                    print(f"  {site:<20} {field:<6} got {str(got[field])[:70]!r} want {str(shown)[:70]!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,251 @@
+"""Heuristics over the visible page when no markup names the fields: the product title is
+the main heading, its price sits near it and near the buy button, its main image is the
+large picture beside it. Scores are additive hints; weights were tuned on the train pages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+import lxml.html
+
+from ._normalize import MAX_LENGTHS, absolute_url, clean_text, normalize_availability, parse_price
+
+__all__ = ["DomFacts", "read_dom", "strip_site_name"]
+
+_MAX_ELEMENTS = 60_000
+_PRICE_HINT = re.compile(r"price|prc|cost|amount|sale|offer", re.I)
+_PRICE_GOOD = re.compile(r"sale|current|now|final|our|actual|special|main|product|selling|buy|offer|deal|pdp|hero", re.I)
+_PRICE_BAD = re.compile(
+    r"old|was|strike|list|regular|compare|orig|msrp|rrp|save|saving|discount|percent|per-|unit|ship|tax|"
+    r"min|max|total|cart|bag|basket|related|recommend|similar|carousel|upsell|cross|also|filter|range|"
+    r"slider|review|rating|shipping|installment|monthly|finance|klarna|afterpay|reward|points|member|club",
+    re.I,
+)
+_CONTEXT_BAD = re.compile(
+    r"related|recommend|similar|carousel|upsell|cross-?sell|also|minicart|mini-cart|cart-|header|footer|"
+    r"nav|menu|breadcrumb|sidebar|promo|banner|review|recently|viewed|compare|bundle|accessor|tile|grid|list",
+    re.I,
+)
+_IMAGE_GOOD = re.compile(r"main|hero|primary|product|zoom|large|big|featured|landing|gallery|detail|pdp|mainimage|photo|slide|magnif|image", re.I)
+_IMAGE_BAD = re.compile(
+    r"logo|icon|sprite|banner|avatar|thumb|swatch|badge|flag|rating|star|spacer|pixel|blank|loader|loading|"
+    r"placeholder|transparent|promo|social|facebook|twitter|pinterest|payment|paypal|visa|arrow|btn|button|"
+    r"close|play|video|rss|qr|captcha|tracking|beacon|1x1|trans\.gif|clear\.gif|/ads?/|advert|cart|header|footer|nav",
+    re.I,
+)
+_IMAGE_EXT = re.compile(r"\.(jpe?g|png|webp|avif|gif)(\?|$|;)|/is/image/|/image|imageservice|images?/", re.I)
+_IMAGE_ATTRS = ("data-old-hires", "data-zoom-image", "data-large-image", "data-src", "data-original", "src")
+_BUY_TEXT = re.compile(r"add to (cart|bag|basket)|buy (it )?now|add to trolley|in den warenkorb|ajouter au panier", re.I)
+_SITE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:•·»]|at|by|on)\s+")
+_STOCK_TEXT = re.compile(r"\b(in stock|out of stock|sold out|currently unavailable|temporarily unavailable)\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class DomFacts:
+    title: str | None  # the main heading, when it looks like the product's name
+    page_title: str | None
+    price: Decimal | None
+    currency: str | None
+    images: tuple[str, ...]
+    availability: str | None
+
+
+def strip_site_name(page_title: str | None) -> str | None:
+    """The product part of a <title>: the longest piece between site-name separators."""
+    if not page_title:
+        return None
+    pieces = [p.strip() for p in _SITE_SEPARATORS.split(page_title) if p.strip()]
+    if len(pieces) <= 1:
+        return page_title
+    return max(pieces, key=len)
+
+
+def _attr_text(element: lxml.html.HtmlElement) -> str:
+    parts = [element.get("id") or "", element.get("class") or "", element.get("itemprop") or ""]
+    parts += [f"{k}" for k in element.attrib if k.startswith("data-")]
+    return " ".join(parts)
+
+
+def _context_text(element: lxml.html.HtmlElement, levels: int = 6) -> str:
+    parts = []
+    parent = element.getparent()
+    while parent is not None and levels > 0:
+        if isinstance(parent.tag, str):
+            parts.append(parent.tag if parent.tag in ("header", "footer", "nav", "aside") else "")
+            parts.append(parent.get("id") or "")
+            parts.append(parent.get("class") or "")
+        parent = parent.getparent()
+        levels -= 1
+    return " ".join(parts)
+
+
+def _in_struck(element: lxml.html.HtmlElement) -> bool:
+    parent, levels = element, 0
+    while parent is not None and levels < 4:
+        if parent.tag in ("del", "s", "strike"):
+            return True
+        if "line-through" in (parent.get("style") or ""):
+            return True
+        parent = parent.getparent()
+        levels += 1
+    return False
+
+
+def _int_attr(element: lxml.html.HtmlElement, name: str) -> int:
+    match = re.match(r"\s*(\d{1,5})", element.get(name) or "")
+    return int(match.group(1)) if match else 0
+
+
+def _tokens(text: str | None) -> set[str]:
+    return {t for t in re.findall(r"\w{3,}", (text or "").lower())}
+
+
+def read_dom(root: lxml.html.HtmlElement, base: str, host: str) -> DomFacts:
+    """Title, price, images and stock state read from the visible page alone."""
+    title_element = root.find(".//title")
+    page_title = clean_text(title_element.text_content() if title_element is not None else None, MAX_LENGTHS["title"])
+
+    elements: list[lxml.html.HtmlElement] = []
+    h1_index: int | None = None
+    h1_text: str | None = None
+    buy_index: int | None = None
+    for element in root.iter():
+        if not isinstance(element.tag, str) or element.tag in ("script", "style", "noscript", "template", "svg"):
+            continue
+        elements.append(element)
+        index = len(elements) - 1
+        if element.tag == "h1" and h1_text is None:
+            text = clean_text(element.text_content(), MAX_LENGTHS["title"])
+            if text and 2 <= len(text) <= 400:
+                h1_index, h1_text = index, text
+        if buy_index is None and element.tag in ("button", "input", "a"):
+            label = element.get("value") if element.tag == "input" else element.text_content()
+            if label and len(label) < 80 and _BUY_TEXT.search(label):
+                buy_index = index
+        if len(elements) >= _MAX_ELEMENTS:
+            break
+    if h1_text and page_title and _tokens(h1_text).isdisjoint(_tokens(page_title)):
+        # An h1 sharing no word with the <title> is a banner or a section heading.
+        h1_index, h1_text = None, None
+    anchor = h1_index if h1_index is not None else buy_index
+    title = h1_text
+
+    price, currency = _best_price(elements, anchor, buy_index, host)
+    images = _best_images(elements, anchor, base, title or strip_site_name(page_title))
+    availability = None
+    if anchor is not None:
+        window = elements[max(0, anchor - 50): anchor + 400]
+        for element in window:
+            text = element.text if element.text and len(element.text) < 120 else ""
+            match = _STOCK_TEXT.search(text)
+            if match:
+                availability = normalize_availability(match.group(1))
+                break
+    return DomFacts(title, page_title, price, currency, images, availability)
+
+
+def _best_price(
+    elements: list[lxml.html.HtmlElement], anchor: int | None, buy_index: int | None, host: str
+) -> tuple[Decimal | None, str | None]:
+    best: tuple[float, Decimal, str | None] | None = None
+    for index, element in enumerate(elements):
+        attrs = _attr_text(element)
+        hinted = bool(_PRICE_HINT.search(attrs))
+        own = (element.text or "").strip()
+        if not hinted and not re.search(r"[$€£¥₹]\s*\d|\d\s*(€|EUR|USD|zł|kr)", own[:40]):
+            continue
+        content = element.get("content") if hinted else None
+        try:
+            text = content or element.text_content()
+        except ValueError:
+            continue
+        if not text or len(text) > 60 or not re.search(r"\d", text):
+            continue
+        amount, currency = parse_price(text, host=host)
+        if amount is None or amount <= 0:
+            continue
+        score = 0.0
+        if hinted:
+            score += 3 if re.search(r"price", element.get("id") or "", re.I) else 2
+            if element.get("itemprop") == "price":
+                score += 2
+        if currency:
+            score += 1.5
+        elif not hinted:
+            continue
+        if _PRICE_GOOD.search(attrs):
+            score += 1
+        if _PRICE_BAD.search(attrs):
+            score -= 2.5
+        if _CONTEXT_BAD.search(_context_text(element)):
+            score -= 1.5
+        if _in_struck(element):
+            score -= 4
+        if anchor is not None:
+            distance = index - anchor
+            score -= min(abs(distance), 600) / 120 + (1.0 if distance < -40 else 0)
+        else:
+            score -= index / 2000
+        if buy_index is not None:
+            score -= min(abs(index - buy_index), 600) / 300
+        # Nested hinted elements hold the same price: prefer the innermost, tightest text.
+        score -= len(text) / 60
+        if best is None or score > best[0]:
+            best = (score, amount, currency)
+    if best is None:
+        return None, None
+    return best[1], best[2]
+
+
+def _best_images(
+    elements: list[lxml.html.HtmlElement], anchor: int | None, base: str, title: str | None
+) -> tuple[str, ...]:
+    title_tokens = _tokens(title)
+    scored: list[tuple[float, str]] = []
+    for index, element in enumerate(elements):
+        if element.tag != "img":
+            continue
+        src = None
+        for attr in _IMAGE_ATTRS:
+            value = element.get(attr)
+            if value and not value.startswith("data:"):
+                src = value
+                break
+        url = absolute_url(src, base) if src else None
+        if not url:
+            continue
+        attrs = _attr_text(element) + " " + (element.get("alt") or "")
+        score = 0.0
+        if _IMAGE_GOOD.search(attrs):
+            score += 2
+        if _IMAGE_BAD.search(attrs) or _IMAGE_BAD.search(url):
+            score -= 3
+        if _CONTEXT_BAD.search(_context_text(element, 4)):
+            score -= 1.5
+        if not _IMAGE_EXT.search(url):
+            score -= 1
+        if url.lower().endswith((".svg", ".gif")):
+            score -= 1.5
+        width, height = _int_attr(element, "width"), _int_attr(element, "height")
+        if width and height and width * height < 90 * 90:
+            score -= 3
+        elif width >= 250 or height >= 250:
+            score += 1.5
+        if title_tokens:
+            overlap = len(title_tokens & _tokens(element.get("alt"))) / len(title_tokens)
+            score += 2.5 * overlap
+        if anchor is not None:
+            score -= min(abs(index - anchor), 1500) / 250
+        else:
+            score -= index / 1500
+        scored.append((score, url))
+    scored.sort(key=lambda pair: -pair[0])
+    out: list[str] = []
+    for _, url in scored:
+        if url not in out:
+            out.append(url)
+        if len(out) >= 10:
+            break
+    return tuple(out)

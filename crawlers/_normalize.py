@@ -1,0 +1,213 @@
+"""Field normalisers shared by every extraction source: hostile text made safe and bounded,
+prices and currencies, availability, identifiers and URLs."""
+
+from __future__ import annotations
+
+import html
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from price_parser import Price
+from price_parser._currencies import CURRENCY_CODES
+
+__all__ = [
+    "MAX_LENGTHS",
+    "clean_text",
+    "parse_price",
+    "normalize_currency",
+    "normalize_availability",
+    "normalize_gtin",
+    "absolute_url",
+    "first",
+]
+
+# Listings are written by strangers: every text field is bounded before it leaves us.
+MAX_LENGTHS: dict[str, int] = {
+    "title": 1_000,
+    "description": 20_000,
+    "brand": 300,
+    "sku": 200,
+    "gtin": 20,
+    "mpn": 200,
+    "listing_id": 200,
+    "ships_from": 300,
+    "seller_name": 300,
+    "seller_id": 300,
+    "url": 4_000,
+}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
+
+
+def first(value: Any) -> Any:
+    """The first non-empty element of a list (JSON-LD and microdata allow lists anywhere)."""
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            if item not in (None, "", [], {}):
+                return item
+        return None
+    return value
+
+
+def clean_text(value: Any, limit: int, *, multiline: bool = False) -> str | None:
+    """Strip control characters, unescape stray entities, collapse whitespace, cap the length."""
+    value = first(value)
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("@value")
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    text = str(value)
+    if len(text) > limit * 4:
+        text = text[: limit * 4]
+    if "&" in text:
+        # Some shops double-escape JSON-LD strings ("&amp;quot;"): one more round is enough.
+        text = html.unescape(html.unescape(text))
+    text = _CONTROL.sub("", text)
+    if multiline:
+        text = _SPACES.sub(" ", text)
+        text = _NEWLINES.sub("\n", text).strip()
+    else:
+        text = " ".join(text.split())
+    if not text:
+        return None
+    return text[:limit].rstrip()
+
+
+_CURRENCY_SYMBOLS: dict[str, str] = {
+    "$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP",
+    "¥": "JPY", "jp¥": "JPY", "円": "JPY", "cn¥": "CNY", "rmb": "CNY", "元": "CNY", "₹": "INR",
+    "rs": "INR", "rs.": "INR", "₩": "KRW", "₽": "RUB", "руб": "RUB", "₺": "TRY", "₪": "ILS",
+    "₫": "VND", "฿": "THB", "₱": "PHP", "zł": "PLN", "kč": "CZK", "r$": "BRL", "a$": "AUD",
+    "au$": "AUD", "c$": "CAD", "ca$": "CAD", "cad": "CAD", "nz$": "NZD", "hk$": "HKD",
+    "s$": "SGD", "mx$": "MXN", "chf": "CHF", "kr": "SEK", "₴": "UAH", "₦": "NGN", "rm": "MYR",
+}
+_ISO_CODES = frozenset(code for code in CURRENCY_CODES if len(code) == 3 and code.isalpha())
+
+
+def normalize_currency(value: Any, *, host: str = "") -> str | None:
+    """An ISO 4217 code from a code or a symbol; a bare "$" or "kr" is read with the host's TLD."""
+    value = first(value)
+    if value is None:
+        return None
+    text = str(value).strip()[:10]
+    if text.upper() in _ISO_CODES:
+        return text.upper()
+    key = text.lower().replace(" ", "")
+    code = _CURRENCY_SYMBOLS.get(key)
+    if code == "USD" and key == "$":
+        code = _dollar_for_host(host)
+    elif code == "SEK":
+        code = {"no": "NOK", "dk": "DKK"}.get(host.rsplit(".", 1)[-1], "SEK")
+    return code
+
+
+def _dollar_for_host(host: str) -> str:
+    tld = host.rsplit(".", 1)[-1] if host else ""
+    return {"ca": "CAD", "au": "AUD", "nz": "NZD", "sg": "SGD", "hk": "HKD", "mx": "MXN"}.get(tld, "USD")
+
+
+_SUPERSCRIPT_CENTS = re.compile(r"^\D*?(\d{1,7})\s+(\d{2})\D*$")
+_MAX_PRICE = Decimal("1e12")
+
+
+def parse_price(value: Any, *, host: str = "") -> tuple[Decimal | None, str | None]:
+    """(amount, ISO currency) from a number or a displayed price string; (None, None) if absent.
+
+    "$ 31 57" (cents shown as a superscript) is read as 31.57; a range gives its low end.
+    """
+    value = first(value)
+    if isinstance(value, dict):
+        value = value.get("@value") or value.get("value") or value.get("price")
+    if value is None or isinstance(value, (bool, list, dict)):
+        return None, None
+    if isinstance(value, (int, float)):
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation:
+            return None, None
+        return (amount, None) if Decimal(0) <= amount < _MAX_PRICE else (None, None)
+    text = clean_text(value, 200)
+    if not text:
+        return None, None
+    match = _SUPERSCRIPT_CENTS.match(text)
+    if match and not re.search(r"[.,]", text):
+        amount: Decimal | None = Decimal(f"{match.group(1)}.{match.group(2)}")
+        currency_text = re.sub(r"[\d\s]+", " ", text).strip() or None
+    else:
+        try:
+            parsed = Price.fromstring(text)
+        except Exception:  # price-parser is third-party code fed hostile text
+            return None, None
+        amount, currency_text = parsed.amount, parsed.currency
+    if amount is None or not (Decimal(0) <= amount < _MAX_PRICE):
+        return None, None
+    return amount, normalize_currency(currency_text, host=host) if currency_text else None
+
+
+_AVAILABLE = {
+    "instock", "in_stock", "in stock", "limitedavailability", "onlineonly", "instoreonly",
+    "preorder", "presale", "backorder", "available", "true", "1",
+}
+_UNAVAILABLE = {
+    "outofstock", "out_of_stock", "out of stock", "soldout", "sold out", "discontinued",
+    "unavailable", "oos", "false", "0",
+}
+
+
+def normalize_availability(value: Any) -> str | None:
+    """"InStock" when the item can be ordered (also pre-order, back-order), "OutOfStock", or None."""
+    value = first(value)
+    if isinstance(value, bool):
+        return "InStock" if value else "OutOfStock"
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = str(value).strip()[:100]
+    key = re.split(r"[/#:]", text)[-1].strip().lower()
+    if key in _AVAILABLE:
+        return "InStock"
+    if key in _UNAVAILABLE:
+        return "OutOfStock"
+    low = text.lower()
+    if "out of stock" in low or "sold out" in low or "unavailable" in low:
+        return "OutOfStock"
+    if "in stock" in low:
+        return "InStock"
+    return None
+
+
+def normalize_gtin(value: Any) -> str | None:
+    """Digits of a GTIN-8/12/13/14 (ISBN-13 included), or None when it is not one."""
+    value = first(value)
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    digits = re.sub(r"[\s-]", "", str(value)[:40])
+    if digits.isdigit() and len(digits) in (8, 12, 13, 14):
+        return digits
+    return None
+
+
+def absolute_url(value: Any, base: str) -> str | None:
+    """An absolute http(s) URL resolved against the page, or None for data:, javascript: etc."""
+    value = first(value)
+    if isinstance(value, dict):
+        value = first(value.get("url") or value.get("contentUrl") or value.get("@id"))
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    text = _CONTROL.sub("", html.unescape(str(value))).strip()
+    if not text or len(text) > MAX_LENGTHS["url"] or any(c in text for c in "\n<>\"'"):
+        return None
+    text = text.replace(" ", "%20")
+    try:
+        resolved = urljoin(base, text) if base else text
+        if resolved.startswith("//"):
+            resolved = "https:" + resolved
+        parts = urlsplit(resolved)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return resolved

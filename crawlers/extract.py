@@ -1,0 +1,362 @@
+"""Read one marketplace page into a `Listing`: a pure function of (html, url) that merges
+structured data, per-platform page structures and DOM heuristics by confidence, and never
+raises on a broken or hostile page (what it cannot find stays None)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+import lxml.html
+from parsel import Selector
+
+from ._document import decode_html, parse_html
+from ._dom import read_dom, strip_site_name
+from ._normalize import (
+    MAX_LENGTHS,
+    absolute_url,
+    clean_text,
+    normalize_availability,
+    normalize_currency,
+    normalize_gtin,
+    parse_price,
+)
+from ._platforms import Platform, platforms_for
+from ._structured import json_ld_items, meta_fields, microdata_items, pick_product, product_fields, rdfa_items
+from .errors import ExtractionInputError
+
+__all__ = ["Seller", "Listing", "extract_listing", "looks_like_app_shell"]
+
+_MAX_IMAGES = 20
+
+# How far each source is trusted, per field. A platform's own page structure is curated
+# knowledge of that site; JSON-LD is what the shop tells search engines; the DOM is a guess.
+_CONFIDENCE: dict[str, float] = {
+    "platform": 0.95,
+    "json-ld": 0.9,
+    "microdata": 0.85,
+    "rdfa": 0.8,
+    "meta": 0.7,
+    "dom": 0.4,
+    "page-title": 0.2,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Seller:
+    name: str | None = None
+    id: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    url: str
+    title: str | None = None
+    price: Decimal | None = None
+    currency: str | None = None
+    availability: str | None = None
+    sku: str | None = None
+    gtin: str | None = None
+    mpn: str | None = None
+    brand: str | None = None
+    images: tuple[str, ...] = ()
+    seller: Seller | None = None
+    description: str | None = None
+    ships_from: str | None = None
+    listing_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: the price as a decimal string, images as a list, the seller as a dict."""
+        return {
+            "url": self.url,
+            "title": self.title,
+            "price": str(self.price) if self.price is not None else None,
+            "currency": self.currency,
+            "availability": self.availability,
+            "sku": self.sku,
+            "gtin": self.gtin,
+            "mpn": self.mpn,
+            "brand": self.brand,
+            "images": list(self.images),
+            "seller": (
+                {"name": self.seller.name, "id": self.seller.id, "url": self.seller.url}
+                if self.seller is not None else None
+            ),
+            "description": self.description,
+            "ships_from": self.ships_from,
+            "listing_id": self.listing_id,
+        }
+
+
+class _Candidates:
+    """Per field, the value of the most trusted source that had one."""
+
+    def __init__(self) -> None:
+        self.best: dict[str, tuple[float, Any]] = {}
+        self.images: list[tuple[float, int, str]] = []
+
+    def offer(self, field: str, value: Any, confidence: float) -> None:
+        if value in (None, "", (), [], {}):
+            return
+        current = self.best.get(field)
+        if current is None or confidence > current[0]:
+            self.best[field] = (confidence, value)
+
+    def offer_images(self, urls: list[str] | tuple[str, ...], confidence: float) -> None:
+        for rank, url in enumerate(urls):
+            # Only a source's first image claims to be the main one.
+            self.images.append((confidence if rank == 0 else confidence - 0.5, rank, url))
+
+    def get(self, field: str) -> Any:
+        entry = self.best.get(field)
+        return entry[1] if entry else None
+
+    def confidence(self, field: str) -> float:
+        entry = self.best.get(field)
+        return entry[0] if entry else 0.0
+
+    def ordered_images(self) -> tuple[str, ...]:
+        out: list[str] = []
+        for _, _, url in sorted(self.images, key=lambda item: (-item[0], item[1])):
+            if url not in out:
+                out.append(url)
+            if len(out) >= _MAX_IMAGES:
+                break
+        return tuple(out)
+
+
+def extract_listing(html: str | bytes, url: str, *, encoding: str | None = None) -> Listing:
+    """The listing shown on a page. `url` is where the page was fetched (to resolve links and
+    recognise the platform); `encoding` is the transport's declared charset, if any.
+
+    Raises `ExtractionInputError` only when the arguments are not a page at all.
+    """
+    if not isinstance(url, str):
+        raise ExtractionInputError(f"url must be str, not {type(url).__name__}")
+    page_url = clean_text(url, MAX_LENGTHS["url"]) or ""
+    text = decode_html(html, encoding=encoding)
+    try:
+        root = parse_html(text)
+        return _extract(root, text, page_url)
+    except RecursionError:
+        # Pathologically nested markup: nothing trustworthy can be read from it.
+        return Listing(url=page_url)
+
+
+def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
+    base = _base_url(root, page_url)
+    host = (urlsplit(base).hostname or "") if base else ""
+    found = _Candidates()
+
+    for source, items in (
+        ("json-ld", json_ld_items(root)),
+        ("microdata", microdata_items(root, base)),
+        ("rdfa", rdfa_items(root, base)),
+    ):
+        node = pick_product(items, page_url)
+        if node is None:
+            continue
+        _offer_fields(found, product_fields(node, base, host), _CONFIDENCE[source])
+
+    meta = meta_fields(root)
+    _offer_meta(found, meta, base, host)
+
+    for platform in platforms_for(host, text[:300_000]):
+        _offer_fields(found, _platform_fields(root, platform, page_url, base, host), _CONFIDENCE["platform"])
+
+    dom = read_dom(root, base, host)
+    found.offer("title", dom.title, _CONFIDENCE["dom"] + 0.2)
+    found.offer("title", strip_site_name(dom.page_title), _CONFIDENCE["page-title"])
+    if dom.price is not None:
+        found.offer("price", dom.price, _CONFIDENCE["dom"])
+        if found.get("price") == dom.price:
+            found.offer("currency", dom.currency, _CONFIDENCE["dom"])
+    found.offer("availability", dom.availability, _CONFIDENCE["dom"])
+    found.offer_images(dom.images, _CONFIDENCE["dom"])
+
+    seller = found.get("seller")
+    return Listing(
+        url=page_url,
+        title=found.get("title"),
+        price=found.get("price"),
+        currency=found.get("currency") if found.get("price") is not None else None,
+        availability=found.get("availability"),
+        sku=found.get("sku"),
+        gtin=found.get("gtin"),
+        mpn=found.get("mpn"),
+        brand=found.get("brand"),
+        images=found.ordered_images(),
+        seller=Seller(**seller) if seller and any(seller.values()) else None,
+        description=found.get("description"),
+        ships_from=found.get("ships_from"),
+        listing_id=found.get("listing_id"),
+    )
+
+
+def _base_url(root: lxml.html.HtmlElement, page_url: str) -> str:
+    """The page URL, or the page's own <base href> when it is absolute or resolvable."""
+    base_element = root.find(".//base[@href]")
+    if base_element is not None:
+        resolved = absolute_url(base_element.get("href"), page_url)
+        if resolved:
+            return resolved
+    return page_url if absolute_url(page_url, "") else ""
+
+
+def _offer_fields(found: _Candidates, fields: dict[str, Any], confidence: float) -> None:
+    price = fields.get("price")
+    if isinstance(price, Decimal) and price == 0:
+        # A zero price in markup is nearly always a placeholder: trust it only if nothing else.
+        confidence_price = 0.05
+    else:
+        confidence_price = confidence
+    for name, value in fields.items():
+        if name == "images":
+            found.offer_images(value, confidence)
+        elif name == "price":
+            found.offer("price", value, confidence_price)
+        elif name == "currency":
+            # The currency travels with the price it was written beside.
+            found.offer("currency", value, confidence_price if price is not None else confidence - 0.3)
+        else:
+            found.offer(name, value, confidence)
+
+
+def _offer_meta(found: _Candidates, meta: dict[str, str], base: str, host: str) -> None:
+    confidence = _CONFIDENCE["meta"]
+    price, currency = parse_price(meta.get("sale_price") or meta.get("price"), host=host)
+    _offer_fields(found, {
+        "price": price,
+        "currency": normalize_currency(meta.get("currency"), host=host) or currency,
+        "availability": normalize_availability(meta.get("availability")),
+        "brand": clean_text(meta.get("brand"), MAX_LENGTHS["brand"]),
+        "sku": clean_text(meta.get("sku"), MAX_LENGTHS["sku"]),
+        "gtin": normalize_gtin(meta.get("gtin")),
+        "mpn": clean_text(meta.get("mpn"), MAX_LENGTHS["mpn"]),
+        "description": clean_text(meta.get("description"), MAX_LENGTHS["description"], multiline=True),
+    }, confidence)
+    # og:title usually carries the site name too: below the page's heading, above <title>.
+    found.offer("title", clean_text(meta.get("title"), MAX_LENGTHS["title"]), _CONFIDENCE["dom"] + 0.1)
+    image = absolute_url(meta.get("image"), base)
+    if image:
+        found.offer_images([image], confidence)
+
+
+def _select(selector: Selector, queries: tuple[str, ...]) -> str | None:
+    for query in queries:
+        try:
+            values = selector.css(query)
+        except Exception:  # cssselect raises several types on selectors it cannot translate
+            continue
+        for value in values[:5]:
+            raw = value.get()
+            if "::" not in query:
+                raw = " ".join(value.css("*::text").getall())
+            text = clean_text(raw, MAX_LENGTHS["description"], multiline="::" not in query)
+            if text:
+                return text
+    return None
+
+
+def _platform_fields(
+    root: lxml.html.HtmlElement, platform: Platform, page_url: str, base: str, host: str
+) -> dict[str, Any]:
+    selector = Selector(root=root, type="html")
+    rules = platform.selectors
+    out: dict[str, Any] = {}
+
+    title = _select(selector, rules.get("title", ()))
+    for prefix in platform.title_prefixes:
+        if title and title.startswith(prefix):
+            title = title[len(prefix):].strip()
+    out["title"] = clean_text(title, MAX_LENGTHS["title"])
+
+    price_text = _select(selector, rules.get("price", ()))
+    price, currency = parse_price(price_text, host=host)
+    if price is not None and price > 0:
+        out["price"], out["currency"] = price, currency
+
+    images = []
+    for query in rules.get("images", ()):
+        try:
+            values = selector.css(query).getall()
+        except Exception:
+            continue
+        for value in values[:3]:
+            image = absolute_url(value, base)
+            if image and not image.lower().endswith((".gif", ".svg")) and image not in images:
+                images.append(image)
+    out["images"] = images
+
+    for name in ("sku", "mpn", "description", "ships_from"):
+        out[name] = clean_text(_select(selector, rules.get(name, ())), MAX_LENGTHS[name])
+    out["gtin"] = normalize_gtin(_select(selector, rules.get("gtin", ())))
+    out["availability"] = normalize_availability(_select(selector, rules.get("availability", ())))
+
+    brand = _select(selector, rules.get("brand", ()))
+    for pattern in platform.brand_patterns:
+        match = pattern.match(brand or "")
+        if match:
+            brand = match.group(1)
+            break
+    out["brand"] = clean_text(brand, MAX_LENGTHS["brand"])
+
+    listing_id = None
+    for pattern in platform.listing_id_from_url:
+        match = pattern.search(page_url)
+        if match:
+            listing_id = match.group(1)
+            break
+    out["listing_id"] = clean_text(listing_id or _select(selector, rules.get("listing_id", ())), MAX_LENGTHS["listing_id"])
+
+    seller_url = absolute_url(_select(selector, rules.get("seller_url", ())), base)
+    seller_id = None
+    for pattern in platform.seller_id_from_url:
+        match = pattern.search(seller_url or "")
+        if match:
+            seller_id = match.group(1)
+            break
+    seller_name = clean_text(_select(selector, rules.get("seller_name", ())), MAX_LENGTHS["seller_name"])
+    if seller_name or seller_url:
+        out["seller"] = {"name": seller_name, "id": clean_text(seller_id, MAX_LENGTHS["seller_id"]), "url": seller_url}
+    return {k: v for k, v in out.items() if v not in (None, "", [], {})}
+
+
+_MOUNT_POINT = re.compile(r"^(root|app|__next|__nuxt|main-app|react-root|svelte)$", re.I)
+
+
+def looks_like_app_shell(html: str | bytes) -> bool:
+    """True when a page is scripts around an empty mount point: its listing appears only after
+    JavaScript runs, so the spider should fetch it again with a browser."""
+    try:
+        text = decode_html(html)
+    except ExtractionInputError:
+        return False
+    root = parse_html(text)
+    if json_ld_items(root):
+        return False
+    scripts = 0
+    visible = 0
+    mount_empty = False
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag == "script":
+            scripts += 1
+            continue
+        if element.tag in ("style", "noscript", "template", "title", "head", "meta", "link"):
+            continue
+        visible += len((element.text or "").strip())
+        if element.getparent() is not None and element.getparent().tag not in ("script", "style", "noscript"):
+            visible += len((element.tail or "").strip())
+        if _MOUNT_POINT.match(element.get("id") or "") and len(element) == 0 and not (element.text or "").strip():
+            mount_empty = True
+        if visible > 2_000:
+            return False
+    if scripts == 0:
+        return False
+    return visible < 200 or (mount_empty and visible < 1_000)
