@@ -3,7 +3,9 @@
     MatcherError
     ├── ImageError            an image could not be used (per-image; the batch goes on)
     │   ├── ImageDecodeError      corrupt, truncated or not an image at all
-    │   └── ImageTooLargeError    refused as a decompression bomb or over the pixel limit
+    │   ├── ImageTooLargeError    refused as a decompression bomb or over the pixel limit
+    │   └── ImageBlankError       too small or too plain to register without false alarms
+    ├── OcrUnavailableError   reading text in images needs the optional OCR extra
     └── MatcherConfigError    a matcher was built from invalid input (e.g. an empty mark)
 """
 
@@ -14,6 +16,8 @@ __all__ = [
     "ImageError",
     "ImageDecodeError",
     "ImageTooLargeError",
+    "ImageBlankError",
+    "OcrUnavailableError",
     "MatcherConfigError",
 ]
 
@@ -32,6 +36,14 @@ class ImageDecodeError(ImageError):
 
 class ImageTooLargeError(ImageError):
     """The image was refused: a decompression bomb or over the pixel limit."""
+
+
+class ImageBlankError(ImageError):
+    """The image is blank, uniform, a placeholder or tiny: it cannot be registered."""
+
+
+class OcrUnavailableError(MatcherError):
+    """OCR was asked for but its optional dependency is not installed."""
 
 
 class MatcherConfigError(MatcherError):

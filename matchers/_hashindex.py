@@ -1,0 +1,139 @@
+"""Perceptual hashes computed in batches, and a flat uint64 table searched by vectorised popcount.
+
+pHash (DCT) finds candidates; dHash (gradients) on the same window confirms them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+__all__ = [
+    "THUMB",
+    "thumbs",
+    "phash_batch",
+    "dhash_batch",
+    "informative",
+    "dihedral",
+    "HashTable",
+]
+
+THUMB = 32
+
+
+def _dct_matrix(n: int, keep: int) -> np.ndarray:
+    k = np.arange(keep)[:, None]
+    i = np.arange(n)[None, :]
+    mat = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2.0 / n)
+    mat[0] /= np.sqrt(2.0)
+    return mat.astype(np.float32)
+
+
+_DCT8 = _dct_matrix(THUMB, 8)
+_BIT_WEIGHTS = (np.uint64(1) << np.arange(63, -1, -1, dtype=np.uint64)).astype(np.uint64)
+
+
+def _pack(bits: np.ndarray) -> np.ndarray:
+    """(K, 64) bool -> (K,) uint64, most significant bit first (imagehash's hex order)."""
+    return (bits.astype(np.uint64) * _BIT_WEIGHTS).sum(axis=1, dtype=np.uint64)
+
+
+def thumbs(gray: np.ndarray, boxes: np.ndarray, size: tuple[int, int] = (THUMB, THUMB)) -> np.ndarray:
+    """Area-resample each (x0, y0, x1, y1) box of a float32 grayscale image to `size` (w, h)."""
+    out = np.empty((len(boxes), size[1], size[0]), dtype=np.float32)
+    for n, (x0, y0, x1, y1) in enumerate(boxes):
+        out[n] = cv2.resize(gray[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA)
+    return out
+
+
+def phash_batch(small: np.ndarray) -> np.ndarray:
+    """pHash of (K, 32, 32) thumbnails: low 8x8 DCT block against its median (without DC)."""
+    low = np.einsum("ai,kij,bj->kab", _DCT8, small, _DCT8, optimize=True).reshape(len(small), 64)
+    med = np.median(low[:, 1:], axis=1, keepdims=True)
+    return _pack(low > med)
+
+
+def dhash_batch(small: np.ndarray) -> np.ndarray:
+    """dHash from (K, 32, 32) thumbnails, reduced to 8 rows x 9 columns first."""
+    rows = small.reshape(len(small), 8, 4, THUMB).mean(axis=2)  # (K, 8, 32)
+    cols = np.stack([rows[:, :, round(c * 32 / 9): round((c + 1) * 32 / 9)].mean(axis=2) for c in range(9)], axis=2)
+    return _pack((cols[:, :, 1:] > cols[:, :, :-1]).reshape(len(small), 64))
+
+
+def informative(small: np.ndarray, *, min_std: float = 6.0) -> np.ndarray:
+    """Which thumbnails hold enough structure for a hash to mean anything.
+
+    A flat or nearly flat window hashes to noise, and noise matches noise: blank and
+    placeholder images must never match, so they are dropped before any comparison.
+    """
+    flat = small.reshape(len(small), -1)
+    std = flat.std(axis=1)
+    # Fraction of pixels near the dominant (median) level: placeholders are mostly background.
+    med = np.median(flat, axis=1, keepdims=True)
+    background = (np.abs(flat - med) < 4.0).mean(axis=1)
+    return (std >= min_std) & (background < 0.85)
+
+
+def dihedral(small: np.ndarray) -> np.ndarray:
+    """The 8 rotations/mirrors of each (K, 32, 32) thumbnail, shape (K*8, 32, 32)."""
+    out = []
+    for t in small:
+        m = t[:, ::-1]
+        out.extend([t, np.rot90(t, 1), np.rot90(t, 2), np.rot90(t, 3), m, np.rot90(m, 1), np.rot90(m, 2), np.rot90(m, 3)])
+    return np.ascontiguousarray(np.stack(out))
+
+
+@dataclass(slots=True)
+class HashTable:
+    """Parallel arrays: one row per stored hash, `owner` the asset's row in the index."""
+
+    phash: np.ndarray  # uint64
+    dhash: np.ndarray  # uint64
+    owner: np.ndarray  # int32
+    variant: np.ndarray  # int16: 0-7 dihedral of the whole image, >= 8 an inner crop
+
+    @classmethod
+    def empty(cls) -> HashTable:
+        return cls(
+            np.empty(0, np.uint64), np.empty(0, np.uint64), np.empty(0, np.int32), np.empty(0, np.int16)
+        )
+
+    pending: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+
+    def extend(self, phash: np.ndarray, dhash: np.ndarray, owner: int, variant: np.ndarray) -> None:
+        # Buffered: concatenating on every add would make bulk loading quadratic.
+        self.pending.append(
+            (phash.astype(np.uint64), dhash.astype(np.uint64), np.full(len(phash), owner, np.int32), variant.astype(np.int16))
+        )
+
+    def consolidate(self) -> None:
+        if self.pending:
+            parts = list(zip(*self.pending))
+            self.phash = np.concatenate([self.phash, *parts[0]])
+            self.dhash = np.concatenate([self.dhash, *parts[1]])
+            self.owner = np.concatenate([self.owner, *parts[2]])
+            self.variant = np.concatenate([self.variant, *parts[3]])
+            self.pending.clear()
+
+    def __len__(self) -> int:
+        self.consolidate()
+        return len(self.phash)
+
+    def search(self, queries: np.ndarray, max_distance: int, *, block: int = 1 << 18) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All (query row, stored row, pHash distance) with distance <= max_distance."""
+        self.consolidate()
+        q_rows, s_rows, dists = [], [], []
+        queries = queries.astype(np.uint64)
+        for start in range(0, len(self.phash), block):
+            chunk = self.phash[start: start + block]
+            dist = np.bitwise_count(chunk[None, :] ^ queries[:, None])
+            qi, si = np.nonzero(dist <= max_distance)
+            q_rows.append(qi)
+            s_rows.append(si + start)
+            dists.append(dist[qi, si])
+        if not q_rows:
+            empty = np.empty(0, np.int64)
+            return empty, empty, np.empty(0, np.uint8)
+        return np.concatenate(q_rows), np.concatenate(s_rows), np.concatenate(dists)

@@ -1,0 +1,429 @@
+"""Find a brand's registered photos and logos in listing images, however they were altered.
+
+Whole-image and sub-window perceptual hashes find copies fast; ORB keypoints with a RANSAC
+homography confirm shortlisted candidates and find logos printed inside product photos.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import product
+from typing import Literal
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from matchers._hashindex import HashTable, dhash_batch, dihedral, informative, phash_batch, thumbs
+from matchers._imageio import DEFAULT_MAX_PIXELS, ImageSource, open_image
+from matchers._keypoints import Features, KeypointPool, extract, verify
+from matchers.errors import (
+    ImageBlankError,
+    ImageDecodeError,
+    ImageError,
+    MatcherConfigError,
+    OcrUnavailableError,
+)
+
+__all__ = [
+    "ImageHit",
+    "ImageResult",
+    "ImageIndex",
+    "hash_image",
+    "hash_distance",
+    "read_text",
+    "AssetKind",
+]
+
+AssetKind = Literal["photo", "logo"]
+Box = tuple[int, int, int, int]
+
+_HASH_SIDE = 256  # longest side of the grayscale image that windows are cut from
+_KP_SIDE_QUERY = 800
+_KP_SIDE_ASSET = 480
+_MIN_SIDE = 24  # images smaller than this carry no usable detail (icons, tracking pixels)
+
+# Thresholds on 64-bit hashes, tuned with bench/image_accuracy.py. Unrelated photos sit
+# around 32 bits apart; sub-windows get stricter limits because each query tries many.
+_SHORTLIST = 18
+_ACCEPT_FULL = (12, 16)  # (pHash, dHash) for the whole query image
+_ACCEPT_WINDOW = (9, 12)
+_MIN_VOTES = 6
+_MAX_VERIFY = 6
+_MIN_INLIERS = 14
+
+# Inner crops stored per asset, as (left, top, right, bottom) fractions cut away: a listing
+# that crops the photo then hashes like one of these.
+_CROP_INSETS = [c for c in product((0.0, 0.1, 0.2), repeat=4) if any(c)]
+
+
+@dataclass(frozen=True, slots=True)
+class ImageHit:
+    """A registered asset found in a query image.
+
+    `score` is a confidence in [0, 1]; `method` says which evidence found it ("phash",
+    "crop" or "keypoints"); `region` is (x0, y0, x1, y1) in the query image's pixels.
+    """
+
+    key: str
+    score: float
+    method: str
+    region: Box | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImageResult:
+    """The outcome for one image of a batch: its hits, or the error that stopped it."""
+
+    source: int
+    hits: tuple[ImageHit, ...] = ()
+    error: ImageError | None = None
+
+
+def hash_distance(a: str, b: str) -> int:
+    """Hamming distance between two hashes from hash_image()."""
+    return int(bin(int(a, 16) ^ int(b, 16)).count("1"))
+
+
+def _gray(img: Image.Image, max_side: int) -> np.ndarray:
+    rgb = np.asarray(img)
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    h, w = gray.shape
+    scale = max_side / max(h, w)
+    if scale < 1.0:
+        gray = cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    return gray
+
+
+def hash_image(image: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> str:
+    """Hex of the 64-bit perceptual hash (pHash) of the whole image, for storing per asset.
+
+    Raises ImageDecodeError, ImageTooLargeError, or ImageBlankError for an image with no
+    structure to hash.
+    """
+    img = open_image(image, draft_size=64, max_pixels=max_pixels)
+    gray = _gray(img, 128).astype(np.float32)
+    small = thumbs(gray, np.array([[0, 0, gray.shape[1], gray.shape[0]]]))
+    if not informative(small)[0]:
+        raise ImageBlankError("image is blank or nearly uniform: nothing to hash")
+    return f"{int(phash_batch(small)[0]):016x}"
+
+
+def _trim_box(gray: np.ndarray) -> Box | None:
+    """The box left after cutting away a uniform border (padding onto a plain canvas)."""
+    frame = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]]).astype(np.float32)
+    bg = float(np.median(frame))
+    diff = np.abs(gray.astype(np.float32) - bg) > 12
+    rows = np.flatnonzero(diff.mean(axis=1) > 0.02)
+    cols = np.flatnonzero(diff.mean(axis=0) > 0.02)
+    if len(rows) == 0 or len(cols) == 0:
+        return None
+    box = (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+    h, w = gray.shape
+    if box == (0, 0, w, h) or box[2] - box[0] < 16 or box[3] - box[1] < 16:
+        return None
+    return box
+
+
+def _query_windows(gray: np.ndarray) -> list[Box]:
+    """Whole image first, then the trimmed content, then sub-windows where a pasted asset
+    (padding, collage of up to four) would sit."""
+    h, w = gray.shape
+    boxes: list[Box] = [(0, 0, w, h)]
+    trimmed = _trim_box(gray)
+    if trimmed:
+        boxes.append(trimmed)
+    for fw, fh in product((0.5, 0.62, 0.75, 0.87, 1.0), repeat=2):
+        if fw == 1.0 and fh == 1.0:
+            continue
+        for fx in np.linspace(0.0, 1.0 - fw, 1 + int(np.ceil((1.0 - fw) / 0.125))):
+            for fy in np.linspace(0.0, 1.0 - fh, 1 + int(np.ceil((1.0 - fh) / 0.125))):
+                x0, y0 = round(fx * w), round(fy * h)
+                boxes.append((x0, y0, min(w, x0 + round(fw * w)), min(h, y0 + round(fh * h))))
+    return [b for b in boxes if b[2] - b[0] >= 8 and b[3] - b[1] >= 8]
+
+
+@dataclass(slots=True)
+class _Prepared:
+    size: tuple[int, int]  # original (width, height)
+    gray_hash: np.ndarray  # float32, longest side <= _HASH_SIDE
+    gray_kp: np.ndarray  # uint8, longest side <= _KP_SIDE_*
+
+
+class ImageIndex:
+    """A brand's registered images, searchable by listing image.
+
+    One key may be added with several images (views of one product); hits are reported once
+    per key, best evidence first.
+    """
+
+    def __init__(self, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
+        self.max_pixels = max_pixels
+        self._keys: list[str] = []
+        self._kinds: list[str] = []
+        self._hashes = HashTable.empty()
+        self._pool = KeypointPool()
+        self._features: list[Features] = []
+
+    # -- building -------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def keys(self) -> list[str]:
+        """Distinct keys, in the order they were first added."""
+        return list(dict.fromkeys(self._keys))
+
+    def _prepare(self, image: ImageSource, kp_side: int) -> _Prepared:
+        img = open_image(image, draft_size=kp_side, max_pixels=self.max_pixels)
+        gray_kp = _gray(img, kp_side)
+        h, w = gray_kp.shape
+        scale = _HASH_SIDE / max(h, w)
+        gray_hash = gray_kp if scale >= 1.0 else cv2.resize(
+            gray_kp, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+        )
+        return _Prepared(img.size, gray_hash.astype(np.float32), gray_kp)
+
+    def add(self, key: str, image: ImageSource, *, kind: AssetKind = "photo") -> None:
+        """Register `image` under `key`.
+
+        `kind="logo"` marks a mark meant to be found inside other photos (small, partly
+        hidden, in perspective), so it is also searched for with keypoints in every query.
+        Raises ImageDecodeError, ImageTooLargeError, or ImageBlankError for an image too
+        small or too plain to be recognised without false alarms.
+        """
+        if not isinstance(key, str) or not key:
+            raise MatcherConfigError("an image key must be a non-empty string")
+        if kind not in ("photo", "logo"):
+            raise MatcherConfigError(f"kind must be 'photo' or 'logo', not {kind!r}")
+        prep = self._prepare(image, _KP_SIDE_ASSET)
+        if min(prep.size) < _MIN_SIDE:
+            raise ImageBlankError(f"image of {prep.size[0]}x{prep.size[1]} pixels is too small to register")
+        g = prep.gray_hash
+        h, w = g.shape
+        full = thumbs(g, np.array([[0, 0, w, h]]))
+        if not informative(full)[0]:
+            raise ImageBlankError("image is blank or nearly uniform: it would match noise")
+        crop_boxes = np.array(
+            [[round(l * w), round(t * h), w - round(r * w), h - round(b * h)] for l, t, r, b in _CROP_INSETS]
+        )
+        crops = thumbs(g, crop_boxes)
+        keep = informative(crops)
+        variants = np.concatenate([dihedral(full), crops[keep]])
+        variant_ids = np.concatenate([np.arange(8), 8 + np.flatnonzero(keep)])
+        owner = len(self._keys)
+        self._hashes.extend(phash_batch(variants), dhash_batch(variants), owner, variant_ids)
+        feats = extract(prep.gray_kp, 500 if kind == "logo" else 400)
+        self._pool.add(owner, feats.desc)
+        self._features.append(feats)
+        self._keys.append(key)
+        self._kinds.append(kind)
+
+    def add_many(
+        self, items: Iterable[tuple[str, ImageSource]], *, kind: AssetKind = "photo"
+    ) -> list[tuple[str, ImageError]]:
+        """Register many images; a bad one is skipped and reported, the rest go in."""
+        failed: list[tuple[str, ImageError]] = []
+        for key, image in items:
+            try:
+                self.add(key, image, kind=kind)
+            except ImageError as exc:
+                failed.append((key, exc))
+        return failed
+
+    # -- searching ------------------------------------------------------------------------
+
+    def query(
+        self,
+        image: ImageSource,
+        *,
+        score_cutoff: float | None = None,
+        limit: int | None = 10,
+    ) -> list[ImageHit]:
+        """Registered assets found in `image`, best first, one hit per key.
+
+        Only what the index judges to be a match is returned: blank, placeholder and tiny
+        images return []. Raises ImageDecodeError or ImageTooLargeError for a bad image.
+        """
+        if not self._keys:
+            open_image(image, draft_size=64, max_pixels=self.max_pixels)  # still report bad input
+            return []
+        prep = self._prepare(image, _KP_SIDE_QUERY)
+        if min(prep.size) < _MIN_SIDE:
+            return []
+        best: dict[int, ImageHit] = {}
+        shortlist: dict[int, int] = {}
+        self._hash_search(prep, best, shortlist)
+        self._keypoint_search(prep, best, shortlist)
+        by_key: dict[str, ImageHit] = {}
+        for owner, hit in best.items():
+            key = self._keys[owner]
+            if key not in by_key or hit.score > by_key[key].score:
+                by_key[key] = hit
+        hits = sorted(by_key.values(), key=lambda h: -h.score)
+        if score_cutoff is not None:
+            hits = [h for h in hits if h.score >= score_cutoff]
+        return hits[:limit] if limit is not None else hits
+
+    def query_many(
+        self,
+        images: Sequence[ImageSource],
+        *,
+        score_cutoff: float | None = None,
+        limit: int | None = 10,
+    ) -> list[ImageResult]:
+        """Query each image; a corrupt or refused one is recorded and the batch goes on."""
+        results = []
+        for n, image in enumerate(images):
+            try:
+                hits = self.query(image, score_cutoff=score_cutoff, limit=limit)
+                results.append(ImageResult(n, tuple(hits)))
+            except ImageError as exc:
+                results.append(ImageResult(n, (), exc))
+        return results
+
+    def _hash_search(self, prep: _Prepared, best: dict[int, ImageHit], shortlist: dict[int, int]) -> None:
+        g = prep.gray_hash
+        boxes = np.array(_query_windows(g))
+        small = thumbs(g, boxes)
+        keep = informative(small)
+        if not keep[0]:
+            return  # a blank or placeholder image: its windows would only match by chance
+        boxes, small = boxes[keep], small[keep]
+        ph, dh = phash_batch(small), dhash_batch(small)
+        qi, si, pd = self._hashes.search(ph, _SHORTLIST)
+        if len(qi) == 0:
+            return
+        dd = np.bitwise_count(dh[qi] ^ self._hashes.dhash[si])
+        owners = self._hashes.owner[si]
+        variants = self._hashes.variant[si]
+        sx, sy = prep.size[0] / g.shape[1], prep.size[1] / g.shape[0]
+        for q, o, v, p, d in zip(qi, owners, variants, pd, dd):
+            o = int(o)
+            whole = q == 0 and v < 8
+            limit_p, limit_d = _ACCEPT_FULL if whole else _ACCEPT_WINDOW
+            if p <= limit_p and d <= limit_d:
+                score = max(0.0, 1.0 - (int(p) + int(d)) / 64.0)
+                if o not in best or score > best[o].score:
+                    x0, y0, x1, y1 = boxes[q]
+                    region = (round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy))
+                    best[o] = ImageHit(self._keys[o], round(score, 4), "phash" if whole else "crop", region)
+            else:
+                shortlist[o] = min(shortlist.get(o, 99), int(p))
+
+    def _keypoint_search(self, prep: _Prepared, best: dict[int, ImageHit], shortlist: dict[int, int]) -> None:
+        if not self._features:
+            return
+        query = extract(prep.gray_kp, 1500)
+        if len(query.desc) < _MIN_INLIERS:
+            return
+        votes = self._pool.vote(query.desc)
+        # Candidates: hash near-misses first, then assets whose descriptors the query voted
+        # for; geometry (RANSAC) is checked only for these few.
+        ranked = sorted(shortlist, key=lambda o: shortlist[o])
+        ranked += sorted((o for o, n in votes.items() if n >= _MIN_VOTES), key=lambda o: -votes[o])
+        seen: set[int] = set()
+        sx = prep.size[0] / prep.gray_kp.shape[1]
+        sy = prep.size[1] / prep.gray_kp.shape[0]
+        for o in ranked:
+            if o in seen or o in best:
+                continue
+            seen.add(o)
+            if len(seen) > _MAX_VERIFY:
+                break
+            found = verify(self._features[o], query, min_inliers=_MIN_INLIERS)
+            if found is None:
+                continue
+            inliers, (x0, y0, x1, y1) = found
+            region = (round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy))
+            score = round(inliers / (inliers + _MIN_INLIERS), 4)
+            best[o] = ImageHit(self._keys[o], score, "keypoints", region)
+
+    # -- persistence ----------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the index to an .npz file (plain arrays, no pickle)."""
+        self._hashes.consolidate()
+        self._pool.consolidate()
+        counts = np.array([len(f.desc) for f in self._features], np.int64)
+        np.savez_compressed(
+            path,
+            format=np.array([1]),
+            meta=np.frombuffer(json.dumps({"keys": self._keys, "kinds": self._kinds}).encode(), np.uint8),
+            phash=self._hashes.phash,
+            dhash=self._hashes.dhash,
+            owner=self._hashes.owner,
+            variant=self._hashes.variant,
+            kp_counts=counts,
+            kp_sizes=np.array([f.size for f in self._features], np.int64).reshape(-1, 2),
+            kp_xy=np.concatenate([f.xy for f in self._features]) if self._features else np.empty((0, 2), np.float32),
+            kp_desc=np.concatenate([f.desc for f in self._features]) if self._features else np.empty((0, 32), np.uint8),
+        )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageIndex:
+        """Read an index written by save(). Raises MatcherConfigError if the file is not one."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if int(data["format"][0]) != 1:
+                    raise MatcherConfigError(f"{os.fspath(path)}: unknown image index format")
+                meta = json.loads(bytes(data["meta"]).decode())
+                arrays = {name: data[name] for name in data.files}
+        except (OSError, ValueError, KeyError) as exc:
+            raise MatcherConfigError(f"{os.fspath(path)} is not a saved image index: {exc}") from exc
+        index = cls(max_pixels=max_pixels)
+        index._keys = list(meta["keys"])
+        index._kinds = list(meta["kinds"])
+        index._hashes = HashTable(arrays["phash"], arrays["dhash"], arrays["owner"], arrays["variant"])
+        offsets = np.concatenate([[0], np.cumsum(arrays["kp_counts"])])
+        for n, (w, h) in enumerate(arrays["kp_sizes"]):
+            a, b = offsets[n], offsets[n + 1]
+            feats = Features(arrays["kp_xy"][a:b], arrays["kp_desc"][a:b], (int(w), int(h)))
+            index._features.append(feats)
+            index._pool.add(n, feats.desc)
+        return index
+
+
+# -- OCR ---------------------------------------------------------------------------------
+
+_ocr_engine = None
+
+
+def read_text(image: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[tuple[str, Box]]:
+    """Words printed in the image with their boxes, for the text matcher to check for marks.
+
+    Needs the optional OCR extra; raises OcrUnavailableError with the install command when
+    it is absent, and ImageDecodeError / ImageTooLargeError for a bad image.
+    """
+    global _ocr_engine
+    if _ocr_engine is None:
+        try:
+            from rapidocr_onnxruntime import RapidOCR
+        except ImportError as exc:
+            raise OcrUnavailableError(
+                "reading text in images needs the OCR extra: pip install 'markwatch[ocr]'"
+            ) from exc
+        _ocr_engine = RapidOCR()
+    img = open_image(image, draft_size=1280, max_pixels=max_pixels)
+    if min(img.size) < _MIN_SIDE:
+        return []
+    scale = 1600 / max(img.size)
+    if scale < 1.0:
+        img = img.resize((round(img.size[0] * scale), round(img.size[1] * scale)), Image.Resampling.LANCZOS)
+    else:
+        scale = 1.0
+    bgr = np.ascontiguousarray(np.asarray(img)[:, :, ::-1])
+    try:
+        result, _ = _ocr_engine(bgr)
+    except Exception as exc:  # the OCR engine's failures on odd inputs are per-image errors
+        raise ImageDecodeError(f"OCR failed on this image: {exc}") from exc
+    words: list[tuple[str, Box]] = []
+    for quad, text, _conf in result or []:
+        pts = np.asarray(quad, dtype=np.float32) / scale
+        x0, y0 = pts.min(axis=0)
+        x1, y1 = pts.max(axis=0)
+        words.append((str(text), (int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1)))))
+    return words
