@@ -52,14 +52,19 @@ class DomFacts:
     availability: str | None
 
 
-def strip_site_name(page_title: str | None) -> str | None:
-    """The product part of a <title>: the longest piece between site-name separators."""
+def strip_site_name(page_title: str | None, host: str = "") -> str | None:
+    """The product part of a <title>: pieces between separators, minus the site's name (the
+    piece naming the host, else the last one), longest first."""
     if not page_title:
         return None
     pieces = [p.strip() for p in _SITE_SEPARATORS.split(page_title) if p.strip()]
     if len(pieces) <= 1:
         return page_title
-    return max(pieces, key=len)
+    labels = [label for label in host.lower().split(".") if len(label) > 3 and label not in ("www", "shop", "store")]
+    rest = [p for p in pieces if not any(label in re.sub(r"\W", "", p.lower()) for label in labels)]
+    if len(rest) == len(pieces):
+        rest = pieces[:-1]
+    return max(rest or pieces, key=len)
 
 
 def _attr_text(element: lxml.html.HtmlElement) -> str:
@@ -126,14 +131,14 @@ def read_dom(root: lxml.html.HtmlElement, base: str, host: str) -> DomFacts:
                 buy_index = index
         if len(elements) >= _MAX_ELEMENTS:
             break
-    if h1_text and page_title and _tokens(h1_text).isdisjoint(_tokens(page_title)):
+    if h1_text and len(_tokens(page_title)) >= 2 and _tokens(h1_text).isdisjoint(_tokens(page_title)):
         # An h1 sharing no word with the <title> is a banner or a section heading.
         h1_index, h1_text = None, None
     anchor = h1_index if h1_index is not None else buy_index
     title = h1_text
 
     price, currency = _best_price(elements, anchor, buy_index, host)
-    images = _best_images(elements, anchor, base, title or strip_site_name(page_title))
+    images = _best_images(elements, anchor, base, title or strip_site_name(page_title, host))
     availability = None
     if anchor is not None:
         window = elements[max(0, anchor - 50): anchor + 400]

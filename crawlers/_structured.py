@@ -149,7 +149,8 @@ def _scoped_items(
     root: lxml.html.HtmlElement, base: str, *, scope_attr: str, type_attr: str, prop_attr: str
 ) -> list[dict[str, Any]]:
     """Items marked by `scope_attr`, properties by `prop_attr`: microdata and RDFa Lite alike."""
-    built: dict[int, dict[str, Any]] = {}
+    # Keyed by the element itself: holding the proxy keeps lxml from handing out a new one.
+    built: dict[lxml.html.HtmlElement, dict[str, Any]] = {}
     top: list[dict[str, Any]] = []
     count = 0
 
@@ -158,7 +159,7 @@ def _scoped_items(
         depth = 0
         while parent is not None and depth < 400:
             if parent.get(scope_attr) is not None:
-                return built.get(id(parent))
+                return built.get(parent)
             parent = parent.getparent()
             depth += 1
         return None
@@ -178,7 +179,7 @@ def _scoped_items(
             item = {"@type": [t for t in (element.get(type_attr) or "").split()]}
             if element.get("itemid") or element.get("resource"):
                 item["@id"] = element.get("itemid") or element.get("resource")
-            built[id(element)] = item
+            built[element] = item
         if props:
             owner = owner_of(element)
             value = item if item is not None else _element_value(element, base, prop_attr)

@@ -170,7 +170,7 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
 
     dom = read_dom(root, base, host)
     found.offer("title", dom.title, _CONFIDENCE["dom"] + 0.2)
-    found.offer("title", strip_site_name(dom.page_title), _CONFIDENCE["page-title"])
+    found.offer("title", strip_site_name(dom.page_title, host), _CONFIDENCE["page-title"])
     if dom.price is not None:
         found.offer("price", dom.price, _CONFIDENCE["dom"])
         if found.get("price") == dom.price:

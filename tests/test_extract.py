@@ -1,0 +1,356 @@
+"""Tests for crawlers.extract: each source of listing data, their merge, encodings, hostile
+pages, and (when ../shared is present) the real saved product pages."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crawlers.errors import CrawlerError, ExtractionInputError
+from crawlers.extract import Listing, Seller, extract_listing, looks_like_app_shell
+
+PAGES = Path(__file__).parent / "pages"
+SHARED_PAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "product-pages"
+
+
+def page(body: str, head: str = "") -> str:
+    return f"<!doctype html><html><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>"
+
+
+def json_ld(data: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+# ---------------------------------------------------------------- JSON-LD
+
+def test_json_ld_product_with_offer_list():
+    html = page("", json_ld({
+        "@context": "https://schema.org", "@type": "Product", "name": "Acme Bag",
+        "image": ["/img/bag-main.jpg", "/img/bag-side.jpg"], "sku": "AB-1", "mpn": "M-77",
+        "gtin13": "4006381333931", "brand": {"@type": "Brand", "name": "Acme"},
+        "description": "A bag.",
+        "offers": [
+            {"@type": "Offer", "price": "129.90", "priceCurrency": "EUR",
+             "availability": "https://schema.org/InStock",
+             "seller": {"@type": "Organization", "name": "Shop One", "url": "/shops/one"}},
+        ],
+    }))
+    listing = extract_listing(html, "https://shop.example.de/p/acme-bag")
+    assert listing.title == "Acme Bag"
+    assert listing.price == Decimal("129.90") and listing.currency == "EUR"
+    assert listing.availability == "InStock"
+    assert (listing.sku, listing.mpn, listing.gtin, listing.brand) == ("AB-1", "M-77", "4006381333931", "Acme")
+    assert listing.images[:2] == ("https://shop.example.de/img/bag-main.jpg", "https://shop.example.de/img/bag-side.jpg")
+    assert listing.seller == Seller(name="Shop One", id=None, url="https://shop.example.de/shops/one")
+    assert listing.listing_id == "AB-1"
+
+
+def test_json_ld_graph_and_aggregate_offer():
+    html = page("", json_ld({
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "WebSite", "name": "Shop"},
+            {"@type": "BreadcrumbList", "itemListElement": []},
+            {"@type": ["Product"], "name": "Graph Lamp", "productID": "LAMP-9",
+             "offers": {"@type": "AggregateOffer", "lowPrice": 19.5, "highPrice": 30,
+                        "priceCurrency": "GBP", "offerCount": 3}},
+        ],
+    }))
+    listing = extract_listing(html, "https://lamps.example.co.uk/graph-lamp")
+    assert listing.title == "Graph Lamp"
+    assert listing.price == Decimal("19.5") and listing.currency == "GBP"
+    assert listing.listing_id == "LAMP-9"
+
+
+def test_product_group_picks_the_variant_named_in_the_url():
+    group = {
+        "@context": "https://schema.org", "@type": "ProductGroup", "name": "Tee", "brand": "Acme",
+        "hasVariant": [
+            {"@type": "Product", "sku": "TEE-S", "name": "Tee S", "image": "https://c.example/s.jpg",
+             "offers": {"@type": "Offer", "price": "10.00", "priceCurrency": "USD",
+                        "availability": "https://schema.org/OutOfStock"}},
+            {"@type": "Product", "sku": "TEE-M", "name": "Tee M", "image": "https://c.example/m.jpg",
+             "offers": {"@type": "Offer", "price": "12.00", "priceCurrency": "USD",
+                        "availability": "https://schema.org/InStock"}},
+        ],
+    }
+    chosen = extract_listing(page("", json_ld(group)), "https://shop.example/tee?variant=TEE-M")
+    assert (chosen.price, chosen.sku, chosen.availability) == (Decimal("12.00"), "TEE-M", "InStock")
+    assert chosen.images[0] == "https://c.example/m.jpg"
+    assert chosen.title == "Tee" and chosen.brand == "Acme"
+    default = extract_listing(page("", json_ld(group)), "https://shop.example/tee")
+    assert default.sku == "TEE-S" and default.price == Decimal("10.00")
+
+
+def test_broken_json_ld_is_repaired_or_skipped():
+    broken = '<script type="application/ld+json">{"@type": "Product", "name": "Comma", "offers": ' \
+             '{"price": "5.00", "priceCurrency": "USD",},}</script>'
+    garbage = '<script type="application/ld+json">{{{ not json at all</script>'
+    listing = extract_listing(page("", broken + garbage), "https://x.example/")
+    assert listing.title == "Comma" and listing.price == Decimal("5.00")
+
+
+def test_zero_price_in_markup_loses_to_a_visible_price():
+    html = page('<h1>Zero Hat</h1><span class="price">$14.00</span>', json_ld(
+        {"@type": "Product", "name": "Zero Hat", "offers": {"price": "0", "priceCurrency": "USD"}}))
+    assert extract_listing(html, "https://x.example/").price == Decimal("14.00")
+
+
+# ---------------------------------------------------------------- microdata, RDFa, meta tags
+
+def test_microdata_product():
+    html = page("""
+    <div itemscope itemtype="http://schema.org/Product">
+      <h1 itemprop="name">Micro Kettle</h1>
+      <img itemprop="image" src="/k.jpg">
+      <span itemprop="brand" itemscope itemtype="http://schema.org/Brand"><span itemprop="name">Kett</span></span>
+      <div itemprop="offers" itemscope itemtype="http://schema.org/Offer">
+        <meta itemprop="priceCurrency" content="USD"><span itemprop="price" content="39.95">$39.95</span>
+        <link itemprop="availability" href="http://schema.org/OutOfStock">
+      </div>
+    </div>""")
+    listing = extract_listing(html, "https://k.example/item/5")
+    assert listing.title == "Micro Kettle" and listing.brand == "Kett"
+    assert listing.price == Decimal("39.95") and listing.currency == "USD"
+    assert listing.availability == "OutOfStock"
+    assert listing.images[0] == "https://k.example/k.jpg"
+
+
+def test_rdfa_product():
+    html = page("""
+    <div vocab="https://schema.org/" typeof="Product">
+      <span property="name">Rdfa Chair</span>
+      <img property="image" src="chair.png">
+      <div property="offers" typeof="Offer">
+        <span property="priceCurrency" content="EUR">€</span><span property="price" content="89.00">89,00</span>
+      </div>
+    </div>""")
+    listing = extract_listing(html, "https://chairs.example/c/")
+    assert listing.title == "Rdfa Chair"
+    assert listing.price == Decimal("89.00") and listing.currency == "EUR"
+    assert listing.images[0] == "https://chairs.example/c/chair.png"
+
+
+def test_opengraph_product_tags():
+    head = """<meta property="og:title" content="Meta Mug"><meta property="og:image" content="//cdn.example/mug.jpg">
+    <meta property="product:price:amount" content="7.50"><meta property="product:price:currency" content="CAD">
+    <meta property="product:availability" content="in stock"><meta property="product:brand" content="Mugs Inc">"""
+    listing = extract_listing(page("<p>hello</p>", head), "https://mugs.example/mug")
+    assert (listing.title, listing.price, listing.currency) == ("Meta Mug", Decimal("7.50"), "CAD")
+    assert listing.availability == "InStock" and listing.brand == "Mugs Inc"
+    assert listing.images == ("https://cdn.example/mug.jpg",)
+
+
+def test_structured_data_outranks_dom_guesses():
+    html = page('<h1>Visible Name</h1><span class="price">$99.00</span>', json_ld(
+        {"@type": "Product", "name": "Visible Name", "offers": {"price": "79.00", "priceCurrency": "USD"}}))
+    assert extract_listing(html, "https://x.example/").price == Decimal("79.00")
+
+
+# ---------------------------------------------------------------- platforms
+
+def test_amazon_page_structure():
+    listing = extract_listing((PAGES / "amazon_listing.html").read_bytes(), "https://www.amazon.com/dp/B0TEST1234")
+    assert listing.title == "Acme Trail Runner Shoe"
+    assert listing.price == Decimal("59.99") and listing.currency == "USD"
+    assert listing.images[0] == "https://m.media-amazon.com/images/I/81abcDEF._SX522_.jpg"
+    assert "https://m.media-amazon.com/images/I/81abcDEF._SL1500_.jpg" in listing.images
+    assert listing.listing_id == "B0TEST1234"
+    assert listing.brand == "Acme"
+    assert listing.availability == "InStock"
+    assert listing.seller is not None and listing.seller.name == "Trail Deals" and listing.seller.id == "A1B2C3D4E5"
+
+
+def test_ebay_page_structure():
+    listing = extract_listing((PAGES / "ebay_listing.html").read_bytes(),
+                              "https://www.ebay.co.uk/itm/Acme-Watch/123456789012?hash=x")
+    assert listing.title == "Acme Watch Replica Steel"
+    assert listing.price == Decimal("24.50") and listing.currency == "GBP"
+    assert listing.images[0] == "https://i.ebayimg.com/images/g/XYZ/s-l300.jpg"
+    assert listing.listing_id == "123456789012"
+    assert listing.seller == Seller(name="cheapwatches_uk", id="cheapwatches_uk",
+                                    url="https://www.ebay.co.uk/usr/cheapwatches_uk")
+    assert listing.ships_from == "Shenzhen, China"
+
+
+def test_platform_rules_only_apply_on_their_host():
+    html = (PAGES / "amazon_listing.html").read_text()
+    elsewhere = extract_listing(html, "https://not-amazon.example/dp/B0TEST1234")
+    assert elsewhere.listing_id is None
+
+
+# ---------------------------------------------------------------- DOM heuristics
+
+def test_dom_price_skips_struck_and_related_prices():
+    html = page("""
+    <div class="header"><span class="cart-total">$0.00</span></div>
+    <h1>Plain Lamp</h1>
+    <div class="product-info"><del class="price old">$80.00</del> <span class="price sale">$45.00</span>
+    <button>Add to Cart</button></div>
+    <div class="related-products"><span class="price">$10.00</span></div>""", "<title>Plain Lamp | Lamps</title>")
+    listing = extract_listing(html, "https://lamps.example/plain")
+    assert listing.title == "Plain Lamp"
+    assert listing.price == Decimal("45.00") and listing.currency == "USD"
+
+
+def test_dom_main_image_is_the_product_picture_not_the_logo():
+    html = page("""
+    <img src="/static/logo.png" class="logo" alt="Shop">
+    <h1>Stone Vase</h1>
+    <div class="product-gallery"><img src="/media/stone-vase-large.jpg" width="600" height="600" alt="Stone Vase"></div>
+    <img src="/icons/star.gif" width="12" height="12">""")
+    listing = extract_listing(html, "https://vases.example/stone")
+    assert listing.images[0] == "https://vases.example/media/stone-vase-large.jpg"
+
+
+def test_title_falls_back_to_page_title_without_site_name():
+    listing = extract_listing(page("<p>no heading</p>", "<title>Blue Scarf | Scarves Ltd</title>"), "https://s.example/")
+    assert listing.title == "Blue Scarf"
+
+
+# ---------------------------------------------------------------- encodings
+
+@pytest.mark.parametrize("codec", ["utf-8", "windows-1252", "iso-8859-15", "utf-16"])
+def test_declared_encodings(codec: str):
+    text = f'<html><head><meta charset="{codec}"><title>x</title></head><body><h1>Café Crème €5</h1></body></html>'
+    body = text.encode(codec)
+    assert extract_listing(body, "https://e.example/").title == "Café Crème €5"
+
+
+def test_transport_encoding_argument_wins_over_sniffing():
+    body = "<html><body><h1>Ñandú</h1></body></html>".encode("cp1252")
+    assert extract_listing(body, "https://e.example/", encoding="cp1252").title == "Ñandú"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(lambda s: s.strip()),
+    codec=st.sampled_from(["utf-8", "utf-16", "gb18030", "shift_jis", "cp1251", "latin-1"]),
+)
+def test_title_survives_any_encoding_it_can_be_written_in(name: str, codec: str):
+    try:
+        body = page("", json_ld({"@type": "Product", "name": name})).replace("utf-8", codec).encode(codec)
+    except UnicodeEncodeError:
+        return
+    expected = " ".join(name.split())
+    got = extract_listing(body, "https://e.example/").title
+    # Entities and invisible formatting characters are normalised away on purpose.
+    assert got is not None
+    assert re.sub(r"\W", "", got) == re.sub(r"\W", "", expected) or "&" in name or not re.sub(r"\W", "", expected)
+
+
+# ---------------------------------------------------------------- hostile input
+
+def test_wrong_argument_types_raise_a_named_error():
+    with pytest.raises(ExtractionInputError):
+        extract_listing(12345, "https://x.example/")  # type: ignore[arg-type]
+    with pytest.raises(CrawlerError):
+        extract_listing("<html></html>", None)  # type: ignore[arg-type]
+    with pytest.raises(ExtractionInputError):
+        extract_listing(b"<html></html>", "https://x.example/", encoding="no-such-codec")
+
+
+@pytest.mark.parametrize("html", ["", b"", "   ", "\x00\x01\x02", b"\xff\xfe\x00", "<", "<html", "</html>" * 5,
+                                  "<script type='application/ld+json'>" + "[" * 5000, "<?xml version='1.0' encoding='utf-8'?><a>"])
+def test_degenerate_pages_give_an_empty_listing(html):
+    listing = extract_listing(html, "https://x.example/")
+    assert isinstance(listing, Listing) and listing.price is None
+
+
+def test_five_megabytes_of_junk_and_deep_nesting():
+    junk = "<div><span>lorem $ipsum</span>" * 170_000 + "<b>" * 50_000 + "&#0;\x00\x1b" * 1000
+    assert len(junk) > 5_000_000
+    listing = extract_listing(page(junk + "<h1>Deep Thing</h1>"), "https://x.example/")
+    assert isinstance(listing, Listing)
+    nested = "<div>" * 100_000 + "<h1>Bottom</h1>" + "</div>" * 100_000
+    assert isinstance(extract_listing(nested, "https://x.example/"), Listing)
+    nested_ld = json_ld({"@type": "Product", "name": "N"})[:-9] + "" + '{"a":' * 20000
+    assert isinstance(extract_listing(page("", nested_ld), "https://x.example/"), Listing)
+
+
+def test_text_fields_are_capped_and_stripped_of_control_characters():
+    html = page("", json_ld({"@type": "Product", "name": "Evil\x00\x07\u202e Name " + "A" * 5000,
+                             "description": "d" * 100_000, "image": "javascript:alert(1)"}))
+    listing = extract_listing(html, "https://x.example/")
+    assert listing.title is not None and len(listing.title) <= 1000
+    assert not re.search(r"[\x00-\x1f\u202e]", listing.title)
+    assert listing.description is not None and len(listing.description) <= 20_000
+    assert listing.images == ()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=3000) | st.text(max_size=3000))
+def test_any_bytes_or_text_never_raise(html):
+    listing = extract_listing(html, "https://x.example/")
+    assert isinstance(listing, Listing)
+    for image in listing.images:
+        assert urlsplit(image).scheme in ("http", "https")
+
+
+TAGS = st.sampled_from(["div", "span", "h1", "img", "script", "meta", "a", "del", "p", "table", "td"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(TAGS, st.text(max_size=30), st.sampled_from(["", "class='price'", "itemprop='price'",
+                                                                         "itemscope itemtype='http://schema.org/Product'",
+                                                                         "property='og:image' content='x'"])),
+                max_size=40))
+def test_random_markup_never_raises(parts):
+    html = "".join(f"<{tag} {attrs}>{text}" for tag, text, attrs in parts)
+    listing = extract_listing(html, "https://x.example/")
+    assert json.loads(json.dumps(listing.to_dict()))["url"] == "https://x.example/"
+
+
+# ---------------------------------------------------------------- values and app shells
+
+def test_to_dict_is_json_safe_and_complete():
+    listing = extract_listing((PAGES / "amazon_listing.html").read_text(), "https://www.amazon.com/dp/B0TEST1234")
+    data = json.loads(json.dumps(listing.to_dict()))
+    assert data["price"] == "59.99" and Decimal(data["price"]) == listing.price
+    assert data["seller"]["name"] == "Trail Deals"
+    assert set(data) == set(Listing.__slots__)
+
+
+def test_listing_is_frozen():
+    listing = Listing(url="https://x.example/")
+    with pytest.raises(AttributeError):
+        listing.title = "changed"  # type: ignore[misc]
+
+
+def test_app_shell_detection():
+    shell = '<html><head><script src="/app.js"></script></head><body><div id="root"></div><script>boot()</script></body></html>'
+    assert looks_like_app_shell(shell)
+    assert looks_like_app_shell(shell.encode())
+    assert not looks_like_app_shell((PAGES / "amazon_listing.html").read_bytes())
+    assert not looks_like_app_shell("<html><body><p>plain static page without scripts</p></body></html>")
+
+
+# ---------------------------------------------------------------- real saved pages
+
+needs_shared = pytest.mark.skipif(not (SHARED_PAGES / "expected.json").exists(),
+                                  reason="../shared/data/product-pages is not present (benchmark data, not shipped)")
+
+
+@needs_shared
+def test_real_pages_give_bounded_absolute_listings():
+    expected = json.loads((SHARED_PAGES / "expected.json").read_text())
+    priced = 0
+    for site in sorted(expected):
+        raw = gzip.decompress((SHARED_PAGES / f"{site}.html.gz").read_bytes())
+        listing = extract_listing(raw, f"https://www.{site}.com/")
+        assert all(urlsplit(u).scheme in ("http", "https") and urlsplit(u).netloc for u in listing.images), site
+        assert listing.title is None or 0 < len(listing.title) <= 1000
+        assert listing.currency is None or re.fullmatch(r"[A-Z]{3}", listing.currency)
+        assert listing.price is None or listing.price >= 0
+        priced += listing.price is not None
+        assert not looks_like_app_shell(raw), site
+    # Every one of these pages shows a price; finding almost none would mean extraction broke.
+    assert priced >= len(expected) * 0.8
