@@ -1,0 +1,151 @@
+"""The risk score: findings about one listing combined into 0-100 with the reasons in
+plain words, strongest first.
+
+How the score is made. Each kind of finding contributes ``WEIGHTS[kind] * score`` (the
+strongest finding of that kind counts; repeats add nothing), and two pairings that
+mean more together than apart contribute as well:
+
+- ``brand+price``: the brand is named or shown and the price is far below MSRP;
+- ``image+seller``: a brand photo used by a seller the brand did not authorise.
+
+Replica wording counts in full only when the brand is named or shown (``mark`` or
+``image``); on its own it is half weight, since it may be about someone else's brand.
+Compatibility wording ("case for Nike") marks the plain mentions of the mark as
+nominative, scaling them by ``NOMINATIVE_DAMPING``; disguised mentions are not damped.
+The contributions combine like independent evidence, ``1 - prod(1 - c)``, so no single
+weak signal reaches the threshold and agreeing signals add up without passing 100.
+``assess(..., authorised_seller=True)`` scales every contribution by
+``AUTHORISED_DAMPING``: a brand's own reseller posting the official photo at MSRP is the
+normal case, not a suspect one.
+
+Calibration (checked by tests/test_signals_risk.py against the demo catalog's truth):
+naming the mark plainly from an unauthorised seller at a normal price scores about 40
+(not flagged); a disguised mark alone 70-85; replica wording with the mark about 68; a
+brand photo from an unauthorised seller about 70; a price at a fifth of MSRP with the
+mark about 70; compatibility use with an unauthorised seller about 27; an authorised
+seller with the plain mark and the official photo about 25.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from .signals import KINDS, PLAIN_MARK_SCORE, Finding
+
+__all__ = [
+    "Risk",
+    "FLAG_THRESHOLD",
+    "WEIGHTS",
+    "LEVELS",
+    "NOMINATIVE_DAMPING",
+    "AUTHORISED_DAMPING",
+    "assess",
+]
+
+FLAG_THRESHOLD: int = 50
+# Score bands for `Risk.level`: below 30 low, below FLAG_THRESHOLD medium, else high.
+LEVELS: Mapping[str, int] = MappingProxyType({"low": 0, "medium": 30, "high": FLAG_THRESHOLD})
+
+WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        "mark": 1.0,  # the mark itself: plain 0.3, disguised 0.55-0.85 (signals.MARK_SCORES)
+        "image": 0.45,  # a brand photo alone: resellers use them too
+        "replica_wording": 0.6,  # halved when the brand is neither named nor shown
+        "compatibility": 0.05,  # nominative use: barely a signal
+        "price": 0.35,  # a low price alone could be a clearance sale of anything
+        "seller": 0.5,  # an unauthorised seller alone (finding score 0.3): resale is legal
+        "brand+price": 0.6,  # the brand at a fraction of its price
+        "image+seller": 0.5,  # a brand photo in an unauthorised seller's listing
+    }
+)
+NOMINATIVE_DAMPING = 0.3
+AUTHORISED_DAMPING = 0.35
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    """A listing's risk: `score` 0-100, its `level`, the `reasons` strongest first and
+    the `findings` it was made from."""
+
+    score: int
+    level: str
+    reasons: tuple[str, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def flagged(self) -> bool:
+        return self.score >= FLAG_THRESHOLD
+
+
+def _clamp(x: float) -> float:
+    if x != x:  # NaN from a broken upstream scorer counts as nothing
+        return 0.0
+    return min(1.0, max(0.0, float(x)))
+
+
+def assess(findings: Iterable[Finding], *, authorised_seller: bool = False) -> Risk:
+    """Combines a listing's findings into its risk (see the module docstring)."""
+    kept = tuple(f for f in findings if isinstance(f, Finding) and f.kind in KINDS)
+    best: dict[str, Finding] = {}
+    for finding in kept:
+        current = best.get(finding.kind)
+        if current is None or _clamp(finding.score) > _clamp(current.score):
+            best[finding.kind] = finding
+
+    nominative = "compatibility" in best
+    marks = [f for f in kept if f.kind == "mark"]
+    mark_strength = 0.0
+    mark_reason = None
+    for f in marks:
+        s = _clamp(f.score)
+        if nominative and s <= PLAIN_MARK_SCORE:
+            s *= NOMINATIVE_DAMPING
+        if s > mark_strength:
+            mark_strength, mark_reason = s, f.reason
+
+    image = _clamp(best["image"].score) if "image" in best else 0.0
+    brand_present = bool(marks) or image > 0
+
+    contributions: list[tuple[float, str]] = []
+    if mark_reason is not None:
+        contributions.append((WEIGHTS["mark"] * mark_strength, mark_reason))
+    for kind in ("image", "replica_wording", "compatibility", "price", "seller"):
+        f = best.get(kind)
+        if f is None:
+            continue
+        weight = WEIGHTS[kind]
+        if kind == "replica_wording" and not brand_present:
+            weight /= 2
+        contributions.append((weight * _clamp(f.score), f.reason))
+    if "price" in best and brand_present:
+        contributions.append(
+            (
+                WEIGHTS["brand+price"] * _clamp(best["price"].score),
+                "the brand is offered far below its usual price",
+            )
+        )
+    if "seller" in best and image > 0:
+        contributions.append(
+            (
+                WEIGHTS["image+seller"] * image,
+                "a brand photo is used by a seller the brand did not authorise",
+            )
+        )
+
+    damping = AUTHORISED_DAMPING if authorised_seller else 1.0
+    remaining = 1.0
+    for c, _ in contributions:
+        remaining *= 1.0 - _clamp(c * damping)
+    score = int(round(100 * (1.0 - remaining)))
+    level = "high" if score >= LEVELS["high"] else "medium" if score >= LEVELS["medium"] else "low"
+
+    contributions.sort(key=lambda c: -c[0])
+    reasons: list[str] = []
+    for _, reason in contributions:
+        if reason not in reasons:
+            reasons.append(reason)
+    if authorised_seller and reasons:
+        reasons.append("the seller is authorised by the brand, which lowers the risk")
+    return Risk(score=score, level=level, reasons=tuple(reasons), findings=kept)

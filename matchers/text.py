@@ -1,0 +1,461 @@
+"""Registered marks in listing text, however the seller disguises them: case, accents,
+styled Unicode, homoglyphs, leetspeak, separators, typos, registered aliases (CJK too),
+marks glued to other words, and the distinctive word of a multi-word mark."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from . import _fold
+from .errors import MatcherConfigError, MatcherError
+
+__all__ = ["Mark", "MarkHit", "MarkMatcher", "REASONS", "typo_budget"]
+
+REASONS = (
+    "exact",
+    "case",
+    "accent",
+    "styled-unicode",
+    "homoglyph",
+    "leet",
+    "spacing",
+    "typo",
+    "alias",
+    "partial",
+)
+
+# Scores by reason: a plain spelling is certain; every fold the match needed leaves a
+# little doubt, and typos and partial hits leave the most.
+_REASON_SCORE = {
+    "exact": 100.0,
+    "case": 97.0,
+    "alias": 96.0,
+    "accent": 93.0,
+    "styled-unicode": 92.0,
+    "homoglyph": 92.0,
+    "leet": 90.0,
+    "spacing": 88.0,
+}
+_GLUED_SCORE = 85.0
+_TYPO_CAP = 84.0
+_PARTIAL_SCORE = 60.0
+
+# A mark shorter than this is only matched as a whole word, plainly or styled: "LV" must
+# not fire on "Elverys" nor on the Roman numeral "IV".
+_SHORT = 3
+# Glued to another word only when the mark is this long, unless a case change or a digit
+# marks the junction ("NikeAir", "AirNike"): "Vans" must not fire on "caravans".
+_GLUE_ANYWHERE = 6
+_GLUE_MIN = 4
+# Words at most this many characters apart may be joined into one mark ("N I K E",
+# "N . I . K . E").
+_MAX_GAP = 3
+_PLURAL_SUFFIXES = ("s", "es")
+_MAX_TEXT = 1_000_000
+_CACHE_LIMIT = 200_000
+
+
+def typo_budget(length: int) -> int:
+    """Edits (insert, delete, substitute, transpose) allowed for a mark of `length`
+    letters: none up to 4, one up to 8, two up to 12, three beyond."""
+    if length <= 4:
+        return 0
+    if length <= 8:
+        return 1
+    if length <= 12:
+        return 2
+    return 3
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A registered mark. `aliases` are other registered forms (transliterations,
+    stylings). A mark that is not `distinctive` is only matched as whole words and never
+    as a typo, glued or partial. `partials` are the words of a multi-word mark that are
+    distinctive on their own; None picks the last word of four letters or more."""
+
+    text: str
+    aliases: tuple[str, ...] = ()
+    distinctive: bool = True
+    partials: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, str) or not _fold.has_letter(self.text):
+            raise MatcherConfigError(f"mark {self.text!r} has no letters; give the mark's text")
+        if isinstance(self.aliases, str):
+            object.__setattr__(self, "aliases", (self.aliases,))
+        else:
+            object.__setattr__(self, "aliases", tuple(self.aliases))
+        for alias in self.aliases:
+            if not isinstance(alias, str) or not _fold.has_letter(alias):
+                raise MatcherConfigError(
+                    f"alias {alias!r} of mark {self.text!r} has no letters; remove it"
+                )
+        if self.partials is not None:
+            object.__setattr__(self, "partials", tuple(self.partials))
+
+    def partial_words(self) -> tuple[str, ...]:
+        words = self.text.split()
+        if not self.distinctive or len(words) < 2:
+            return ()
+        if self.partials is not None:
+            return self.partials
+        for word in reversed(words):
+            if sum(c.isalpha() for c in word) >= 4:
+                return (word,)
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class MarkHit:
+    """One mark found in a text: `matched` is `text[start:end]` of the searched text."""
+
+    mark: str
+    matched: str
+    start: int
+    end: int
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """One searchable form of a mark: its text, an alias, or a partial word."""
+
+    mark: Mark
+    text: str
+    kind: str  # "mark" | "alias" | "partial"
+    compact: str  # skeleton without separators
+    typo_budget: int
+    glue: bool
+
+
+@dataclass(slots=True)
+class _Candidate:
+    form: int
+    fstart: int  # span in the skeleton
+    fend: int
+    distance: int = 0
+    glued: bool = False
+    token_start: int = 0  # skeleton span of the word the form was glued into
+    token_end: int = 0
+
+
+@dataclass(slots=True)
+class _Index:
+    forms: list[_Form] = field(default_factory=list)
+    exact: dict[str, list[int]] = field(default_factory=dict)
+    prefixes: set[str] = field(default_factory=set)
+    glue: dict[str, list[int]] = field(default_factory=dict)
+    glue_lengths: tuple[int, ...] = ()
+    typo_by_length: dict[int, tuple[list[str], list[int]]] = field(default_factory=dict)
+    min_analysed: int = 1_000_000
+
+
+def _coerce_mark(mark: Mark | str) -> Mark:
+    if isinstance(mark, Mark):
+        return mark
+    if isinstance(mark, str):
+        return Mark(mark)
+    raise MatcherConfigError(f"a mark must be a Mark or a string, not {type(mark).__name__}")
+
+
+def _compact(text: str) -> str:
+    return "".join(_fold.TOKEN_RE.findall(_fold.fold(text)[0]))
+
+
+class MarkMatcher:
+    """Finds registered marks in text. Build once; `find` is cheap and thread-safe for
+    reading (its per-word cache only grows)."""
+
+    def __init__(self, marks: Iterable[Mark | str]) -> None:
+        if isinstance(marks, (str, Mark)):
+            marks = [marks]
+        try:
+            coerced = [_coerce_mark(m) for m in marks]
+        except TypeError as exc:
+            raise MatcherConfigError(f"marks must be an iterable of Mark or str: {exc}") from None
+        if not coerced:
+            raise MatcherConfigError("MarkMatcher needs at least one mark")
+        self._marks = tuple(coerced)
+        self._index = self._build(self._marks)
+        self._cache: dict[str, tuple[tuple[int, int, int, int], ...]] = {}
+
+    @property
+    def marks(self) -> tuple[Mark, ...]:
+        return self._marks
+
+    @staticmethod
+    def _build(marks: Sequence[Mark]) -> _Index:
+        index = _Index()
+        seen: set[tuple[str, str, str]] = set()
+        for mark in marks:
+            forms = [(mark.text, "mark")]
+            forms += [(a, "alias") for a in mark.aliases]
+            forms += [(p, "partial") for p in mark.partial_words()]
+            for text, kind in forms:
+                compact = _compact(text)
+                key = (mark.text, compact, kind)
+                if not compact or key in seen:
+                    continue
+                seen.add(key)
+                latin = compact.isascii()
+                distinctive = mark.distinctive and kind != "partial" and latin
+                budget = typo_budget(len(compact)) if distinctive else 0
+                glue = distinctive and len(compact) >= _GLUE_MIN
+                form = _Form(mark, text, kind, compact, budget, glue)
+                idx = len(index.forms)
+                index.forms.append(form)
+                index.exact.setdefault(compact, []).append(idx)
+                for i in range(1, len(compact) + 1):
+                    index.prefixes.add(compact[:i])
+                if glue:
+                    index.glue.setdefault(compact, []).append(idx)
+        index.glue_lengths = tuple(sorted({len(c) for c in index.glue}))
+        by_length: dict[int, tuple[list[str], list[int]]] = {}
+        for idx, form in enumerate(index.forms):
+            k = form.typo_budget
+            if not k:
+                continue
+            n = len(form.compact)
+            for length in range(max(1, n - k - 1), n + k + 2):
+                choices, ids = by_length.setdefault(length, ([], []))
+                choices.append(form.compact)
+                ids.append(idx)
+        index.typo_by_length = by_length
+        lengths = list(index.glue_lengths) + [min(by_length)] if by_length else list(index.glue_lengths)
+        index.min_analysed = min(lengths) if lengths else 1_000_000
+        return index
+
+    # -- per-word analysis, cached: glued forms and typos --------------------------------
+
+    def _analyse(self, word: str) -> tuple[tuple[int, int, int, int], ...]:
+        """(form, start, end, distance) for forms glued into `word` or `word` misspelling
+        a form; positions are within `word`."""
+        index = self._index
+        found: list[tuple[int, int, int, int]] = []
+        n = len(word)
+        exact = index.exact
+        if word not in exact:
+            for length in index.glue_lengths:
+                if length >= n:
+                    break
+                starts = range(n - length + 1) if length >= _GLUE_ANYWHERE else (0, n - length)
+                for s in starts:
+                    # One stray letter is a typo ("Norvikk"), not a second word; a
+                    # plural is the mark itself ("Nikes").
+                    if n - length < 2 and not (s == 0 and word[length:] in _PLURAL_SUFFIXES):
+                        continue
+                    ids = index.glue.get(word[s : s + length])
+                    if ids:
+                        found.extend((i, s, s + length, 0) for i in ids)
+            bucket = index.typo_by_length.get(n)
+            if bucket is not None:
+                choices, ids = bucket
+                for choice, dist, pos in process.extract(
+                    word, choices, scorer=OSA.distance, score_cutoff=4, limit=None
+                ):
+                    form = index.forms[ids[pos]]
+                    if 0 < dist <= form.typo_budget or (
+                        # Two letters swapped far apart ("adadis") cost two edits but
+                        # keep every letter: one slip, not a different word.
+                        dist == form.typo_budget + 1 == 2 and sorted(word) == sorted(choice)
+                    ):
+                        found.append((ids[pos], 0, n, int(dist)))
+        return tuple(found)
+
+    def _word(self, word: str) -> tuple[tuple[int, int, int, int], ...]:
+        cached = self._cache.get(word)
+        if cached is None:
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            cached = self._cache[word] = self._analyse(word)
+        return cached
+
+    # -- search --------------------------------------------------------------------------
+
+    def find(
+        self,
+        text: str,
+        *,
+        score_cutoff: float | None = None,
+        limit: int | None = None,
+    ) -> list[MarkHit]:
+        """Marks in `text`, best first; empty when nothing is found. `score_cutoff` drops
+        hits scoring below it (0-100); `limit` keeps at most that many."""
+        if text is None:
+            return []
+        if isinstance(text, (bytes, bytearray)):
+            text = bytes(text).decode("utf-8", "replace")
+        if not isinstance(text, str):
+            raise MatcherError(f"find() needs text, not {type(text).__name__}")
+        if score_cutoff is not None and not 0 <= score_cutoff <= 100:
+            raise ValueError("score_cutoff must be between 0 and 100")
+        if limit is not None and limit < 0:
+            raise ValueError("limit must be zero or more")
+        if len(text) > _MAX_TEXT:
+            text = text[:_MAX_TEXT]
+        if not text:
+            return []
+        folded, offsets = _fold.fold(text)
+        candidates = self._candidates(folded)
+        if not candidates:
+            return []
+        hits = self._resolve(text, folded, offsets, candidates)
+        if score_cutoff is not None:
+            hits = [h for h in hits if h.score >= score_cutoff]
+        if limit is not None:
+            hits = hits[:limit]
+        return hits
+
+    def find_many(
+        self,
+        texts: Iterable[str],
+        *,
+        score_cutoff: float | None = None,
+        limit: int | None = None,
+    ) -> list[list[MarkHit]]:
+        """`find` over many texts; the per-word cache makes repeated vocabulary cheap."""
+        return [self.find(t, score_cutoff=score_cutoff, limit=limit) for t in texts]
+
+    def _candidates(self, folded: str) -> list[_Candidate]:
+        index = self._index
+        prefixes = index.prefixes
+        exact = index.exact
+        min_analysed = index.min_analysed
+        tokens = [(m.start(), m.end(), m.group()) for m in _fold.TOKEN_RE.finditer(folded)]
+        out: list[_Candidate] = []
+        n = len(tokens)
+        for i, (start, end, word) in enumerate(tokens):
+            if word in prefixes:
+                acc = word
+                j = i
+                while True:
+                    ids = exact.get(acc)
+                    if ids:
+                        out.extend(_Candidate(f, start, tokens[j][1]) for f in ids)
+                    j += 1
+                    if j >= n or tokens[j][0] - tokens[j - 1][1] > _MAX_GAP:
+                        break
+                    acc += tokens[j][2]
+                    if acc not in prefixes:
+                        break
+            if len(word) >= min_analysed:
+                for f, a, b, dist in self._word(word):
+                    out.append(
+                        _Candidate(f, start + a, start + b, dist, a > 0 or b < len(word), start, end)
+                    )
+        return out
+
+    def _resolve(
+        self,
+        text: str,
+        folded: str,
+        offsets: list[int] | None,
+        candidates: list[_Candidate],
+    ) -> list[MarkHit]:
+        forms = self._index.forms
+
+        def orig(pos: int, is_end: bool) -> int:
+            if offsets is None:
+                return pos
+            if is_end:
+                return offsets[pos - 1] + 1
+            return offsets[pos]
+
+        hits: list[tuple[MarkHit, int]] = []
+        for cand in candidates:
+            form = forms[cand.form]
+            start, end = orig(cand.fstart, False), orig(cand.fend, True)
+            matched = text[start:end]
+            if not _fold.has_letter(matched):
+                continue  # "1:1", "2024" and other numbers are not words
+            if cand.glued:
+                tstart, tend = orig(cand.token_start, False), orig(cand.token_end, True)
+                rest = text[tstart:start] + text[end:tend]
+                plural = tstart == start and rest.lower() in _PLURAL_SUFFIXES
+                if not plural and not _glue_allowed(text, start, end, tstart, tend, form):
+                    continue
+            reason = _reason(matched, form, cand.distance)
+            if reason is None:
+                continue
+            if cand.glued and not plural and reason in ("exact", "case", "accent", "alias"):
+                reason = "spacing"
+            score = _score(reason, form, cand.distance, cand.glued and not plural)
+            hits.append((MarkHit(form.mark.text, matched, start, end, score, reason), cand.form))
+        return _select(hits, forms)
+
+
+def _glue_allowed(text: str, start: int, end: int, tstart: int, tend: int, form: _Form) -> bool:
+    if len(form.compact) >= _GLUE_ANYWHERE:
+        return True
+
+    def junction(left: str, right: str) -> bool:
+        # A case change, a digit or a non-letter between the two parts shows the seller
+        # joined two words ("NikeAir", "AirNIKE", "Nike2024").
+        if not left.isalpha() or not right.isalpha():
+            return True
+        return left.islower() != right.islower()
+
+    ok = True
+    if start > tstart:
+        ok = ok and junction(text[start - 1], text[start])
+    if end < tend:
+        ok = ok and junction(text[end - 1], text[end])
+    return ok
+
+
+def _reason(matched: str, form: _Form, distance: int) -> str | None:
+    """The weakest disguise that turns `matched` into the form's text."""
+    if distance:
+        return "typo"
+    target = form.text
+    reason = "spacing"
+    if matched == target:
+        reason = "exact"
+    else:
+        for level in _fold.LEVELS:
+            if _fold.stage_words(matched, level) == _fold.stage_words(target, level):
+                reason = level
+                break
+    if len(form.compact) < _SHORT and reason in ("homoglyph", "leet") and matched.isascii():
+        return None  # "IV" is not "LV"; "1V" is too short to be sure
+    if form.kind == "partial":
+        return "partial"
+    if form.kind == "alias" and reason in ("exact", "case"):
+        return "alias"
+    return reason
+
+
+def _score(reason: str, form: _Form, distance: int, glued: bool) -> float:
+    if reason == "partial":
+        return _PARTIAL_SCORE
+    if reason == "typo":
+        return round(min(_TYPO_CAP, 100.0 * (1.0 - distance / len(form.compact))), 1)
+    if glued and reason == "spacing":
+        return _GLUED_SCORE
+    return _REASON_SCORE[reason]
+
+
+_WEAK = ("typo", "partial")
+
+
+def _select(hits: list[tuple[MarkHit, int]], forms: list[_Form]) -> list[MarkHit]:
+    """Best hit per place: drop a hit overlapping a better one of the same mark, and a
+    typo or partial hit overlapping any better hit."""
+    hits.sort(key=lambda h: (-h[0].score, -(h[0].end - h[0].start), h[0].start))
+    kept: list[MarkHit] = []
+    for hit, _form in hits:
+        clash = False
+        for other in kept:
+            if hit.start < other.end and other.start < hit.end:
+                if other.mark == hit.mark or hit.reason in _WEAK:
+                    clash = True
+                    break
+        if not clash:
+            kept.append(hit)
+    return kept
