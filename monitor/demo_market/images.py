@@ -20,6 +20,7 @@ __all__ = [
     "DRAWN_KINDS",
     "ImageRecipe",
     "STOLEN_TRANSFORMS",
+    "brand_hue",
     "make_brand_assets",
     "render_image",
 ]
@@ -385,6 +386,12 @@ _BRAND_COLOURS: dict[str, tuple[float, float, float]] = {
     "bottle": (0.5, 0.45, 0.6),         # steel teal
     "tent": (0.13, 0.8, 0.92),          # summit yellow
 }
+
+
+def brand_hue(kind: str) -> float | None:
+    """The hue of the brand's house colour for a product kind (a reseller's own photo shares it)."""
+    colour = _BRAND_COLOURS.get(kind)
+    return colour[0] if colour else None
 
 
 def _draw_product(kind: str, *, size: int, seed: int, style: str, hue: float | None, brand: bool) -> Image.Image:
