@@ -16,10 +16,12 @@ hits / pages with an expected value; F1 their harmonic mean. A hit is:
   "$ 31 57" (digits, a space, two digits, no separator: cents shown as a superscript),
   read as 31.57. A range ("38.17 - 48.27") counts as its first number.
 - image: entities decoded, scheme ignored, host compared case-insensitively without
-  "www.", path compared exactly. Queries are compared too, except when the path itself
-  names an image file (ends .jpg/.jpeg/.png/.gif/.webp), where a query is only resizing.
-  An expected URL without a host (relative in the page) matches on its path alone, as a
-  suffix when it has no leading "/".
+  "www.", path compared exactly (so another size baked into the path is a miss). The query
+  is ignored (on image CDNs it only picks a rendition: size, crop, format) unless the path
+  is a generic handler whose query names the image: a server script (.asp, .aspx, .php,
+  .jsp, .ashx, .cgi) or a last path segment without a dot that holds no image id (such as
+  imageService, hmprod, compositor). An expected URL without a host (relative in the page)
+  matches on its path alone, as a suffix when it has no leading "/".
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from price_parser import Price  # noqa: E402
 from crawlers.extract import extract_listing  # noqa: E402
 
 FIELDS = ("title", "price", "image")
-_IMAGE_FILE = re.compile(r"\.(jpe?g|png|gif|webp)$", re.I)
+_GENERIC_HANDLER = re.compile(r"\.(aspx?|php|jsp|ashx|cgi)$|^(imageservice|hmprod|compositor|imagehandler)$", re.I)
 
 
 def norm_title(text: str | None) -> str:
@@ -67,7 +69,7 @@ def image_key(url: str) -> tuple[str, str, str]:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower().removeprefix("www.")
     path = unquote(parts.path)
-    query = "" if _IMAGE_FILE.search(path) else parts.query
+    query = unquote(parts.query) if _GENERIC_HANDLER.search(path.rstrip("/").rsplit("/", 1)[-1]) else ""
     return host, path, query
 
 

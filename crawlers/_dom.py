@@ -39,6 +39,7 @@ _IMAGE_EXT = re.compile(r"\.(jpe?g|png|webp|avif|gif)(\?|$|;)|/is/image/|/image|
 _IMAGE_ATTRS = ("data-old-hires", "data-zoom-image", "data-large-image", "data-src", "data-original", "src")
 _BUY_TEXT = re.compile(r"add to (cart|bag|basket)|buy (it )?now|add to trolley|in den warenkorb|ajouter au panier", re.I)
 _SITE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:•·»]|at|by|on)\s+")
+_HEADING_BAD = re.compile(r"logo|brand|site-?name|masthead", re.I)
 _STOCK_TEXT = re.compile(r"\b(in stock|out of stock|sold out|currently unavailable|temporarily unavailable)\b", re.I)
 
 
@@ -49,6 +50,7 @@ class DomFacts:
     price: Decimal | None
     currency: str | None
     images: tuple[str, ...]
+    image_scores: tuple[float, ...]  # one per image: how strongly it looks like the main one
     availability: str | None
 
 
@@ -65,6 +67,23 @@ def strip_site_name(page_title: str | None, host: str = "") -> str | None:
     if len(rest) == len(pieces):
         rest = pieces[:-1]
     return max(rest or pieces, key=len)
+
+
+def _heading_text(element: lxml.html.HtmlElement) -> str | None:
+    """A heading's text without the prices and badges some shops nest inside it."""
+    parts: list[str] = [element.text or ""]
+    for child in element.iterdescendants():
+        if not isinstance(child.tag, str):
+            continue
+        skip = child.tag in ("script", "style") or _PRICE_HINT.search(_attr_text(child))
+        if not skip and not any(
+            a.tag in ("script", "style") or _PRICE_HINT.search(_attr_text(a))
+            for a in child.iterancestors() if a is not element and element in a.iterancestors()
+        ):
+            parts.append(child.text or "")
+        if child.tail and child.getparent() is not None:
+            parts.append(child.tail)
+    return clean_text(" ".join(parts), MAX_LENGTHS["title"])
 
 
 def _attr_text(element: lxml.html.HtmlElement) -> str:
@@ -113,32 +132,37 @@ def read_dom(root: lxml.html.HtmlElement, base: str, host: str) -> DomFacts:
     page_title = clean_text(title_element.text_content() if title_element is not None else None, MAX_LENGTHS["title"])
 
     elements: list[lxml.html.HtmlElement] = []
-    h1_index: int | None = None
-    h1_text: str | None = None
+    headings: list[tuple[int, str]] = []
     buy_index: int | None = None
     for element in root.iter():
         if not isinstance(element.tag, str) or element.tag in ("script", "style", "noscript", "template", "svg"):
             continue
         elements.append(element)
         index = len(elements) - 1
-        if element.tag == "h1" and h1_text is None:
-            text = clean_text(element.text_content(), MAX_LENGTHS["title"])
+        if element.tag == "h1" and len(headings) < 20 and not _HEADING_BAD.search(_attr_text(element)):
+            text = _heading_text(element)
             if text and 2 <= len(text) <= 400:
-                h1_index, h1_text = index, text
+                headings.append((index, text))
         if buy_index is None and element.tag in ("button", "input", "a"):
             label = element.get("value") if element.tag == "input" else element.text_content()
             if label and len(label) < 80 and _BUY_TEXT.search(label):
                 buy_index = index
         if len(elements) >= _MAX_ELEMENTS:
             break
-    if h1_text and len(_tokens(page_title)) >= 2 and _tokens(h1_text).isdisjoint(_tokens(page_title)):
-        # An h1 sharing no word with the <title> is a banner or a section heading.
+    # The product's heading shares words with the <title>; others are banners and sections.
+    title_words = _tokens(page_title)
+    matching = [h for h in headings if not _tokens(h[1]).isdisjoint(title_words)]
+    if matching:
+        h1_index, h1_text = matching[0]
+    elif headings and len(title_words) < 2:
+        h1_index, h1_text = headings[0]
+    else:
         h1_index, h1_text = None, None
     anchor = h1_index if h1_index is not None else buy_index
     title = h1_text
 
     price, currency = _best_price(elements, anchor, buy_index, host)
-    images = _best_images(elements, anchor, base, title or strip_site_name(page_title, host))
+    images, image_scores = _best_images(elements, anchor, base, title or strip_site_name(page_title, host))
     availability = None
     if anchor is not None:
         window = elements[max(0, anchor - 50): anchor + 400]
@@ -148,7 +172,7 @@ def read_dom(root: lxml.html.HtmlElement, base: str, host: str) -> DomFacts:
             if match:
                 availability = normalize_availability(match.group(1))
                 break
-    return DomFacts(title, page_title, price, currency, images, availability)
+    return DomFacts(title, page_title, price, currency, images, image_scores, availability)
 
 
 def _best_price(
@@ -206,7 +230,7 @@ def _best_price(
 
 def _best_images(
     elements: list[lxml.html.HtmlElement], anchor: int | None, base: str, title: str | None
-) -> tuple[str, ...]:
+) -> tuple[tuple[str, ...], tuple[float, ...]]:
     title_tokens = _tokens(title)
     scored: list[tuple[float, str]] = []
     for index, element in enumerate(elements):
@@ -248,9 +272,11 @@ def _best_images(
         scored.append((score, url))
     scored.sort(key=lambda pair: -pair[0])
     out: list[str] = []
-    for _, url in scored:
+    scores: list[float] = []
+    for score, url in scored:
         if url not in out:
             out.append(url)
+            scores.append(score)
         if len(out) >= 10:
             break
-    return tuple(out)
+    return tuple(out), tuple(scores)

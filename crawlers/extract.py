@@ -97,7 +97,7 @@ class _Candidates:
 
     def __init__(self) -> None:
         self.best: dict[str, tuple[float, Any]] = {}
-        self.images: list[tuple[float, int, str]] = []
+        self.images: dict[str, list[str]] = {}
 
     def offer(self, field: str, value: Any, confidence: float) -> None:
         if value in (None, "", (), [], {}):
@@ -106,27 +106,38 @@ class _Candidates:
         if current is None or confidence > current[0]:
             self.best[field] = (confidence, value)
 
-    def offer_images(self, urls: list[str] | tuple[str, ...], confidence: float) -> None:
-        for rank, url in enumerate(urls):
-            # Only a source's first image claims to be the main one.
-            self.images.append((confidence if rank == 0 else confidence - 0.5, rank, url))
+    def offer_images(self, urls: list[str] | tuple[str, ...], source: str) -> None:
+        self.images.setdefault(source, [])
+        self.images[source].extend(u for u in urls if u not in self.images[source])
 
     def get(self, field: str) -> Any:
         entry = self.best.get(field)
         return entry[1] if entry else None
 
-    def confidence(self, field: str) -> float:
-        entry = self.best.get(field)
-        return entry[0] if entry else 0.0
-
-    def ordered_images(self) -> tuple[str, ...]:
+    def ordered_images(self, dom_images: tuple[str, ...], dom_scores: tuple[float, ...]) -> tuple[str, ...]:
+        """Main image first. A platform's own gallery wins; then microdata (its image property
+        sits on the picture shown); then a declared image that is also on the page; then the
+        picture the page layout makes main; then declared images that are not shown."""
+        shown = {_image_identity(u): u for u in dom_images}
+        declared = [u for source in ("json-ld", "rdfa") for u in self.images.get(source, [])]
+        order: list[str] = list(self.images.get("platform", []))
+        order += self.images.get("microdata", [])
+        order += [u for u in declared if _image_identity(u) in shown]
+        if dom_images and dom_scores and dom_scores[0] >= 0:
+            order.append(dom_images[0])
+        order += declared + self.images.get("meta", []) + list(dom_images)
         out: list[str] = []
-        for _, _, url in sorted(self.images, key=lambda item: (-item[0], item[1])):
+        for url in order:
             if url not in out:
                 out.append(url)
             if len(out) >= _MAX_IMAGES:
                 break
         return tuple(out)
+
+
+def _image_identity(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.hostname or "").removeprefix("www.") + parts.path
 
 
 def extract_listing(html: str | bytes, url: str, *, encoding: str | None = None) -> Listing:
@@ -160,13 +171,13 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
         node = pick_product(items, page_url)
         if node is None:
             continue
-        _offer_fields(found, product_fields(node, base, host), _CONFIDENCE[source])
+        _offer_fields(found, product_fields(node, base, host), source)
 
     meta = meta_fields(root)
     _offer_meta(found, meta, base, host)
 
     for platform in platforms_for(host, text[:300_000]):
-        _offer_fields(found, _platform_fields(root, platform, page_url, base, host), _CONFIDENCE["platform"])
+        _offer_fields(found, _platform_fields(root, platform, page_url, base, host), "platform")
 
     dom = read_dom(root, base, host)
     found.offer("title", dom.title, _CONFIDENCE["dom"] + 0.2)
@@ -176,7 +187,6 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
         if found.get("price") == dom.price:
             found.offer("currency", dom.currency, _CONFIDENCE["dom"])
     found.offer("availability", dom.availability, _CONFIDENCE["dom"])
-    found.offer_images(dom.images, _CONFIDENCE["dom"])
 
     seller = found.get("seller")
     return Listing(
@@ -189,7 +199,7 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
         gtin=found.get("gtin"),
         mpn=found.get("mpn"),
         brand=found.get("brand"),
-        images=found.ordered_images(),
+        images=found.ordered_images(dom.images, dom.image_scores),
         seller=Seller(**seller) if seller and any(seller.values()) else None,
         description=found.get("description"),
         ships_from=found.get("ships_from"),
@@ -207,7 +217,8 @@ def _base_url(root: lxml.html.HtmlElement, page_url: str) -> str:
     return page_url if absolute_url(page_url, "") else ""
 
 
-def _offer_fields(found: _Candidates, fields: dict[str, Any], confidence: float) -> None:
+def _offer_fields(found: _Candidates, fields: dict[str, Any], source: str) -> None:
+    confidence = _CONFIDENCE[source]
     price = fields.get("price")
     if isinstance(price, Decimal) and price == 0:
         # A zero price in markup is nearly always a placeholder: trust it only if nothing else.
@@ -216,7 +227,7 @@ def _offer_fields(found: _Candidates, fields: dict[str, Any], confidence: float)
         confidence_price = confidence
     for name, value in fields.items():
         if name == "images":
-            found.offer_images(value, confidence)
+            found.offer_images(value, source)
         elif name == "price":
             found.offer("price", value, confidence_price)
         elif name == "currency":
@@ -227,7 +238,6 @@ def _offer_fields(found: _Candidates, fields: dict[str, Any], confidence: float)
 
 
 def _offer_meta(found: _Candidates, meta: dict[str, str], base: str, host: str) -> None:
-    confidence = _CONFIDENCE["meta"]
     price, currency = parse_price(meta.get("sale_price") or meta.get("price"), host=host)
     _offer_fields(found, {
         "price": price,
@@ -238,12 +248,12 @@ def _offer_meta(found: _Candidates, meta: dict[str, str], base: str, host: str) 
         "gtin": normalize_gtin(meta.get("gtin")),
         "mpn": clean_text(meta.get("mpn"), MAX_LENGTHS["mpn"]),
         "description": clean_text(meta.get("description"), MAX_LENGTHS["description"], multiline=True),
-    }, confidence)
+    }, "meta")
     # og:title usually carries the site name too: below the page's heading, above <title>.
     found.offer("title", clean_text(meta.get("title"), MAX_LENGTHS["title"]), _CONFIDENCE["dom"] + 0.1)
     image = absolute_url(meta.get("image"), base)
     if image:
-        found.offer_images([image], confidence)
+        found.offer_images([image], "meta")
 
 
 def _select(selector: Selector, queries: tuple[str, ...]) -> str | None:
