@@ -89,6 +89,7 @@ class ListingInput:
     seller_id: str | None = None
     seller_url: str | None = None
     image_urls: tuple[str, ...] = ()
+    image_files: tuple[Mapping[str, Any], ...] = ()
     errors: tuple[str, ...] = ()
 
     def tracked(self) -> dict[str, Any]:
@@ -315,6 +316,8 @@ class Database:
             row.seller_name = item.seller_name
             row.image_urls = list(item.image_urls)
             row.errors = list(item.errors)
+            if item.image_files or kind != "unchanged":
+                row.image_files = [dict(f) for f in item.image_files]
             row.content_hash = digest
             row.status = "active"
             row.last_seen = now
@@ -358,6 +361,28 @@ class Database:
                                   content_hash=row.content_hash))
             s.commit()
             return True
+
+    def seller(self, pk: int) -> Seller | None:
+        with self.session() as s:
+            return s.get(Seller, pk)
+
+    def mark_assessed(self, listing_pk: int, content_hash: str) -> None:
+        with self.session() as s:
+            row = s.get(Listing, listing_pk)
+            if row is not None:
+                row.assessed_hash = content_hash
+                s.add(row)
+                s.commit()
+
+    def unassessed(self, platforms: Sequence[str] | None = None) -> list[Listing]:
+        """Listings changed since their last assessment (or never assessed)."""
+        with self.session() as s:
+            query = select(Listing).where(
+                (Listing.assessed_hash == None) | (Listing.assessed_hash != Listing.content_hash)  # noqa: E711
+            )
+            if platforms:
+                query = query.where(Listing.platform.in_(platforms))
+            return list(s.exec(query.order_by(Listing.id)))
 
     def listing(self, pk: int) -> Listing | None:
         with self.session() as s:

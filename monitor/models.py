@@ -113,7 +113,12 @@ class Listing(SQLModel, table=True):
     status: str = Field(default="active", max_length=20)  # active | removed
     first_seen: dt.datetime = Field(default_factory=utcnow)
     last_seen: dt.datetime = Field(default_factory=utcnow)
+    # What the crawl downloaded: [{"url", "sha256", "path", "error"}], main image first.
+    image_files: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     errors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # content_hash at the last assessment: a listing whose hash differs still needs one,
+    # which is how an interrupted run resumes.
+    assessed_hash: str | None = Field(default=None, max_length=64)
 
 
 class ListingSnapshot(SQLModel, table=True):

@@ -262,11 +262,10 @@ class Registry(_Model):
         base = self.source.parent if self.source else Path.cwd()
         return path if path.is_absolute() else (base / path)
 
-    def is_authorised(self, platform: str, seller: str | None) -> bool:
-        if not seller:
-            return False
-        wanted = normalise_seller(seller)
-        return any(normalise_seller(s) == wanted for s in self.authorised_sellers.get(platform, ()))
+    def is_authorised(self, platform: str, *sellers: str | None) -> bool:
+        """Whether any of the seller's names or ids is authorised on this platform."""
+        allowed = {normalise_seller(s) for s in self.authorised_sellers.get(platform, ())}
+        return any(s and normalise_seller(s) in allowed for s in sellers)
 
     def is_allowlisted(self, seller: str | None, url: str | None = None) -> bool:
         if seller and normalise_seller(seller) in {normalise_seller(s) for s in self.allowlist.sellers}:

@@ -1,0 +1,113 @@
+"""Item pipelines, one job each: drop repeated listings, fetch each listing's images once
+(content-addressed, size-limited), and hand the finished item to the application's sink."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+
+from crawlers.items import ImageFile, ListingItem
+
+__all__ = ["DedupePipeline", "ImageFetchPipeline", "SinkPipeline"]
+
+log = logging.getLogger(__name__)
+
+
+class DedupePipeline:
+    """A listing reached twice in one crawl (two search terms, two pages) is kept once."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, str]] = set()
+
+    def process_item(self, item: ListingItem) -> ListingItem:
+        key = (item.platform, item.listing_id)
+        if key in self.seen:
+            raise DropItem(f"duplicate listing {key}")
+        self.seen.add(key)
+        return item
+
+
+class ImageFetchPipeline:
+    """Downloads the first few images of each listing into a content-addressed folder.
+
+    A URL is fetched once per crawl, identical bytes are stored once, an image over the
+    size limit or a failed download becomes a per-image error on the item.
+    """
+
+    def __init__(self, crawler: Crawler, folder: Path, max_bytes: int, per_listing: int) -> None:
+        self.crawler = crawler
+        self.folder = folder
+        self.max_bytes = max_bytes
+        self.per_listing = per_listing
+        self.by_url: dict[str, ImageFile] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ImageFetchPipeline:
+        folder = crawler.settings.get("MARKWATCH_IMAGES_DIR")
+        if not folder:
+            raise NotConfigured("no MARKWATCH_IMAGES_DIR: images are not fetched")
+        return cls(crawler, Path(folder), crawler.settings.getint("MARKWATCH_IMAGE_MAX_BYTES"),
+                   crawler.settings.getint("MARKWATCH_IMAGES_PER_LISTING"))
+
+    async def _fetch(self, url: str) -> ImageFile:
+        if url in self.by_url:
+            return self.by_url[url]
+        request = scrapy.Request(url, meta={"download_maxsize": self.max_bytes}, dont_filter=True)
+        try:
+            response = await self.crawler.engine.download_async(request)
+        except Exception as exc:  # noqa: BLE001 - any download failure is this image's error
+            result = ImageFile(url=url, error=f"download failed: {type(exc).__name__}: {exc}"[:300])
+        else:
+            if response.status != 200:
+                result = ImageFile(url=url, error=f"HTTP {response.status}")
+            elif not response.body:
+                result = ImageFile(url=url, error="empty response")
+            else:
+                digest = hashlib.sha256(response.body).hexdigest()
+                path = self.folder / digest[:2] / digest
+                if not path.exists():
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = path.with_suffix(".part")
+                    tmp.write_bytes(response.body)
+                    tmp.replace(path)
+                result = ImageFile(url=url, sha256=digest, path=str(path))
+        self.by_url[url] = result
+        return result
+
+    async def process_item(self, item: ListingItem) -> ListingItem:
+        for url in item.listing.images[: self.per_listing]:
+            if not url.startswith(("http://", "https://")):
+                continue
+            image = await self._fetch(url)
+            item.images.append(image)
+            if image.error:
+                item.errors.append(f"image {url}: {image.error}")
+        return item
+
+
+class SinkPipeline:
+    """Hands each finished item to MARKWATCH_SINK, the application's callable; a sink that
+    fails on one item records the error and the crawl goes on."""
+
+    def __init__(self, sink: Callable[[ListingItem], Any]) -> None:
+        self.sink = sink
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SinkPipeline:
+        sink = crawler.settings.get("MARKWATCH_SINK")
+        if sink is None:
+            raise NotConfigured("no MARKWATCH_SINK")
+        return cls(sink)
+
+    def process_item(self, item: ListingItem) -> ListingItem:
+        try:
+            self.sink(item)
+        except Exception:  # noqa: BLE001 - one bad item must not end the crawl
+            log.exception("could not store listing %s/%s", item.platform, item.listing_id)
+        return item

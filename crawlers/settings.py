@@ -1,0 +1,113 @@
+"""Scrapy settings for markwatch's crawls, in one commented module.
+
+Polite by default: robots.txt obeyed, AutoThrottle on, a few requests per domain at a
+time, an identifying user agent, retries with backoff on 429 and 5xx. `crawl_settings()`
+layers a run's own choices (caps, browser, proxy, Redis) on top.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["USER_AGENT", "DEFAULTS", "CHROMIUM_ARGS", "crawl_settings"]
+
+USER_AGENT = "markwatch/0.1 (brand-protection crawler; +https://markwatch.example/bot)"
+
+DEFAULTS: dict[str, Any] = {
+    "BOT_NAME": "markwatch",
+    "USER_AGENT": USER_AGENT,
+    # Politeness: the site's robots.txt decides, and we never hammer a host.
+    "ROBOTSTXT_OBEY": True,
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+    "DOWNLOAD_DELAY": 0.25,
+    "AUTOTHROTTLE_ENABLED": True,
+    "AUTOTHROTTLE_START_DELAY": 0.25,
+    "AUTOTHROTTLE_MAX_DELAY": 30.0,
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0,
+    # 429 and 5xx are retried; crawlers.middlewares.BackoffRetryMiddleware waits longer
+    # each time (and honours Retry-After) instead of retrying at once.
+    "RETRY_ENABLED": True,
+    "RETRY_TIMES": 3,
+    "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],
+    "DOWNLOADER_MIDDLEWARES": {
+        "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+        "crawlers.middlewares.BackoffRetryMiddleware": 550,
+        "crawlers.middlewares.ProxyMiddleware": 740,
+    },
+    "DOWNLOAD_TIMEOUT": 30,
+    # A listing page or image larger than this is refused rather than read into memory.
+    "DOWNLOAD_MAXSIZE": 16 * 1024 * 1024,
+    "DOWNLOAD_WARNSIZE": 4 * 1024 * 1024,
+    "COOKIES_ENABLED": False,
+    "TELNETCONSOLE_ENABLED": False,
+    "LOG_LEVEL": "WARNING",
+    # Playwright only renders requests that ask for it (meta["playwright"]); the browser
+    # starts on the first such request, so static crawls never launch it.
+    "DOWNLOAD_HANDLERS": {
+        "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    },
+    "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+    "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+    "PLAYWRIGHT_MAX_CONTEXTS": 1,
+    "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 4,
+    "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
+    # Items: drop repeats, fetch images once, then hand each listing to the application.
+    "ITEM_PIPELINES": {
+        "crawlers.pipelines.DedupePipeline": 100,
+        "crawlers.pipelines.ImageFetchPipeline": 300,
+        "crawlers.pipelines.SinkPipeline": 900,
+    },
+    "MARKWATCH_IMAGE_MAX_BYTES": 8 * 1024 * 1024,
+    "MARKWATCH_IMAGES_PER_LISTING": 4,
+    "MARKWATCH_SAMPLE_SEED": 20261121,
+}
+
+# Flags Chromium needs in a closed network as root: no sandbox (root), and no background
+# connections to Google's services (they fail here and slow every start).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def crawl_settings(
+    *,
+    browser_path: str | None = None,
+    proxy: str | None = None,
+    redis_url: str | None = None,
+    images_dir: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The settings of one crawl: DEFAULTS plus this run's browser, proxy and Redis."""
+    settings = dict(DEFAULTS)
+    launch: dict[str, Any] = {"headless": True, "args": list(CHROMIUM_ARGS)}
+    if browser_path:
+        launch["executable_path"] = browser_path
+    if proxy:
+        # Scrapy's HttpProxyMiddleware reads meta["proxy"]; Playwright its own option.
+        settings["MARKWATCH_PROXY"] = proxy
+        launch["proxy"] = {"server": proxy}
+    settings["PLAYWRIGHT_LAUNCH_OPTIONS"] = launch
+    if images_dir:
+        settings["MARKWATCH_IMAGES_DIR"] = images_dir
+    if redis_url:
+        # scrapy-redis: a shared scheduler queue and duplicate filter, so several
+        # processes (or machines) crawl one frontier and no URL is fetched twice.
+        settings.update(
+            {
+                "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+                "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+                "SCHEDULER_PERSIST": True,
+                "REDIS_URL": redis_url,
+            }
+        )
+    settings.update(overrides or {})
+    return settings

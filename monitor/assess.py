@@ -1,0 +1,179 @@
+"""Assess one listing against one brand: marks in its text, the brand's images in its
+photos, replica and compatibility wording, price against MSRP, the seller's authorisation;
+then the risk score. The crawl pipeline and the clearance check both use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from matchers import risk as risk_mod
+from matchers import signals
+from matchers.errors import ImageError
+from matchers.image import ImageIndex
+from matchers.text import Mark, MarkHit, MarkMatcher
+from monitor.registry import Product, Registry
+
+__all__ = ["ListingText", "Assessment", "Assessor"]
+
+_TEXT_LIMIT = 50_000  # characters of a listing's text that are matched
+
+
+@dataclass(frozen=True, slots=True)
+class ListingText:
+    """The parts of a listing the assessor reads."""
+
+    platform: str
+    title: str | None = None
+    description: str | None = None
+    bullets: tuple[str, ...] = ()
+    price: Decimal | None = None
+    currency: str | None = None
+    seller: str | None = None
+    seller_id: str | None = None
+    url: str | None = None
+    sku: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    findings: tuple[signals.Finding, ...]
+    risk: risk_mod.Risk
+    related: bool                 # the listing involves the brand (its marks or images)
+    authorised: bool              # sold by an authorised seller
+    allowlisted: bool
+    product_sku: str | None       # the registered product it appears to be
+    image_errors: tuple[str, ...] = ()
+    mark_hits: tuple[tuple[str, MarkHit], ...] = ()   # (field, hit)
+    image_hits: tuple[Any, ...] = ()
+
+    @property
+    def flagged(self) -> bool:
+        return self.related and not self.allowlisted and self.risk.score >= risk_mod.FLAG_THRESHOLD
+
+    def finding_rows(self) -> list[dict[str, Any]]:
+        return [
+            {"kind": f.kind, "score": float(f.score), "reason": f.reason, "evidence": f.evidence or None,
+             "field": f.field, "start": f.start, "end": f.end}
+            for f in self.findings
+        ]
+
+
+@dataclass
+class Assessor:
+    """Built once per brand (marks compiled, images indexed), then applied per listing."""
+
+    registry: Registry
+    matcher: MarkMatcher = field(init=False)
+    images: ImageIndex = field(init=False)
+    asset_errors: list[str] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.matcher = MarkMatcher(
+            [Mark(m.text, aliases=m.aliases, distinctive=m.distinctive) for m in self.registry.marks]
+        )
+        self.images = ImageIndex()
+        for kind, key, path in self.registry.image_files():
+            try:
+                if kind == "logo":
+                    self.images.add(key, path, kind="logo")
+                else:
+                    self.images.add(key, path)
+            except ImageError as exc:
+                self.asset_errors.append(f"{path}: {exc}")
+
+    # -- pieces --------------------------------------------------------------------------
+
+    def _text_findings(self, item: ListingText) -> tuple[list[signals.Finding], list[tuple[str, MarkHit]]]:
+        findings: list[signals.Finding] = []
+        hits_by_field: list[tuple[str, MarkHit]] = []
+        fields = [("title", item.title), ("description", item.description)]
+        fields += [(f"bullet {i + 1}", b) for i, b in enumerate(item.bullets)]
+        for name, text in fields:
+            if not text:
+                continue
+            text = text[:_TEXT_LIMIT]
+            hits = self.matcher.find(text)
+            hits_by_field += [(name, h) for h in hits]
+            findings += signals.mark_findings(hits, field=name)
+            findings += signals.compatibility_wording(text, hits, field=name)
+            findings += signals.replica_wording(text, field=name)
+        return findings, hits_by_field
+
+    def _image_findings(self, images: Iterable[Any]) -> tuple[list[signals.Finding], list[Any], list[str]]:
+        hits: list[Any] = []
+        errors: list[str] = []
+        for image in images:
+            try:
+                hits += self.images.query(image, limit=5)
+            except ImageError as exc:
+                label = image if isinstance(image, (str, Path)) else "image"
+                errors.append(f"{Path(str(label)).name if isinstance(label, Path) else label}: {exc}")
+        best: dict[str, Any] = {}
+        for hit in hits:
+            if hit.key not in best or hit.score > best[hit.key].score:
+                best[hit.key] = hit
+        ranked = sorted(best.values(), key=lambda h: -h.score)
+        return signals.image_findings(ranked), ranked, errors
+
+    def _product(self, item: ListingText, image_hits: Sequence[Any]) -> Product | None:
+        for hit in image_hits:
+            if hit.key.startswith("product:"):
+                if product := self.registry.product(hit.key.split(":")[1]):
+                    return product
+        if item.sku and (product := self.registry.product(item.sku)):
+            return product
+        title = (item.title or "").casefold()
+        best, best_score = None, 0
+        for product in self.registry.products:
+            words = [product.name.casefold(), *(k.casefold() for k in product.keywords)]
+            score = sum(len(w) for w in words if w and w in title)
+            if score > best_score:
+                best, best_score = product, score
+        return best
+
+    # -- the whole assessment ------------------------------------------------------------
+
+    def assess(self, item: ListingText, images: Iterable[Any] = ()) -> Assessment:
+        findings, mark_hits = self._text_findings(item)
+        image_found, image_hits, image_errors = self._image_findings(images)
+        findings += image_found
+        related = bool(mark_hits or image_hits)
+        authorised = self.registry.is_authorised(item.platform, item.seller, item.seller_id)
+        allowlisted = self.registry.is_allowlisted(item.seller, item.url)
+        product = self._product(item, image_hits) if related else None
+        if related and product is not None and item.price is not None:
+            anomaly = signals.price_anomaly(
+                item.price, item.currency, product.msrp.amount, product.msrp.currency,
+                rates=self.registry.settings.currency_rates,
+                threshold=self.registry.settings.price_threshold,
+            )
+            if anomaly is not None:
+                findings.append(anomaly)
+        if related and not authorised:
+            authorised_names = self.registry.authorised_sellers.get(item.platform, ())
+            seller_finding = signals.unauthorised_seller(item.seller, authorised_names)
+            if seller_finding is not None:
+                findings.append(seller_finding)
+        if not related:
+            # Replica wording about some other product is not this brand's business.
+            findings = []
+        risk = risk_mod.assess(findings, authorised_seller=authorised)
+        return Assessment(
+            findings=tuple(risk.findings),
+            risk=risk,
+            related=related,
+            authorised=authorised,
+            allowlisted=allowlisted,
+            product_sku=product.sku if product else None,
+            image_errors=tuple(image_errors),
+            mark_hits=tuple(mark_hits),
+            image_hits=tuple(image_hits),
+        )
+
+    def describe_hits(self) -> Mapping[str, Any]:
+        return {"marks": [m.text for m in self.matcher.marks], "images": len(self.images)}

@@ -1,0 +1,97 @@
+"""`markwatch demo`: the whole job on the embedded demo marketplace. Starts the market,
+loads the demo brand, crawls it with the real crawlers (Playwright for the JavaScript
+storefront), matches, stores, writes the digest and takedown drafts, and scores itself
+against the catalog's truth."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from monitor.browser import Browser, find_chromium
+from monitor.db import Database
+from monitor.demo_market.catalog import build_catalog, default_brand_dir
+from monitor.demo_market.server import DemoMarket
+from monitor.digest import collect_digest, write_digest
+from monitor.models import Case, Listing
+from monitor.registry import load_registry
+from monitor.run import Monitor, Progress, RunSummary
+from monitor.takedown import draft_takedowns
+
+__all__ = ["DEMO_CRAWL_SETTINGS", "DemoResult", "run_demo"]
+
+# The demo market is our own server on loopback: no need to pace requests as we do for
+# real marketplaces, and the demo should finish in well under three minutes.
+DEMO_CRAWL_SETTINGS: dict[str, Any] = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    "MARKWATCH_RETRY_BASE_DELAY": 0.1,
+}
+
+
+@dataclass
+class DemoResult:
+    listings: int
+    flagged: int
+    precision: float
+    recall: float
+    digest: str
+    takedowns: list[str]
+    db: str
+    seconds: float
+    browser: str
+    summary: RunSummary
+    confusion: dict[str, int] = field(default_factory=dict)
+    refusals: list[str] = field(default_factory=list)
+    digest_files: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"listings": self.listings, "flagged": self.flagged,
+                "precision": round(self.precision, 4), "recall": round(self.recall, 4),
+                "digest": self.digest, "takedowns": self.takedowns, "db": self.db}
+
+
+def run_demo(out_dir: str | Path, *, progress: Progress | None = None,
+             browser: Browser | None = None, db_url: str | None = None) -> DemoResult:
+    started = time.monotonic()
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    registry = load_registry(default_brand_dir() / "brand.yaml")
+    browser = browser or find_chromium()
+    if progress:
+        progress("browser", {"text": browser.describe()})
+    catalog = build_catalog()
+    db = Database(db_url or f"sqlite:///{out / 'markwatch.db'}")
+    with DemoMarket(catalog) as market:
+        if progress:
+            progress("market", {"url": market.base_url, "listings": len(catalog.listings)})
+        monitor = Monitor(registry, db, images_dir=out / "images", progress=progress)
+        summary = monitor.crawl(base_url=market.base_url, browser_path=browser.path,
+                                overrides=DEMO_CRAWL_SETTINGS)
+    brand_id = monitor.brand.id
+    truth = catalog.truth()
+    with db.session() as s:
+        from sqlmodel import select
+
+        rows = s.exec(select(Listing, Case).join(Case, (Case.listing_pk == Listing.id)
+                                                  & (Case.brand_id == brand_id), isouter=True)
+                      .where(Listing.platform.in_(("bazaar", "shoply", "shopstores")))).all()
+    predicted = {(li.platform, li.listing_id): bool(case and case.flagged) for li, case in rows}
+    tp = sum(1 for k, flag in predicted.items() if flag and truth.get(k))
+    fp = sum(1 for k, flag in predicted.items() if flag and not truth.get(k))
+    fn = sum(1 for k, bad in truth.items() if bad and not predicted.get(k))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    digest_files = write_digest(db, brand_id, collect_digest(db, brand_id, registry.brand), out)
+    drafted, refusals = draft_takedowns(db, registry, brand_id, out / "takedowns", include_flagged=True)
+    return DemoResult(
+        listings=len(predicted), flagged=sum(predicted.values()), precision=precision, recall=recall,
+        digest=str(digest_files["html"]), takedowns=[str(d.path) for d in drafted], db=db.display_url,
+        seconds=time.monotonic() - started, browser=browser.describe(), summary=summary,
+        confusion={"true_positive": tp, "false_positive": fp, "false_negative": fn},
+        refusals=refusals, digest_files={k: str(v) for k, v in digest_files.items()},
+    )

@@ -1,0 +1,212 @@
+"""One monitoring run for a brand: crawl its watch list, store every listing (upsert with
+history), assess what is new or changed, and record findings and cases.
+
+Each listing is stored and assessed on its own transaction as it arrives, and a listing
+whose content changed since its last assessment is assessed again on the next run, so an
+interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from crawlers.items import ListingItem
+from crawlers.runner import CrawlJob, run_crawl
+from matchers.errors import ImageError
+from matchers.image import hash_image
+from monitor.assess import Assessment, Assessor, ListingText
+from monitor.db import Database, ListingInput
+from monitor.errors import CrawlError
+from monitor.models import Listing, Run, utcnow
+from monitor.registry import Registry
+
+__all__ = ["RunSummary", "Monitor"]
+
+Progress = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class RunSummary:
+    run_id: int | None = None
+    seen: int = 0
+    created: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    relisted: int = 0
+    assessed: int = 0
+    flagged: int = 0
+    errors: list[str] = field(default_factory=list)
+    crawl_stats: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "crawl_stats"}
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class Monitor:
+    """A brand's registry and database, ready to run crawls and assessments."""
+
+    def __init__(self, registry: Registry, db: Database, *, images_dir: str | Path,
+                 progress: Progress | None = None) -> None:
+        self.registry = registry
+        self.db = db
+        self.images_dir = Path(images_dir)
+        self.progress = progress or (lambda _event, _data: None)
+        self.brand = self._sync_brand()
+        self.assessor = Assessor(registry)
+
+    def _sync_brand(self):  # type: ignore[no-untyped-def]
+        registry = self.registry
+        source = registry.source
+        brand = self.db.upsert_brand(
+            registry.brand,
+            marks=[m.model_dump(mode="json") for m in registry.marks],
+            registry_path=str(source) if source else None,
+            registry_sha256=_sha256(source) if source and source.is_file() else None,
+        )
+        for kind, key, path in registry.image_files():
+            try:
+                phash = hash_image(path)
+            except ImageError:
+                phash = None
+            sku = key.split(":")[1] if kind == "product" else None
+            self.db.upsert_asset(brand.id, key=key, kind=kind, path=str(path),
+                                 sha256=_sha256(path), phash=phash, product_sku=sku)
+        return brand
+
+    # -- crawling ------------------------------------------------------------------------
+
+    def jobs(self, *, base_url: str | None = None, platforms: Sequence[str] | None = None,
+             limit: int | None = None) -> list[CrawlJob]:
+        jobs = []
+        for entry in self.registry.watch:
+            if platforms and entry.platform not in platforms:
+                continue
+            base = entry.base_url or base_url
+            starts = []
+            for url in entry.start_urls:
+                if "://" not in url:
+                    if not base:
+                        raise CrawlError(
+                            f"watch entry {entry.platform!r} has a relative start URL {url!r}; "
+                            "give the entry a base_url or pass --base-url"
+                        )
+                    url = urljoin(base.rstrip("/") + "/", url.lstrip("/"))
+                starts.append(url)
+            jobs.append(CrawlJob(
+                platform=entry.platform,
+                kind="shopify" if entry.kind == "shopify" else "search",
+                search_terms=entry.search_terms,
+                start_urls=tuple(starts),
+                base_url=base,
+                max_pages=entry.max_pages,
+                max_listings=min(entry.max_listings, limit) if limit else entry.max_listings,
+                javascript=entry.javascript or None,
+            ))
+        if platforms and not jobs:
+            known = ", ".join(e.platform for e in self.registry.watch) or "none"
+            raise CrawlError(f"no watch entry for {', '.join(platforms)}; the brand watches: {known}")
+        return jobs
+
+    def crawl(self, *, base_url: str | None = None, platforms: Sequence[str] | None = None,
+              limit: int | None = None, browser_path: str | None = None,
+              proxy: str | None = None, redis_url: str | None = None,
+              overrides: dict[str, Any] | None = None) -> RunSummary:
+        """Crawl the watch list, storing and assessing listings as they arrive."""
+        jobs = self.jobs(base_url=base_url, platforms=platforms, limit=limit)
+        summary = RunSummary()
+        with self.db.session() as s:
+            run = Run(brand_id=self.brand.id)
+            s.add(run)
+            s.commit()
+            summary.run_id = run.id
+
+        def sink(item: ListingItem) -> None:
+            self._store(item, summary)
+
+        self.progress("crawl-start", {"jobs": [j.platform for j in jobs]})
+        summary.crawl_stats = run_crawl(
+            jobs, sink=sink, browser_path=browser_path, images_dir=str(self.images_dir),
+            proxy=proxy, redis_url=redis_url, overrides=overrides,
+        )
+        # Anything stored but not assessed (an earlier interrupted run) is done now.
+        self.assess_pending(platforms=[j.platform for j in jobs], summary=summary)
+        with self.db.session() as s:
+            run = s.get(Run, summary.run_id)
+            run.finished_at = utcnow()
+            run.status = "finished"
+            run.stats = summary.as_dict()
+            s.add(run)
+            s.commit()
+        self.progress("crawl-done", summary.as_dict())
+        return summary
+
+    def _store(self, item: ListingItem, summary: RunSummary) -> None:
+        listing = item.listing
+        seller = listing.seller
+        record = ListingInput(
+            platform=item.platform,
+            listing_id=item.listing_id[:200],
+            url=item.url,
+            title=listing.title,
+            description=listing.description,
+            price=listing.price,
+            currency=listing.currency,
+            availability=listing.availability,
+            sku=listing.sku,
+            brand_text=listing.brand,
+            seller_name=seller.name if seller else None,
+            seller_id=seller.id if seller else None,
+            seller_url=seller.url if seller else None,
+            image_urls=tuple(listing.images),
+            image_files=tuple({"url": f.url, "sha256": f.sha256, "path": f.path, "error": f.error}
+                              for f in item.images),
+            errors=tuple(item.errors),
+        )
+        result = self.db.upsert_listing(record)
+        summary.seen += 1
+        setattr(summary, result.kind, getattr(summary, result.kind) + 1)
+        row = self.db.listing(result.listing_pk)
+        if row is not None and row.assessed_hash != row.content_hash:
+            self.assess_listing(row, summary)
+        self.progress("listing", {"platform": item.platform, "kind": result.kind, "seen": summary.seen})
+
+    # -- assessing -----------------------------------------------------------------------
+
+    def assess_listing(self, row: Listing, summary: RunSummary | None = None) -> Assessment:
+        seller = self.db.seller(row.seller_id) if row.seller_id else None
+        text = ListingText(
+            platform=row.platform, title=row.title, description=row.description,
+            price=row.price, currency=row.currency, seller=row.seller_name,
+            seller_id=seller.seller_key if seller else None, url=row.url, sku=row.sku,
+        )
+        paths = [f["path"] for f in row.image_files if f.get("path")]
+        assessment = self.assessor.assess(text, paths)
+        self.db.record_assessment(
+            self.brand.id, row.id,
+            findings=assessment.finding_rows() if assessment.related else [],
+            risk=assessment.risk.score, level=assessment.risk.level,
+            reasons=list(assessment.risk.reasons), flagged=assessment.flagged,
+            allowlisted=assessment.allowlisted,
+        )
+        self.db.mark_assessed(row.id, row.content_hash)
+        if summary is not None:
+            summary.assessed += 1
+            summary.flagged += int(assessment.flagged)
+            summary.errors += [f"{row.platform}/{row.listing_id}: {e}" for e in assessment.image_errors]
+        return assessment
+
+    def assess_pending(self, *, platforms: Sequence[str] | None = None,
+                       summary: RunSummary | None = None) -> int:
+        pending = self.db.unassessed(platforms)
+        for row in pending:
+            self.assess_listing(row, summary)
+        return len(pending)
