@@ -14,6 +14,7 @@ import lxml.html
 from parsel import Selector
 
 from ._document import decode_html, parse_html
+from ._embedded import shopify_fields
 from ._dom import read_dom, strip_site_name
 from ._normalize import (
     MAX_LENGTHS,
@@ -37,6 +38,7 @@ _MAX_IMAGES = 20
 _CONFIDENCE: dict[str, float] = {
     "platform": 0.95,
     "json-ld": 0.9,
+    "embedded": 0.88,
     "microdata": 0.85,
     "rdfa": 0.8,
     "meta": 0.7,
@@ -119,7 +121,7 @@ class _Candidates:
         sits on the picture shown); then a declared image that is also on the page; then the
         picture the page layout makes main; then declared images that are not shown."""
         shown = {_image_identity(u): u for u in dom_images}
-        declared = [u for source in ("json-ld", "rdfa") for u in self.images.get(source, [])]
+        declared = [u for source in ("json-ld", "embedded", "rdfa") for u in self.images.get(source, [])]
         order: list[str] = list(self.images.get("platform", []))
         order += self.images.get("microdata", [])
         order += [u for u in declared if _image_identity(u) in shown]
@@ -178,6 +180,8 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
 
     for platform in platforms_for(host, text[:300_000]):
         _offer_fields(found, _platform_fields(root, platform, page_url, base, host), "platform")
+        if platform.name == "shopify":
+            _offer_fields(found, shopify_fields(root, text, base), "embedded")
 
     dom = read_dom(root, base, host)
     found.offer("title", dom.title, _CONFIDENCE["dom"] + 0.2)

@@ -354,3 +354,15 @@ def test_real_pages_give_bounded_absolute_listings():
         assert not looks_like_app_shell(raw), site
     # Every one of these pages shows a price; finding almost none would mean extraction broke.
     assert priced >= len(expected) * 0.8
+
+
+def test_shopify_embedded_product_json_in_cents():
+    html = (PAGES / "shopify_listing.html").read_bytes()
+    first = extract_listing(html, "https://outlet.example/products/norvik-field-jacket")
+    assert first.title == "Norvik Field Jacket" and first.brand == "Norvik"
+    assert first.price == Decimal("129.00") and first.currency == "USD"
+    assert (first.sku, first.gtin, first.availability) == ("NFJ-S", "0012345678905", "OutOfStock")
+    assert first.listing_id == "4321987654"
+    assert first.images[0] == "https://cdn.shopify.com/s/files/1/0001/products/jacket.jpg?v=1"
+    chosen = extract_listing(html, "https://outlet.example/products/norvik-field-jacket?variant=222")
+    assert (chosen.price, chosen.sku, chosen.availability) == (Decimal("139.00"), "NFJ-M", "InStock")
