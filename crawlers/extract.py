@@ -100,10 +100,13 @@ class _Candidates:
     def __init__(self) -> None:
         self.best: dict[str, tuple[float, Any]] = {}
         self.images: dict[str, list[str]] = {}
+        self.titles: list[tuple[float, str]] = []
 
     def offer(self, field: str, value: Any, confidence: float) -> None:
         if value in (None, "", (), [], {}):
             return
+        if field == "title":
+            self.titles.append((confidence, value))
         current = self.best.get(field)
         if current is None or confidence > current[0]:
             self.best[field] = (confidence, value)
@@ -115,6 +118,16 @@ class _Candidates:
     def get(self, field: str) -> Any:
         entry = self.best.get(field)
         return entry[1] if entry else None
+
+    def corroborated_title(self, page_title: str | None) -> str | None:
+        """The most trusted title that the page's own <title> repeats; sources disagree on
+        names (a feed name, a heading with a badge), and the tab title is what shoppers see."""
+        shown = _words(page_title)
+        for _, title in sorted(self.titles, key=lambda item: -item[0]):
+            words = _words(title)
+            if words.strip() and shown.strip() and words in shown and title != page_title:
+                return title
+        return self.get("title")
 
     def ordered_images(self, dom_images: tuple[str, ...], dom_scores: tuple[float, ...]) -> tuple[str, ...]:
         """Main image first. A platform's own gallery wins; then microdata (its image property
@@ -135,6 +148,10 @@ class _Candidates:
             if len(out) >= _MAX_IMAGES:
                 break
         return tuple(out)
+
+
+def _words(text: str | None) -> str:
+    return " " + " ".join(re.sub(r"[\W_]+", " ", (text or "").casefold()).split()) + " "
 
 
 def _image_identity(url: str) -> str:
@@ -195,7 +212,7 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
     seller = found.get("seller")
     return Listing(
         url=page_url,
-        title=found.get("title"),
+        title=found.corroborated_title(dom.page_title),
         price=found.get("price"),
         currency=found.get("currency") if found.get("price") is not None else None,
         availability=found.get("availability"),
