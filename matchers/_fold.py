@@ -35,7 +35,7 @@ _WORD_RE = TOKEN_RE
 
 # Leetspeak digits; '1' and 'l' and 'i' share one class because they are drawn alike
 # (Unicode's confusables put 'I', 'l' and '1' in one set too).
-_LEET_DIGITS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"}
+_LEET_DIGITS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}
 _ASCII_HOMOGLYPH = {"l": "i"}
 
 # Symbols stand for letters only inside or at the edge of a word: "N!KE", "@didas",
@@ -73,13 +73,15 @@ _ASCII_TABLE = _build_ascii_table()
 
 
 @lru_cache(maxsize=1)
-def _confusable_to_ascii() -> dict[str, str]:
-    """Each non-ASCII character Unicode lists as confusable with an ASCII letter or digit,
-    mapped to that character, from the confusable-homoglyphs package's data."""
+def _confusables() -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+    """From the confusable-homoglyphs package's data: each non-ASCII character Unicode
+    lists as confusable with an ASCII letter or digit, mapped to it; and the whole
+    confusables graph, for characters that reach a letter only through another."""
     data = json.loads(
         resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
     )
-    table: dict[str, str] = {}
+    direct: dict[str, str] = {}
+    graph: dict[str, set[str]] = {}
 
     def clean(s: str) -> str:
         # The data wraps right-to-left characters in LEFT-TO-RIGHT MARKs.
@@ -92,19 +94,54 @@ def _confusable_to_ascii() -> dict[str, str]:
     def offer(char: str, target: str) -> None:
         if len(char) != 1 or char.isascii() or not target.isascii() or not target.isalnum():
             return
-        old = table.get(char)
+        old = direct.get(char)
         if old is None or rank(target) < rank(old):
-            table[char] = target
+            direct[char] = target
 
     for key, entries in data.items():
         key = clean(key)
         for entry in entries:
             other = clean(entry["c"])
+            if len(key) == 1 and len(other) == 1:
+                graph.setdefault(key, set()).add(other)
+                graph.setdefault(other, set()).add(key)
             if len(key) == 1 and key.isascii():
                 offer(other, key)
             elif len(other) == 1 and other.isascii():
                 offer(key, other)
-    return table
+    return direct, {k: frozenset(v) for k, v in graph.items()}
+
+
+def _one_step(ch: str) -> str | None:
+    # The character's own name first: 'ᶌ' is a v with a hook whatever it resembles.
+    return _latin_base(ch) or _confusables()[0].get(ch)
+
+
+@lru_cache(maxsize=65536)
+def _homoglyph(ch: str) -> str:
+    """The ASCII letter or digit `ch` is drawn like, or `ch` itself when none."""
+    if ch.isascii():
+        return ch
+    found = _one_step(ch)
+    if found:
+        return found
+    graph = _confusables()[1]
+    # Two hops through Unicode's confusables: 'к' -> 'ĸ' -> 'ᴋ' (small capital K).
+    for near in graph.get(ch, ()):
+        found = _one_step(near)
+        if found:
+            return found
+        for far in graph.get(near, ()):
+            found = _one_step(far)
+            if found:
+                return found
+    upper = ch.upper()
+    # Lower-case letters drawn as small capitals of their capitals ('м', 'т', 'н').
+    if len(upper) == 1 and upper != ch and not upper.isascii():
+        found = _one_step(upper)
+        if found:
+            return found.lower()
+    return ch
 
 
 def _is_invisible(ch: str) -> bool:
@@ -125,6 +162,25 @@ def _small_capital(ch: str) -> str | None:
     return None
 
 
+# Latin letters with a hook, stroke, tail or script form that Unicode decomposes to
+# nothing and its confusables data omits ("ɗ", "ɾ", "ʂ") still read as their base letter;
+# the name says which. Turned and reversed letters do not, so they are left alone.
+_LATIN_NAME = re.compile(
+    r"^LATIN (?:SMALL |CAPITAL )?LETTER (?:(?:SCRIPT|DOTLESS|SMALL CAPITAL|BARRED) )?"
+    r"([A-Z])(?: WITH [A-Z -]+| BAR)?$"
+)
+
+
+@lru_cache(maxsize=4096)
+def _latin_base(ch: str) -> str | None:
+    try:
+        name = unicodedata.name(ch)
+    except ValueError:
+        return None
+    match = _LATIN_NAME.match(name)
+    return match.group(1).lower() if match else None
+
+
 def _strip_marks(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
@@ -134,7 +190,6 @@ def _fold_char(ch: str) -> str:
     """The skeleton of one non-ASCII character (may be empty or several characters)."""
     if _is_invisible(ch):
         return ""
-    confusables = _confusable_to_ascii()
     out: list[str] = []
     for c in unicodedata.normalize("NFKC", ch):
         small = _small_capital(c)
@@ -143,11 +198,13 @@ def _fold_char(ch: str) -> str:
             continue
         for d in _strip_marks(c):
             # Look up before case-folding: capital Greek Nu is an 'N', its small form a 'v'.
-            if not d.isascii() and d in confusables:
-                out.append(confusables[d])
-                continue
+            if not d.isascii():
+                target = _homoglyph(d)
+                if target != d:
+                    out.append(target)
+                    continue
             for e in d.casefold():
-                out.append(e if e.isascii() else confusables.get(e, e))
+                out.append(_homoglyph(e))
     return "".join(out).translate(_ASCII_TABLE)
 
 
@@ -183,8 +240,7 @@ def fold_stage(text: str, level: str) -> str:
         text = _strip_marks(text)
     if rank >= 4:
         # Before case-folding, as in `_fold_char`.
-        confusables = _confusable_to_ascii()
-        text = "".join(c if c.isascii() else confusables.get(c, c) for c in text)
+        text = "".join(_homoglyph(c) for c in text)
     text = text.casefold()
     if rank >= 4:
         text = "".join(_ASCII_HOMOGLYPH.get(c, c) for c in text)

@@ -55,6 +55,9 @@ _GLUE_MIN = 4
 # "N . I . K . E").
 _MAX_GAP = 3
 _PLURAL_SUFFIXES = ("s", "es")
+# Distance code for "one letter drawn from another script", see _Index.wildcard.
+_LOOKALIKE = -1
+_LOOKALIKE_SCORE = 86.0
 _MAX_TEXT = 1_000_000
 _CACHE_LIMIT = 200_000
 
@@ -154,6 +157,13 @@ class _Index:
     glue_lengths: tuple[int, ...] = ()
     typo_by_length: dict[int, tuple[list[str], list[int]]] = field(default_factory=dict)
     min_analysed: int = 1_000_000
+    # Words of multi-word forms, and the most words a form has: a misspelt multi-word
+    # mark is looked for only in runs of words that include one of its words exactly.
+    phrase_words: set[str] = field(default_factory=set)
+    max_words: int = 1
+    # Each distinctive form with one letter blanked out: a word that matches but for one
+    # letter from another script Unicode does not list ("Ŋike") is a look-alike.
+    wildcard: dict[str, list[int]] = field(default_factory=dict)
 
 
 def _coerce_mark(mark: Mark | str) -> Mark:
@@ -215,6 +225,13 @@ class MarkMatcher:
                     index.prefixes.add(compact[:i])
                 if glue:
                     index.glue.setdefault(compact, []).append(idx)
+                    for i in range(len(compact)):
+                        key = compact[:i] + "\0" + compact[i + 1 :]
+                        index.wildcard.setdefault(key, []).append(idx)
+                words = _fold.TOKEN_RE.findall(_fold.fold(text)[0])
+                if len(words) > 1 and budget:
+                    index.phrase_words.update(words)
+                    index.max_words = max(index.max_words, len(words))
         index.glue_lengths = tuple(sorted({len(c) for c in index.glue}))
         by_length: dict[int, tuple[list[str], list[int]]] = {}
         for idx, form in enumerate(index.forms):
@@ -241,6 +258,10 @@ class MarkMatcher:
         n = len(word)
         exact = index.exact
         if word not in exact:
+            odd = [i for i, c in enumerate(word) if not c.isascii()]
+            if len(odd) == 1 and len(word) >= _GLUE_MIN:
+                key = word[: odd[0]] + "\0" + word[odd[0] + 1 :]
+                found.extend((i, 0, n, _LOOKALIKE) for i in index.wildcard.get(key, ()))
             for length in index.glue_lengths:
                 if length >= n:
                     break
@@ -349,7 +370,29 @@ class MarkMatcher:
                     out.append(
                         _Candidate(f, start + a, start + b, dist, a > 0 or b < len(word), start, end)
                     )
+            if index.max_words > 1:
+                self._phrase_typos(tokens, i, out)
         return out
+
+    def _phrase_typos(
+        self, tokens: list[tuple[int, int, str]], i: int, out: list[_Candidate]
+    ) -> None:
+        """Misspelt multi-word marks ("New Balənce", "Luis Vuitton") in the runs of words
+        starting at `i` that hold one of the mark's words exactly."""
+        index = self._index
+        forms = index.forms
+        joined = tokens[i][2]
+        anchored = joined in index.phrase_words
+        for j in range(i + 1, min(len(tokens), i + index.max_words)):
+            if tokens[j][0] - tokens[j - 1][1] > _MAX_GAP:
+                return
+            joined += tokens[j][2]
+            anchored = anchored or tokens[j][2] in index.phrase_words
+            if not anchored:
+                continue
+            for f, a, b, dist in self._word(joined):
+                if dist and a == 0 and b == len(joined) and " " in forms[f].text.strip():
+                    out.append(_Candidate(f, tokens[i][0], tokens[j][1], dist))
 
     def _resolve(
         self,
@@ -411,6 +454,8 @@ def _glue_allowed(text: str, start: int, end: int, tstart: int, tend: int, form:
 
 def _reason(matched: str, form: _Form, distance: int) -> str | None:
     """The weakest disguise that turns `matched` into the form's text."""
+    if distance == _LOOKALIKE:
+        return "homoglyph"
     if distance:
         return "typo"
     target = form.text
@@ -434,6 +479,8 @@ def _reason(matched: str, form: _Form, distance: int) -> str | None:
 def _score(reason: str, form: _Form, distance: int, glued: bool) -> float:
     if reason == "partial":
         return _PARTIAL_SCORE
+    if distance == _LOOKALIKE:
+        return _LOOKALIKE_SCORE
     if reason == "typo":
         return round(min(_TYPO_CAP, 100.0 * (1.0 - distance / len(form.compact))), 1)
     if glued and reason == "spacing":
