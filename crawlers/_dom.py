@@ -36,7 +36,9 @@ _IMAGE_BAD = re.compile(
     re.I,
 )
 _IMAGE_EXT = re.compile(r"\.(jpe?g|png|webp|avif|gif)(\?|$|;)|/is/image/|/image|imageservice|images?/", re.I)
-_IMAGE_ATTRS = ("data-old-hires", "data-zoom-image", "data-large-image", "data-src", "data-original", "src")
+# The shown picture first; lazy-loading and zoom attributes when `src` is a placeholder.
+_IMAGE_ATTRS = ("src", "data-src", "data-original", "data-lazy-src", "data-old-hires", "data-zoom-image", "data-large-image")
+_PLACEHOLDER = re.compile(r"^data:|blank|spacer|placeholder|transparent|loading|lazy|1x1|pixel|grey\.gif|clear\.gif", re.I)
 _BUY_TEXT = re.compile(r"add to (cart|bag|basket)|buy (it )?now|add to trolley|in den warenkorb|ajouter au panier", re.I)
 _SITE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:•·»]|at|by|on)\s+")
 _HEADING_BAD = re.compile(r"logo|brand|site-?name|masthead", re.I)
@@ -239,7 +241,7 @@ def _best_images(
         src = None
         for attr in _IMAGE_ATTRS:
             value = element.get(attr)
-            if value and not value.startswith("data:"):
+            if value and value.strip() and not _PLACEHOLDER.search(value):
                 src = value
                 break
         url = absolute_url(src, base) if src else None
