@@ -67,3 +67,19 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
     if root is None:
         root = lxml.html.fromstring("<html><head></head><body></body></html>")
     return root
+
+
+def bounded_text(element: lxml.html.HtmlElement, limit: int) -> str:
+    """An element's text, read only up to `limit` characters: text_content() on every node of
+    a hostile, deeply nested page would be quadratic."""
+    parts: list[str] = []
+    size = 0
+    try:
+        for piece in element.itertext():
+            parts.append(piece)
+            size += len(piece)
+            if size > limit:
+                break
+    except ValueError:
+        return ""
+    return "".join(parts)

@@ -10,11 +10,13 @@ from decimal import Decimal
 
 import lxml.html
 
+from ._document import bounded_text
 from ._normalize import MAX_LENGTHS, absolute_url, clean_text, normalize_availability, parse_price
 
 __all__ = ["DomFacts", "read_dom", "strip_site_name"]
 
 _MAX_ELEMENTS = 60_000
+_MAX_IMAGES_SCORED = 2_000
 _PRICE_HINT = re.compile(r"price|prc|cost|amount|sale|offer", re.I)
 _PRICE_GOOD = re.compile(r"sale|current|now|final|our|actual|special|main|product|selling|buy|offer|deal|pdp|hero", re.I)
 _PRICE_BAD = re.compile(
@@ -74,17 +76,16 @@ def strip_site_name(page_title: str | None, host: str = "") -> str | None:
 def _heading_text(element: lxml.html.HtmlElement) -> str | None:
     """A heading's text without the prices and badges some shops nest inside it."""
     parts: list[str] = [element.text or ""]
-    for child in element.iterdescendants():
-        if not isinstance(child.tag, str):
-            continue
-        skip = child.tag in ("script", "style") or _PRICE_HINT.search(_attr_text(child))
-        if not skip and not any(
-            a.tag in ("script", "style") or _PRICE_HINT.search(_attr_text(a))
-            for a in child.iterancestors() if a is not element and element in a.iterancestors()
-        ):
+    size = 0
+    stack = list(reversed([c for c in element if isinstance(c.tag, str)]))
+    while stack and size < MAX_LENGTHS["title"] and len(parts) < 2_000:
+        child = stack.pop()
+        if child.tag not in ("script", "style") and not _PRICE_HINT.search(_attr_text(child)):
             parts.append(child.text or "")
-        if child.tail and child.getparent() is not None:
-            parts.append(child.tail)
+            stack.extend(reversed([c for c in child if isinstance(c.tag, str)]))
+        # A tail belongs to the parent's flow, so it is kept even after a skipped child.
+        parts.append(child.tail or "")
+        size += len(parts[-1]) + len(parts[-2])
     return clean_text(" ".join(parts), MAX_LENGTHS["title"])
 
 
@@ -131,7 +132,8 @@ def _tokens(text: str | None) -> set[str]:
 def read_dom(root: lxml.html.HtmlElement, base: str, host: str) -> DomFacts:
     """Title, price, images and stock state read from the visible page alone."""
     title_element = root.find(".//title")
-    page_title = clean_text(title_element.text_content() if title_element is not None else None, MAX_LENGTHS["title"])
+    page_title = clean_text(bounded_text(title_element, MAX_LENGTHS["title"]) if title_element is not None else None,
+                            MAX_LENGTHS["title"])
 
     elements: list[lxml.html.HtmlElement] = []
     headings: list[tuple[int, str]] = []
@@ -146,7 +148,7 @@ def read_dom(root: lxml.html.HtmlElement, base: str, host: str) -> DomFacts:
             if text and 2 <= len(text) <= 400:
                 headings.append((index, text))
         if buy_index is None and element.tag in ("button", "input", "a"):
-            label = element.get("value") if element.tag == "input" else element.text_content()
+            label = element.get("value") if element.tag == "input" else bounded_text(element, 80)
             if label and len(label) < 80 and _BUY_TEXT.search(label):
                 buy_index = index
         if len(elements) >= _MAX_ELEMENTS:
@@ -188,10 +190,7 @@ def _best_price(
         if not hinted and not re.search(r"[$€£¥₹]\s*\d|\d\s*(€|EUR|USD|zł|kr)", own[:40]):
             continue
         content = element.get("content") if hinted else None
-        try:
-            text = content or element.text_content()
-        except ValueError:
-            continue
+        text = content or bounded_text(element, 61)
         if not text or len(text) > 60 or not re.search(r"\d", text):
             continue
         amount, currency = parse_price(text, host=host)
@@ -235,9 +234,13 @@ def _best_images(
 ) -> tuple[tuple[str, ...], tuple[float, ...]]:
     title_tokens = _tokens(title)
     scored: list[tuple[float, str]] = []
+    seen = 0
     for index, element in enumerate(elements):
         if element.tag != "img":
             continue
+        seen += 1
+        if seen > _MAX_IMAGES_SCORED:
+            break
         src = None
         for attr in _IMAGE_ATTRS:
             value = element.get(attr)

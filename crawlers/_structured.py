@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 
+from ._document import bounded_text
 from ._normalize import (
     MAX_LENGTHS,
     absolute_url,
@@ -134,11 +135,7 @@ def _element_value(element: lxml.html.HtmlElement, base: str, vocab_attr: str) -
         for attr in attrs:
             if element.get(attr):
                 return element.get(attr)
-    try:
-        text = element.text_content()
-    except ValueError:
-        return None
-    return text[: MAX_LENGTHS["description"] * 2]
+    return bounded_text(element, MAX_LENGTHS["description"] * 2)
 
 
 def _local_name(prop: str) -> str:

@@ -376,14 +376,15 @@ def looks_like_app_shell(html: str | bytes) -> bool:
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
+        parent = element.getparent()
+        if parent is not None and parent.tag not in ("head", "html"):
+            visible += len((element.tail or "").strip())
         if element.tag == "script":
             scripts += 1
             continue
         if element.tag in ("style", "noscript", "template", "title", "head", "meta", "link"):
             continue
         visible += len((element.text or "").strip())
-        if element.getparent() is not None and element.getparent().tag not in ("script", "style", "noscript"):
-            visible += len((element.tail or "").strip())
         if _MOUNT_POINT.match(element.get("id") or "") and len(element) == 0 and not (element.text or "").strip():
             mount_empty = True
         if visible > 2_000:

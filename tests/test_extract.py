@@ -272,6 +272,10 @@ def test_five_megabytes_of_junk_and_deep_nesting():
     assert isinstance(listing, Listing)
     nested = "<div>" * 100_000 + "<h1>Bottom</h1>" + "</div>" * 100_000
     assert isinstance(extract_listing(nested, "https://x.example/"), Listing)
+    for hostile in ('<div class="price">' * 60_000 + "$5", "<h1>" + "<span>a" * 60_000,
+                    '<div itemscope itemtype="http://schema.org/Product">' + '<div itemprop="name">x' * 50_000,
+                    '<img src="/a.jpg" alt="x">' * 20_000):
+        assert isinstance(extract_listing(hostile, "https://x.example/"), Listing)
     nested_ld = json_ld({"@type": "Product", "name": "N"})[:-9] + "" + '{"a":' * 20000
     assert isinstance(extract_listing(page("", nested_ld), "https://x.example/"), Listing)
 
