@@ -159,8 +159,7 @@ class _Index:
     min_analysed: int = 1_000_000
     # Words of multi-word forms, and the most words a form has: a misspelt multi-word
     # mark is looked for only in runs of words that include one of its words exactly.
-    phrase_words: set[str] = field(default_factory=set)
-    max_words: int = 1
+    phrase_words: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
     # Each distinctive form with one letter blanked out: a word that matches but for one
     # letter from another script Unicode does not list ("Ŋike") is a look-alike.
     wildcard: dict[str, list[int]] = field(default_factory=dict)
@@ -230,8 +229,8 @@ class MarkMatcher:
                         index.wildcard.setdefault(key, []).append(idx)
                 words = _fold.TOKEN_RE.findall(_fold.fold(text)[0])
                 if len(words) > 1 and budget:
-                    index.phrase_words.update(words)
-                    index.max_words = max(index.max_words, len(words))
+                    for pos, word in enumerate(words):
+                        index.phrase_words.setdefault(word, []).append((idx, pos, len(words)))
         index.glue_lengths = tuple(sorted({len(c) for c in index.glue}))
         by_length: dict[int, tuple[list[str], list[int]]] = {}
         for idx, form in enumerate(index.forms):
@@ -239,7 +238,7 @@ class MarkMatcher:
             if not k:
                 continue
             n = len(form.compact)
-            for length in range(max(1, n - k - 1), n + k + 2):
+            for length in range(max(1, n - k), n + k + 1):
                 choices, ids = by_length.setdefault(length, ([], []))
                 choices.append(form.compact)
                 ids.append(idx)
@@ -250,7 +249,7 @@ class MarkMatcher:
 
     # -- per-word analysis, cached: glued forms and typos --------------------------------
 
-    def _analyse(self, word: str) -> tuple[tuple[int, int, int, int], ...]:
+    def _analyse(self, word: str, typos: bool) -> tuple[tuple[int, int, int, int], ...]:
         """(form, start, end, distance) for forms glued into `word` or `word` misspelling
         a form; positions are within `word`."""
         index = self._index
@@ -274,7 +273,7 @@ class MarkMatcher:
                     ids = index.glue.get(word[s : s + length])
                     if ids:
                         found.extend((i, s, s + length, 0) for i in ids)
-            bucket = index.typo_by_length.get(n)
+            bucket = index.typo_by_length.get(n) if typos else None
             if bucket is not None:
                 choices, ids = bucket
                 for choice, dist, pos in process.extract(
@@ -289,12 +288,13 @@ class MarkMatcher:
                         found.append((ids[pos], 0, n, int(dist)))
         return tuple(found)
 
-    def _word(self, word: str) -> tuple[tuple[int, int, int, int], ...]:
-        cached = self._cache.get(word)
+    def _word(self, word: str, typos: bool) -> tuple[tuple[int, int, int, int], ...]:
+        key = word if typos else "\0" + word
+        cached = self._cache.get(key)
         if cached is None:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
-            cached = self._cache[word] = self._analyse(word)
+            cached = self._cache[key] = self._analyse(word, typos)
         return cached
 
     # -- search --------------------------------------------------------------------------
@@ -323,7 +323,7 @@ class MarkMatcher:
         if not text:
             return []
         folded, offsets = _fold.fold(text)
-        candidates = self._candidates(folded)
+        candidates = self._candidates(text, folded, offsets)
         if not candidates:
             return []
         hits = self._resolve(text, folded, offsets, candidates)
@@ -343,56 +343,74 @@ class MarkMatcher:
         """`find` over many texts; the per-word cache makes repeated vocabulary cheap."""
         return [self.find(t, score_cutoff=score_cutoff, limit=limit) for t in texts]
 
-    def _candidates(self, folded: str) -> list[_Candidate]:
+    def _candidates(self, text: str, folded: str, offsets: list[int] | None) -> list[_Candidate]:
         index = self._index
         prefixes = index.prefixes
         exact = index.exact
         min_analysed = index.min_analysed
-        tokens = [(m.start(), m.end(), m.group()) for m in _fold.TOKEN_RE.finditer(folded)]
+        phrase_words = index.phrase_words
+        word_cache = self._word
+        finder = _fold.TOKEN_RE
+        spans = [m.span() for m in finder.finditer(folded)]
+        words = finder.findall(folded)
         out: list[_Candidate] = []
-        n = len(tokens)
-        for i, (start, end, word) in enumerate(tokens):
+        n = len(words)
+        anchors: list[int] = []
+        for i, word in enumerate(words):
             if word in prefixes:
                 acc = word
                 j = i
                 while True:
                     ids = exact.get(acc)
                     if ids:
-                        out.extend(_Candidate(f, start, tokens[j][1]) for f in ids)
+                        out.extend(_Candidate(f, spans[i][0], spans[j][1]) for f in ids)
                     j += 1
-                    if j >= n or tokens[j][0] - tokens[j - 1][1] > _MAX_GAP:
+                    if j >= n or spans[j][0] - spans[j - 1][1] > _MAX_GAP:
                         break
-                    acc += tokens[j][2]
+                    acc += words[j]
                     if acc not in prefixes:
                         break
             if len(word) >= min_analysed:
-                for f, a, b, dist in self._word(word):
+                start, end = spans[i]
+                found = word_cache(word, _typo_worthy(text, start, end, offsets))
+                for f, a, b, dist in found:
                     out.append(
                         _Candidate(f, start + a, start + b, dist, a > 0 or b < len(word), start, end)
                     )
-            if index.max_words > 1:
-                self._phrase_typos(tokens, i, out)
+            if word in phrase_words:
+                anchors.append(i)
+        if anchors:
+            self._phrase_typos(spans, words, anchors, out)
         return out
 
     def _phrase_typos(
-        self, tokens: list[tuple[int, int, str]], i: int, out: list[_Candidate]
+        self,
+        spans: list[tuple[int, int]],
+        words: list[str],
+        anchors: list[int],
+        out: list[_Candidate],
     ) -> None:
-        """Misspelt multi-word marks ("New Balənce", "Luis Vuitton") in the runs of words
-        starting at `i` that hold one of the mark's words exactly."""
+        """Misspelt multi-word marks ("New Balənce", "Luis Vuitton"): where one word of a
+        mark stands exactly, the words around it are compared with the whole mark."""
         index = self._index
         forms = index.forms
-        joined = tokens[i][2]
-        anchored = joined in index.phrase_words
-        for j in range(i + 1, min(len(tokens), i + index.max_words)):
-            if tokens[j][0] - tokens[j - 1][1] > _MAX_GAP:
-                return
-            joined += tokens[j][2]
-            anchored = anchored or tokens[j][2] in index.phrase_words
-            if not anchored:
-                continue
-            for f, a, b, dist in self._word(joined):
-                if dist and a == 0 and b == len(joined) and " " in forms[f].text.strip():
-                    out.append(_Candidate(f, tokens[i][0], tokens[j][1], dist))
+        seen: set[tuple[int, int, int]] = set()
+        n = len(words)
+        for anchor in anchors:
+            for f, pos, count in index.phrase_words[words[anchor]]:
+                first, last = anchor - pos, anchor - pos + count - 1
+                if first < 0 or last >= n or (f, first, last) in seen:
+                    continue
+                seen.add((f, first, last))
+                if any(spans[k][0] - spans[k - 1][1] > _MAX_GAP for k in range(first + 1, last + 1)):
+                    continue
+                joined = "".join(words[first : last + 1])
+                form = forms[f]
+                dist = OSA.distance(joined, form.compact, score_cutoff=form.typo_budget)
+                if 0 < dist <= form.typo_budget:
+                    out.append(_Candidate(f, spans[first][0], spans[last][1], dist))
+                elif dist and _lookalike(joined, form.compact):
+                    out.append(_Candidate(f, spans[first][0], spans[last][1], _LOOKALIKE))
 
     def _resolve(
         self,
@@ -431,6 +449,26 @@ class MarkMatcher:
             score = _score(reason, form, cand.distance, cand.glued and not plural)
             hits.append((MarkHit(form.mark.text, matched, start, end, score, reason), cand.form))
         return _select(hits, forms)
+
+
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+
+
+def _lookalike(word: str, compact: str) -> bool:
+    """`word` is `compact` but for one letter that is not ASCII (see _Index.wildcard)."""
+    if len(word) != len(compact):
+        return False
+    diff = [(a, b) for a, b in zip(word, compact) if a != b]
+    return len(diff) == 1 and not diff[0][0].isascii()
+
+
+def _typo_worthy(text: str, start: int, end: int, offsets: list[int] | None) -> bool:
+    """Words with two digits or more are model numbers and sizes ("XR2291", "MMEF2AM"),
+    not misspelt marks; skipping them keeps unique codes out of the fuzzy search."""
+    if offsets is not None:
+        start, end = offsets[start], offsets[end - 1] + 1
+    word = text[start:end]
+    return len(word) - len(word.translate(_NO_DIGITS)) < 2
 
 
 def _glue_allowed(text: str, start: int, end: int, tstart: int, tend: int, form: _Form) -> bool:
