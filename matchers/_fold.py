@@ -151,6 +151,7 @@ def _is_invisible(ch: str) -> bool:
     return cat == "Cf" or ch in "\u115f\u1160\u3164\uffa0\u034f\u180e"
 
 
+@lru_cache(maxsize=4096)
 def _small_capital(ch: str) -> str | None:
     try:
         name = unicodedata.name(ch)

@@ -135,6 +135,7 @@ class _Form:
     compact: str  # skeleton without separators
     typo_budget: int
     glue: bool
+    staged: tuple[tuple[str, ...], ...] = ()  # the text's words at each fold level
 
 
 @dataclass(slots=True)
@@ -193,6 +194,7 @@ class MarkMatcher:
         self._marks = tuple(coerced)
         self._index = self._build(self._marks)
         self._cache: dict[str, tuple[tuple[int, int, int, int], ...]] = {}
+        self._reasons: dict[tuple[str, int, int], str | None] = {}
 
     @property
     def marks(self) -> tuple[Mark, ...]:
@@ -216,7 +218,8 @@ class MarkMatcher:
                 distinctive = mark.distinctive and kind != "partial" and latin
                 budget = typo_budget(len(compact)) if distinctive else 0
                 glue = distinctive and len(compact) >= _GLUE_MIN
-                form = _Form(mark, text, kind, compact, budget, glue)
+                staged = tuple(_fold.stage_words(text, level) for level in _fold.LEVELS)
+                form = _Form(mark, text, kind, compact, budget, glue, staged)
                 idx = len(index.forms)
                 index.forms.append(form)
                 index.exact.setdefault(compact, []).append(idx)
@@ -289,12 +292,13 @@ class MarkMatcher:
         return tuple(found)
 
     def _word(self, word: str, typos: bool) -> tuple[tuple[int, int, int, int], ...]:
-        key = word if typos else "\0" + word
-        cached = self._cache.get(key)
+        cached = self._cache.get(word)
         if cached is None:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
-            cached = self._cache[key] = self._analyse(word, typos)
+            cached = self._cache[word] = self._analyse(word, True)
+        if not typos:
+            return tuple(hit for hit in cached if hit[3] <= 0)  # glued and look-alike only
         return cached
 
     # -- search --------------------------------------------------------------------------
@@ -372,7 +376,9 @@ class MarkMatcher:
                         break
             if len(word) >= min_analysed:
                 start, end = spans[i]
-                found = word_cache(word, _typo_worthy(text, start, end, offsets))
+                found = word_cache(word, True)
+                if found and any(hit[3] > 0 for hit in found):
+                    found = word_cache(word, _typo_worthy(text, start, end, offsets))
                 for f, a, b, dist in found:
                     out.append(
                         _Candidate(f, start + a, start + b, dist, a > 0 or b < len(word), start, end)
@@ -441,7 +447,12 @@ class MarkMatcher:
                 plural = tstart == start and rest.lower() in _PLURAL_SUFFIXES
                 if not plural and not _glue_allowed(text, start, end, tstart, tend, form):
                     continue
-            reason = _reason(matched, form, cand.distance)
+            key = (matched, cand.form, cand.distance)
+            reason = self._reasons.get(key, "")
+            if reason == "":
+                if len(self._reasons) >= _CACHE_LIMIT:
+                    self._reasons.clear()
+                reason = self._reasons[key] = _reason(matched, form, cand.distance)
             if reason is None:
                 continue
             if cand.glued and not plural and reason in ("exact", "case", "accent", "alias"):
@@ -449,6 +460,13 @@ class MarkMatcher:
             score = _score(reason, form, cand.distance, cand.glued and not plural)
             hits.append((MarkHit(form.mark.text, matched, start, end, score, reason), cand.form))
         return _select(hits, forms)
+
+    # Pickling drops the caches (they rebuild on use) so matchers travel to workers.
+    def __getstate__(self) -> dict[str, object]:
+        return {"marks": self._marks}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(state["marks"])  # type: ignore[misc, arg-type]
 
 
 _NO_DIGITS = str.maketrans("", "", "0123456789")
@@ -501,8 +519,8 @@ def _reason(matched: str, form: _Form, distance: int) -> str | None:
     if matched == target:
         reason = "exact"
     else:
-        for level in _fold.LEVELS:
-            if _fold.stage_words(matched, level) == _fold.stage_words(target, level):
+        for level, words in zip(_fold.LEVELS, form.staged):
+            if _fold.stage_words(matched, level) == words:
                 reason = level
                 break
     if len(form.compact) < _SHORT and reason in ("homoglyph", "leet") and matched.isascii():
