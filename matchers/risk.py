@@ -11,7 +11,9 @@ mean more together than apart contribute as well:
 Replica wording counts in full only when the brand is named or shown (``mark`` or
 ``image``); on its own it is half weight, since it may be about someone else's brand.
 Compatibility wording ("case for Nike") marks the plain mentions of the mark as
-nominative, scaling them by ``NOMINATIVE_DAMPING``; disguised mentions are not damped.
+nominative, scaling them and the price finding by ``NOMINATIVE_DAMPING`` (an
+accessory's price says nothing against the MSRP of the product it fits); disguised
+mentions, photos and replica wording are not damped.
 The contributions combine like independent evidence, ``1 - prod(1 - c)``, so no single
 weak signal reaches the threshold and agreeing signals add up without passing 100.
 ``assess(..., authorised_seller=True)`` scales every contribution by
@@ -118,11 +120,15 @@ def assess(findings: Iterable[Finding], *, authorised_seller: bool = False) -> R
         weight = WEIGHTS[kind]
         if kind == "replica_wording" and not brand_present:
             weight /= 2
+        if kind == "price" and nominative:
+            weight *= NOMINATIVE_DAMPING
         contributions.append((weight * _clamp(f.score), f.reason))
     if "price" in best and brand_present:
         contributions.append(
             (
-                WEIGHTS["brand+price"] * _clamp(best["price"].score),
+                WEIGHTS["brand+price"]
+                * _clamp(best["price"].score)
+                * (NOMINATIVE_DAMPING if nominative else 1.0),
                 "the brand is offered far below its usual price",
             )
         )

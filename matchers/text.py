@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from . import _fold
+from . import _fold, _words
 from .errors import MatcherConfigError, MatcherError
 
 __all__ = ["Mark", "MarkHit", "MarkMatcher", "REASONS", "typo_budget"]
@@ -513,6 +513,10 @@ def _reason(matched: str, form: _Form, distance: int) -> str | None:
     if distance == _LOOKALIKE:
         return "homoglyph"
     if distance:
+        # A word in everyday use is not a slip of the mark: "Narvik" is a town, not
+        # "Norvik"; "guest" is not "Guess" (spell-checkers skip real words the same way).
+        if _fold.TOKEN_RE.fullmatch(matched) and _words.is_common_word(matched):
+            return None
         return "typo"
     target = form.text
     reason = "spacing"
