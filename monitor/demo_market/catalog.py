@@ -422,7 +422,8 @@ class _Generator:
         text = _KIND_TEXT[product.kind]
         seller = store if store else rng.choice(_RESELLERS + list(self.brand.allowlisted_sellers))
         title = rng.choice([f"{product.name} – {rng.choice(_CONDITIONS)}",
-                            f"Used {product.name}, {rng.choice(text['variants'])}",
+                            f"Used {product.name}, {rng.choice(text['variants'])}" if text["variants"][0] != "Default Title"
+                            else f"Used {product.name}",
                             f"{product.name} ({rng.choice(_CONDITIONS)})"])
         description = (f"Selling my {product.name}, {rng.choice(_CONDITIONS)}. Bought from the "
                        f"{self.brand.mark} store in {rng.choice(['Stockholm', 'Oslo', 'Göteborg', 'Bergen'])}, "

@@ -403,12 +403,32 @@ def _draw_product(kind: str, *, size: int, seed: int, style: str, hue: float | N
         h = hue if hue is not None else rng.random()
         s, v = rng.uniform(0.35, 0.8), rng.uniform(0.45, 0.85)
         # a different shot, not a copy: own framing, angle and distance
-        layout = dict(scale=rng.uniform(0.6, 0.85), dx=rng.uniform(-0.1, 0.1), dy=rng.uniform(-0.06, 0.08),
-                      tilt=rng.uniform(-14, 14), mirror=rng.random() < 0.5)
+        layout = dict(scale=rng.uniform(0.5, 0.85), dx=rng.uniform(-0.15, 0.15), dy=rng.uniform(-0.08, 0.1),
+                      tilt=rng.uniform(-20, 20), mirror=rng.random() < 0.5)
     img = _background(size, "studio" if brand else style, rng)
     canvas = _Canvas(img, rng, **layout)  # type: ignore[arg-type]
     _DRAWERS[kind](canvas, _hsv(h, s, v), logo=brand)
+    if not brand and style == "cheap" and rng.random() < 0.7:
+        _sale_banner(canvas.img, rng)
     return _grain(canvas.img, rng, 3.0 if brand else 4.5)
+
+
+def _sale_banner(img: Image.Image, rng: random.Random) -> None:
+    """The loud strip bulk sellers stamp on their photos."""
+    w, h = img.size
+    draw = ImageDraw.Draw(img)
+    band = int(h * rng.uniform(0.1, 0.16))
+    top = 0 if rng.random() < 0.5 else h - band
+    colour = rng.choice([(220, 30, 40), (250, 200, 0), (20, 20, 20), (0, 120, 220), (240, 90, 0)])
+    draw.rectangle((0, top, w, top + band), fill=colour)
+    text = rng.choice(["HOT SALE", "FREE SHIPPING", "NEW 2026", "-70% TODAY", "BEST QUALITY", "FACTORY PRICE"])
+    ink = (255, 255, 255) if colour != (250, 200, 0) else (20, 20, 20)
+    draw.text((int(w * 0.05), top + band // 6), text, font=_font(int(band * 0.62)), fill=ink)
+    if rng.random() < 0.5:  # and a price burst in a corner
+        r = int(w * rng.uniform(0.09, 0.13))
+        cx, cy = (w - r - 8, r + 8) if top != 0 else (w - r - 8, h - r - 8)
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(230, 20, 30))
+        draw.text((cx - r * 0.7, cy - r * 0.35), rng.choice(["SALE", "-50%", "HOT"]), font=_font(int(r * 0.6)), fill=(255, 255, 255))
 
 
 def _draw_lookbook(size: int) -> Image.Image:
