@@ -191,6 +191,11 @@ def _fold_char(ch: str) -> str:
     """The skeleton of one non-ASCII character (may be empty or several characters)."""
     if _is_invisible(ch):
         return ""
+    direct = _confusables()[0].get(ch)
+    if direct is not None:
+        # Before NFKC, which can turn a look-alike into another letter (lunate sigma 'ϲ'
+        # is drawn as 'c' but normalises to 'σ', drawn as 'o').
+        return direct.translate(_ASCII_TABLE)
     out: list[str] = []
     for c in unicodedata.normalize("NFKC", ch):
         small = _small_capital(c)
@@ -234,6 +239,9 @@ def fold_stage(text: str, level: str) -> str:
     rank = LEVELS.index(level)
     if rank == 0:
         return text
+    if rank >= 4:
+        direct = _confusables()[0]
+        text = "".join(direct.get(c, c) for c in text)  # before NFKC, as in `_fold_char`
     if rank >= 3:
         text = unicodedata.normalize("NFKC", text)
         text = "".join(_small_capital(c) or c for c in text)

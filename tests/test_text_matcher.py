@@ -1,0 +1,288 @@
+"""The mark matcher: every disguise it must see through, every look-alike it must leave
+alone, and the properties every hit keeps (spans, scores, order, limits)."""
+
+from __future__ import annotations
+
+import pickle
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matchers.errors import MatcherConfigError, MatcherError
+from matchers.text import REASONS, Mark, MarkHit, MarkMatcher, typo_budget
+
+MARKS = [
+    Mark("Nike"),
+    Mark("Adidas"),
+    Mark("Armani"),
+    Mark("LV"),
+    Mark("Norvik", aliases=("诺维克", "ノルヴィク")),
+    Mark("Trailforge"),
+    Mark("Summit Series", distinctive=False),
+    Mark("Alexander McQueen"),
+    Mark("New Balance"),
+]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> MarkMatcher:
+    return MarkMatcher(MARKS)
+
+
+def _only(matcher: MarkMatcher, text: str) -> MarkHit:
+    hits = matcher.find(text)
+    assert hits, f"nothing found in {text!r}"
+    return hits[0]
+
+
+# -- what it must catch ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, mark, matched, reason",
+    [
+        ("Nike Air Max 90 running shoes", "Nike", "Nike", "exact"),
+        ("NIKE air max", "Nike", "NIKE", "case"),
+        ("Nïké sneakers", "Nike", "Nïké", "accent"),
+        ("𝗡𝗶𝗸𝗲 hoodie oversized", "Nike", "𝗡𝗶𝗸𝗲", "styled-unicode"),  # mathematical sans bold
+        ("𝑵𝒊𝒌𝒆 cap", "Nike", "𝑵𝒊𝒌𝒆", "styled-unicode"),  # mathematical bold italic
+        ("Ｎｉｋｅ shoes", "Nike", "Ｎｉｋｅ", "styled-unicode"),  # fullwidth
+        ("ⓝⓘⓚⓔ socks", "Nike", "ⓝⓘⓚⓔ", "styled-unicode"),  # circled
+        ("ɴɪᴋᴇ tee", "Nike", "ɴɪᴋᴇ", "styled-unicode"),  # small capitals
+        ("Nıke trainers", "Nike", "Nıke", "homoglyph"),  # dotless i
+        ("Νike trainers", "Nike", "Νike", "homoglyph"),  # Greek capital nu
+        ("Аdidas Superstar", "Adidas", "Аdidas", "homoglyph"),  # Cyrillic a
+        ("Nlke sneakers", "Nike", "Nlke", "homoglyph"),  # l for I
+        ("N1KE shoes", "Nike", "N1KE", "leet"),
+        ("@did@s originals", "Adidas", "@did@s", "leet"),
+        ("Adida$ shoes", "Adidas", "Adida$", "leet"),
+        ("N I K E hoodie", "Nike", "N I K E", "spacing"),
+        ("N.I.K.E hoodie", "Nike", "N.I.K.E", "spacing"),
+        ("N-I-K-E hoodie", "Nike", "N-I-K-E", "spacing"),
+        ("N_I_K_E hoodie", "Nike", "N_I_K_E", "spacing"),
+        ("N*I*K*E hoodie", "Nike", "N*I*K*E", "spacing"),
+        ("Ni\u200bke hoodie", "Nike", "Ni\u200bke", "spacing"),  # zero-width space
+        ("Nor\u00advik parka", "Norvik", "Nor\u00advik", "spacing"),  # soft hyphen
+        ("NikeAir sneakers", "Nike", "Nike", "spacing"),  # glued
+        ("AirNike sneakers", "Nike", "Nike", "spacing"),
+        ("NORVIKPARKA winter", "Norvik", "NORVIK", "spacing"),
+        ("adadis superstar", "Adidas", "adadis", "typo"),
+        ("Armai suit", "Armani", "Armai", "typo"),
+        ("Norvikk jacket", "Norvik", "Norvikk", "typo"),
+        ("Trialforge boots", "Trailforge", "Trialforge", "typo"),
+        ("Nwe Balance 574", "New Balance", "Nwe Balance", "typo"),
+        ("正品诺维克冲锋衣男", "Norvik", "诺维克", "alias"),  # no spaces in Chinese
+        ("【正規品】ノルヴィクジャケット", "Norvik", "ノルヴィク", "alias"),
+        ("McQueen sneakers white", "Alexander McQueen", "McQueen", "partial"),
+        ("Summit Series tent", "Summit Series", "Summit Series", "exact"),
+        ("2 person summit series tent", "Summit Series", "summit series", "case"),
+    ],
+)
+def test_each_disguise_is_found_with_its_reason(matcher, text, mark, matched, reason):
+    hit = _only(matcher, text)
+    assert (hit.mark, hit.matched, hit.reason) == (mark, matched, reason)
+    assert text[hit.start : hit.end] == hit.matched
+
+
+def test_disguises_score_below_the_plain_mark(matcher):
+    plain = _only(matcher, "Trailforge boots").score
+    for text in ["TRAILFORGE boots", "Tr4ilforge boots", "T r a i l f o r g e", "Trialforge boots"]:
+        assert _only(matcher, text).score < plain
+    assert _only(matcher, "McQueen").score < _only(matcher, "Alexander McQueen").score
+
+
+def test_plural_of_a_mark_is_the_mark_itself(matcher):
+    hit = _only(matcher, "Nikes for sale")
+    assert (hit.matched, hit.reason) == ("Nike", "exact")
+
+
+# -- what it must not flag --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Elverys sports store voucher",  # "LV" inside another word
+        "Series IV box set",  # Roman numeral, not "LV" in disguise
+        "Nikon camera strap",  # another brand that resembles "Nike"
+        "Narvik city travel guide",  # a real town one letter from "Norvik"
+        "caravans and campers",
+        "Summit ridge trekking poles",  # non-distinctive mark only as its whole phrase
+        "SummitSeriesX tent",  # ... never glued
+        "Summit Seriess tent",  # ... never as a typo
+        "Adios amigo tee",  # two edits from "Adidas": beyond a 6-letter mark's budget
+        "Size 10 / EU 44 / 1:1 scale",
+    ],
+)
+def test_must_not_flag(matcher, text):
+    assert matcher.find(text) == []
+
+
+def test_short_mark_only_as_a_whole_word(matcher):
+    assert [h.matched for h in matcher.find("LV monogram bag")] == ["LV"]
+    assert [h.matched for h in matcher.find("正品LV包")] == ["LV"]  # CJK around it is a boundary
+    assert matcher.find("Elverys") == []
+
+
+def test_non_distinctive_mark_not_glued_but_distinctive_is():
+    m = MarkMatcher([Mark("Summit", distinctive=False), Mark("Trailforge")])
+    assert m.find("SummitPeak jacket") == []
+    assert [h.mark for h in m.find("TrailforgePro jacket")] == ["Trailforge"]
+
+
+# -- properties of every hit --------------------------------------------------------------
+
+_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), max_size=120
+) | st.lists(
+    st.sampled_from(["Nike", "N1KE", "Norvik", "诺维克", "Summit", "Series", "LV", " ", "-", ".",
+                     "\u200b", "𝗡𝗶𝗸𝗲", "Trialforge", "McQueen", "shoes", "Ω", "ß", "ﬁ", "e\u0301"]),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT)
+def test_hits_point_into_the_text_and_are_ordered(text):
+    hits = MarkMatcher(MARKS).find(text)
+    for hit in hits:
+        assert 0 <= hit.start < hit.end <= len(text)
+        assert text[hit.start : hit.end] == hit.matched
+        assert 0 <= hit.score <= 100
+        assert hit.reason in REASONS
+        assert hit.mark in {m.text for m in MARKS}
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_TEXT, st.integers(0, 100), st.integers(0, 5))
+def test_cutoff_and_limit_filter_the_full_list(text, cutoff, limit):
+    matcher = MarkMatcher(MARKS)
+    full = matcher.find(text)
+    assert matcher.find(text, score_cutoff=cutoff) == [h for h in full if h.score >= cutoff]
+    assert matcher.find(text, limit=limit) == full[:limit]
+
+
+_WORDS = st.lists(st.sampled_from(["red", "jacket", "men's", "2024", "size", "M", "sale", "XL",
+                                   "outdoor", "new", "|", "-", "waterproof"]), max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_WORDS, _WORDS, st.sampled_from(["Norvik", "Trailforge", "Adidas", "Armani", "Nike"]))
+def test_a_plain_mark_between_ordinary_words_is_found_exactly(before, after, mark):
+    text = " ".join([*before, mark, *after])
+    hits = [h for h in MarkMatcher(MARKS).find(text) if h.mark == mark]
+    assert any(h.reason == "exact" and h.matched == mark for h in hits)
+
+
+_STYLES = ["MATHEMATICAL BOLD", "MATHEMATICAL ITALIC", "MATHEMATICAL BOLD SCRIPT",
+           "MATHEMATICAL SANS-SERIF BOLD", "MATHEMATICAL MONOSPACE", "MATHEMATICAL DOUBLE-STRUCK"]
+
+
+def _styled(word: str, style: str) -> str:
+    out = []
+    for c in word:
+        name = f"{style} {'CAPITAL' if c.isupper() else 'SMALL'} {c.upper()}"
+        try:
+            out.append(unicodedata.lookup(name))
+        except KeyError:
+            out.append(c)
+    return "".join(out)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["Norvik", "Trailforge", "Adidas", "Nike"]), st.sampled_from(_STYLES))
+def test_styled_letters_from_unicode_names_are_found(mark, style):
+    text = f"{_styled(mark, style)} jacket"
+    hit = _only(MarkMatcher(MARKS), text)
+    assert hit.mark == mark
+    assert hit.reason in ("styled-unicode", "homoglyph")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["Norvik", "Trailforge", "Adidas", "Armani", "Balenciaga"]),
+    st.sampled_from(["omit", "insert", "substitute", "transpose", "double"]),
+    st.integers(0, 20),
+    st.sampled_from("abcdefghijklmnopqrstuvwxyz"),
+)
+def test_every_single_edit_of_a_long_mark_is_found(mark, edit, where, letter):
+    word = mark.lower()
+    i = where % len(word)
+    if edit == "omit":
+        typo = word[:i] + word[i + 1 :]
+    elif edit == "insert":
+        typo = word[:i] + letter + word[i:]
+    elif edit == "substitute":
+        typo = word[:i] + letter + word[i + 1 :]
+    elif edit == "double":
+        typo = word[:i] + word[i] + word[i:]
+    else:
+        i = min(i, len(word) - 2)
+        typo = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    matcher = MarkMatcher([*MARKS, Mark("Balenciaga")])
+    hits = [h for h in matcher.find(f"new {typo} jacket") if h.mark == mark]
+    from matchers import _words
+
+    if typo != word and _words.is_common_word(typo):
+        return  # a real word ("armand") is rightly not read as the mark
+    assert hits, f"{typo!r} not found as {mark!r}"
+
+
+def test_typo_budget_grows_with_length():
+    budgets = [typo_budget(n) for n in range(1, 30)]
+    assert budgets == sorted(budgets)
+    assert typo_budget(4) == 0 and typo_budget(5) >= 1 and typo_budget(12) > typo_budget(6)
+
+
+def test_homoglyph_table_comes_from_unicode_data():
+    # Every Cyrillic and Greek letter Unicode lists as confusable with a Latin letter folds
+    # to it: built from the package's data, not from a list in this project.
+    import json
+    from importlib import resources
+
+    from matchers import _fold
+
+    data = json.loads(resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8"))
+    checked = 0
+    for latin in "aceopxy":
+        for entry in data[latin]:
+            char = entry["c"]
+            if len(char) == 1 and ("CYRILLIC" in entry["n"] or "GREEK" in entry["n"]):
+                assert _fold.fold(char)[0] == latin, entry["n"]
+                checked += 1
+    assert checked >= 10
+
+
+# -- bad input ---------------------------------------------------------------------------
+
+
+def test_bad_marks_fail_with_a_named_error():
+    with pytest.raises(MatcherConfigError):
+        Mark("")
+    with pytest.raises(MatcherConfigError):
+        Mark("  ...  ")
+    with pytest.raises(MatcherConfigError):
+        Mark("Nike", aliases=("",))
+    with pytest.raises(MatcherConfigError):
+        MarkMatcher([])
+    with pytest.raises(MatcherConfigError):
+        MarkMatcher([42])  # type: ignore[list-item]
+
+
+def test_bad_text_never_raises_a_traceback(matcher):
+    assert matcher.find(None) == []  # type: ignore[arg-type]
+    assert matcher.find("") == []
+    assert [h.mark for h in matcher.find(b"Nike shoes")] == ["Nike"]  # type: ignore[arg-type]
+    with pytest.raises(MatcherError):
+        matcher.find(12345)  # type: ignore[arg-type]
+    huge = ("Nike " + "x" * 5000 + " ") * 50
+    assert matcher.find(huge, limit=3)
+
+
+def test_plain_strings_work_as_marks_and_matchers_pickle():
+    m = MarkMatcher(["Nike", "Norvik"])
+    again = pickle.loads(pickle.dumps(m))
+    assert [h.mark for h in again.find("N0rvik and Nike")] == [h.mark for h in m.find("N0rvik and Nike")]
