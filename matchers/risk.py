@@ -10,10 +10,12 @@ mean more together than apart contribute as well:
 
 Replica wording counts in full only when the brand is named or shown (``mark`` or
 ``image``); on its own it is half weight, since it may be about someone else's brand.
-Compatibility wording ("case for Nike") marks the plain mentions of the mark as
-nominative, scaling them and the price finding by ``NOMINATIVE_DAMPING`` (an
-accessory's price says nothing against the MSRP of the product it fits); disguised
-mentions, photos and replica wording are not damped.
+Compatibility wording ("case for Nike") marks the listing as an accessory naming the
+mark nominatively: its plain mentions, its price and its seller are scaled by
+``NOMINATIVE_DAMPING`` and ``brand+price`` does not apply (an accessory's price says
+nothing against the MSRP of the product it fits, and third-party accessory makers are
+never on the authorised list); disguised mentions, photos and replica wording count in
+full.
 The contributions combine like independent evidence, ``1 - prod(1 - c)``, so no single
 weak signal reaches the threshold and agreeing signals add up without passing 100.
 ``assess(..., authorised_seller=True)`` scales every contribution by
@@ -24,7 +26,8 @@ Calibration (checked by tests/test_signals_risk.py against the demo catalog's tr
 naming the mark plainly from an unauthorised seller at a normal price scores about 40
 (not flagged); a disguised mark alone 70-85; replica wording with the mark about 68; a
 brand photo from an unauthorised seller about 70; a price at a fifth of MSRP with the
-mark about 70; compatibility use with an unauthorised seller about 27; an authorised
+mark about 70; compatibility use with an unauthorised seller about 15 (about 22 with a
+"low" price); an authorised
 seller with the plain mark and the official photo about 25.
 """
 
@@ -120,15 +123,13 @@ def assess(findings: Iterable[Finding], *, authorised_seller: bool = False) -> R
         weight = WEIGHTS[kind]
         if kind == "replica_wording" and not brand_present:
             weight /= 2
-        if kind == "price" and nominative:
+        if kind in ("price", "seller") and nominative:
             weight *= NOMINATIVE_DAMPING
         contributions.append((weight * _clamp(f.score), f.reason))
-    if "price" in best and brand_present:
+    if "price" in best and brand_present and not nominative:
         contributions.append(
             (
-                WEIGHTS["brand+price"]
-                * _clamp(best["price"].score)
-                * (NOMINATIVE_DAMPING if nominative else 1.0),
+                WEIGHTS["brand+price"] * _clamp(best["price"].score),
                 "the brand is offered far below its usual price",
             )
         )
