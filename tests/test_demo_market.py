@@ -454,3 +454,44 @@ def test_sellers_own_photos_are_not_the_brands(catalog: Catalog) -> None:
                    if r.kind == "asset" and r.transforms == ("resized",))
     stolen = imagehash.phash(decode(render_image(resized, str(BRAND_DIR / "assets"))))
     assert stolen - hashes[resized.source] <= 4, "a resized stolen photo stays recognisable"
+
+
+# -- the JavaScript storefront in a real browser ----------------------------------------------------
+
+
+def _chromium() -> str | None:
+    import shutil
+
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@pytest.mark.browser
+def test_shoply_renders_listings_when_scripts_run(market: DemoMarket) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = _chromium()
+    with sync_api.sync_playwright() as pw:
+        try:
+            browser = pw.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        except Exception as exc:  # no browser on this machine: the HTTP tests above still ran
+            pytest.skip(f"no Chromium for Playwright: {exc}")
+        try:
+            page = browser.new_page()
+            page.goto(market.url("/shoply/search?q=outdoor"))
+            page.wait_for_selector("a.result-link")
+            hrefs = [a.get_attribute("href") for a in page.query_selector_all("a.result-link")]
+            assert hrefs == [f"/shoply/item/{x.listing_id}" for x in market.search("shoply", "outdoor")[:24]]
+            assert page.get_attribute("a[rel=next]", "href") == "/shoply/search?q=outdoor&page=2"
+            listing = next(x for x in market.catalog.on("shoply") if "script" not in x.title)
+            page.goto(market.url(f"/shoply/item/{listing.listing_id}"))
+            page.wait_for_selector("[itemprop=name]")
+            assert page.inner_text("h1[itemprop=name]") == listing.title
+            assert page.get_attribute("[itemprop=price]", "content") == str(listing.price)
+            assert page.get_attribute("[itemprop=priceCurrency]", "content") == listing.currency
+            assert page.inner_text("[itemprop=seller] [itemprop=name]") == listing.seller
+            assert len(page.query_selector_all("img[itemprop=image]")) == len(listing.images)
+        finally:
+            browser.close()

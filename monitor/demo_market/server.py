@@ -124,7 +124,8 @@ class DemoMarket:
             pass
 
         Handler.market = market
-        server = ThreadingHTTPServer((self.host, self.port), Handler)
+        server = _QuietServer((self.host, self.port), Handler)
+        server.market = market
         server.daemon_threads = True
         self._server = server
         self.port = server.server_address[1]
@@ -519,6 +520,15 @@ class DemoMarket:
                                     home=f"/shop/{store}/"))
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Client hang-ups are routine for a crawled site: note them, never print tracebacks."""
+
+    market: DemoMarket
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        self.market._note(f"connection from {client_address} ended abruptly")
+
+
 class _Handler(BaseHTTPRequestHandler):
     market: DemoMarket
     server_version = "DemoMarket/1.0"
@@ -537,9 +547,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body)))
         for key, value in response.headers.items():
             self.send_header(key, value)
-        self.end_headers()
-        if not head_only:
-            self.wfile.write(response.body)
+        try:
+            self.end_headers()
+            if not head_only:
+                self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            # a browser that navigated away mid-image; nothing to answer any more
+            self.close_connection = True
 
     def do_GET(self) -> None:  # noqa: N802 - the standard library's name
         self._respond(head_only=False)
