@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 __all__ = [
     "ASSET_FILES",
@@ -120,7 +120,6 @@ class _Canvas:
         self.scale, self.dx, self.dy = scale, dx, dy
         self.tilt = math.radians(tilt)
         self.mirror = mirror
-        self.product_mask = Image.new("L", base.size, 0)
         yy, xx = np.mgrid[0:self.size, 0:self.size].astype(np.float32) / self.size
         self._light = 1.12 - 0.32 * (xx * 0.6 + yy * 0.8)
 
@@ -153,16 +152,22 @@ class _Canvas:
     def part(self, shape: str, geom: object, rgb: tuple[int, int, int], *, rim: float = 0.35,
              gloss: float = 0.0) -> None:
         mask = self._mask(shape, geom)
-        if mask.getbbox() is None:
+        bbox = mask.getbbox()
+        if bbox is None:
             return
-        blur = np.asarray(mask.filter(ImageFilter.GaussianBlur(self.size * 0.025)), dtype=np.float32) / 255
-        shade = self._light * (1 - rim + rim * blur)
+        # shade only around the part: the blur needs a margin, the rest of the canvas does not change
+        radius = self.size * 0.025
+        margin = int(radius * 3) + 2
+        box = (max(0, bbox[0] - margin), max(0, bbox[1] - margin),
+               min(self.size, bbox[2] + margin), min(self.size, bbox[3] + margin))
+        local = mask.crop(box)
+        blur = np.asarray(local.filter(ImageFilter.GaussianBlur(radius)), dtype=np.float32) / 255
+        shade = self._light[box[1]:box[3], box[0]:box[2]] * (1 - rim + rim * blur)
         if gloss:
             shade = shade + gloss * np.clip(blur - 0.8, 0, 1) * 2.5
         arr = np.array(rgb, dtype=np.float32)[None, None, :] * shade[..., None]
         fill = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB")
-        self.img.paste(fill, (0, 0), mask.filter(ImageFilter.GaussianBlur(0.8)))
-        self.product_mask = ImageChops.lighter(self.product_mask, mask)
+        self.img.paste(fill, box[:2], local.filter(ImageFilter.GaussianBlur(0.8)))
 
     def seam(self, points: list[tuple[float, float]], rgb: tuple[int, int, int], width: float = 0.006) -> None:
         draw = ImageDraw.Draw(self.img)
@@ -177,6 +182,7 @@ class _Canvas:
         self.img.paste(Image.new("RGB", self.img.size, (20, 20, 25)), (0, 0), mask)
 
     def logo(self, cx: float, cy: float, width: float, rgb: tuple[int, int, int], angle: float = 0.0) -> None:
+        # rotate() returns a copy, so the cached logo is never drawn on
         mark = _logo_image(rgb, 400).rotate(-math.degrees(self.tilt) + angle, expand=True, resample=Image.BICUBIC)
         w = max(8, int(width * self.size * self.scale))
         mark = mark.resize((w, max(1, int(mark.height * w / mark.width))), Image.LANCZOS)
@@ -194,6 +200,7 @@ def _shift(rgb: tuple[int, int, int], f: float) -> tuple[int, int, int]:
 # The logo
 
 
+@lru_cache(maxsize=32)
 def _logo_image(rgb: tuple[int, int, int], width: int) -> Image.Image:
     """The word NORVIK right of a two-peak mountain emblem, on transparency, `width` pixels wide."""
     u = 10
