@@ -314,6 +314,18 @@ def _money(eur: Decimal, currency: str, brand: _Brand, rng: random.Random) -> De
     return (Decimal(whole) + cents).quantize(Decimal("0.01"))
 
 
+def _shown_price(draft: _Draft, currency: str, brand: _Brand, rng: random.Random) -> Decimal:
+    """The shop-rounded price, unless rounding a cheap item would leave its category's band."""
+    price = _money(draft.price_eur, currency, brand, rng)
+    if draft.product is None or draft.price_band is None:
+        return price
+    low, high = (Decimal(b) for b in draft.price_band)
+    ratio = price / brand.rates[currency] / draft.product.msrp_eur
+    if low <= ratio <= high:
+        return price
+    return (draft.price_eur * brand.rates[currency]).quantize(Decimal("0.01"))
+
+
 def _currency(platform: str, store: str | None, category: str, rng: random.Random) -> str:
     if store is not None:
         return STORES[store][1]
@@ -365,6 +377,7 @@ class _Draft:
     quirks: set[str] = field(default_factory=set)
     kind: str = ""
     product_type: str = ""
+    price_band: tuple[str, str] | None = None  # the share of MSRP the shown price must stay within
 
 
 class _Generator:
@@ -414,7 +427,8 @@ class _Generator:
             recipes.append(ImageRecipe("asset", "lookbook.jpg", self._next_image_seed(), ("recompress",)))
         return _Draft("genuine", title, description, seller, product.msrp_eur * Decimal(str(rng.uniform(0.9, 1.1))),
                       ("genuine",), False, product, product.sku, recipes,
-                      self._brand_keywords(product, product.kind), kind=product.kind, product_type=text["ptype"])
+                      self._brand_keywords(product, product.kind), kind=product.kind, product_type=text["ptype"],
+                      price_band=("0.85", "1.15"))
 
     def resale(self, platform: str, store: str | None) -> _Draft:
         rng = self.rng
@@ -434,7 +448,7 @@ class _Generator:
         return _Draft("resale", title, description, seller,
                       product.msrp_eur * Decimal(str(rng.uniform(0.72, 0.98))), ("resale",), False, product, None,
                       recipes, self._brand_keywords(product, product.kind), kind=product.kind,
-                      product_type=text["ptype"])
+                      product_type=text["ptype"], price_band=("0.70", "1.00"))
 
     def counterfeit(self, platform: str, store: str | None, profile: str) -> _Draft:
         rng = self.rng
@@ -520,7 +534,8 @@ class _Generator:
                                  "Wholesale welcome, contact us.", "Dropshipping supported."]))
         return _Draft("counterfeit", title, " ".join(lines), seller, price, tuple(why), True, product,
                       rng.choice([None, None, f"{rng.choice('WQXZ')}{rng.choice('JKPT')}-{rng.randrange(1000, 9999)}"]),
-                      recipes, self._brand_keywords(product, kind), kind=kind, product_type=text["ptype"])
+                      recipes, self._brand_keywords(product, kind), kind=kind, product_type=text["ptype"],
+                      price_band=("0.10", "0.35") if low else ("0.45", "0.95"))
 
     def accessory(self, platform: str, store: str | None) -> _Draft:
         rng = self.rng
@@ -699,7 +714,7 @@ def build_catalog(brand_dir: Path | None = None, *, seed: int = 7) -> Catalog:
                 seller=d.seller,
                 title=d.title,
                 description=d.description,
-                price=_money(d.price_eur, currency, brand, rng),
+                price=_shown_price(d, currency, brand, rng),
                 currency=currency,
                 images=tuple(f"/img/{listing_id}/{n}.jpg" for n in range(len(d.recipes))),
                 sku=d.sku,
