@@ -138,17 +138,25 @@ def transforms(others: list[np.ndarray]):
 
 
 def make_logos() -> dict[str, np.ndarray]:
-    """Wordmark-and-emblem logos drawn with Pillow (plus scikit-image's real logo)."""
+    """Distinct wordmark-and-emblem logos drawn with Pillow, plus scikit-image's real logo."""
     logos = {}
-    for n, (word, colour) in enumerate([("ZENTRAX", (200, 20, 30)), ("Kalvora", (20, 60, 160)),
-                                         ("NORDHOLT", (20, 120, 40)), ("Quibble&Co", (90, 30, 120))]):
+    specs = [("ZENTRAX", (200, 20, 30)), ("Kalvora", (20, 60, 160)), ("NORDHOLT", (20, 120, 40)), ("Quibble&Co", (90, 30, 120))]
+    for n, (word, colour) in enumerate(specs):
         img = Image.new("RGB", (420, 180), (255, 255, 255))
         d = ImageDraw.Draw(img)
-        d.ellipse((10, 20, 150, 160), fill=colour)
-        d.polygon([(80, 30), (140, 140), (20, 140)][:: 1 if n % 2 else -1], fill=(255, 255, 255))
-        d.rectangle((60 + 10 * n, 70, 100, 110), fill=colour)
-        d.text((165, 60), word, font=_font(44 - 2 * n), fill=colour)
-        d.text((165, 115), "since 19%02d" % (50 + n), font=_font(22), fill=(40, 40, 40))
+        if n == 0:  # disc with a cut-out triangle
+            d.ellipse((10, 20, 150, 160), fill=colour)
+            d.polygon([(80, 35), (135, 135), (25, 135)], fill=(255, 255, 255))
+        elif n == 1:  # five-pointed star
+            pts = [(80 + (70 if k % 2 == 0 else 28) * np.sin(k * np.pi / 5), 90 - (70 if k % 2 == 0 else 28) * np.cos(k * np.pi / 5)) for k in range(10)]
+            d.polygon(pts, fill=colour)
+        elif n == 2:  # stacked bars
+            for k in range(5):
+                d.rectangle((15 + 12 * k, 25 + 26 * k, 150 - 10 * k, 42 + 26 * k), fill=colour)
+        else:  # rings
+            for k, r in enumerate((70, 50, 30)):
+                d.ellipse((80 - r, 90 - r, 80 + r, 90 + r), outline=colour, width=9 - 2 * k)
+        d.text((165, 62 + 4 * n), word, font=_font(46 - 3 * n), fill=colour)
         logos[f"logo-{word}"] = np.asarray(img)
     try:
         import skimage.data as sd
@@ -164,7 +172,7 @@ def make_logos() -> dict[str, np.ndarray]:
 def logo_in_photo(logo: np.ndarray, photo: np.ndarray, rng: random.Random) -> np.ndarray:
     """The logo scaled to 15-35% of the photo's width, in perspective, partly hidden."""
     warped = A.Perspective(scale=(0.03, 0.08), keep_size=False, fit_output=True, border_mode=cv2.BORDER_CONSTANT,
-                           fill=255, p=1.0)(image=logo)["image"]
+                           fill=(255, 255, 255), p=1.0)(image=logo)["image"]
     base = Image.fromarray(photo).copy()
     if max(base.size) < 640:
         f = 640 / max(base.size)
@@ -211,6 +219,7 @@ def distractor_images(photos: dict[str, np.ndarray], rng: random.Random) -> list
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=2, help="altered copies per asset and transform")
+    ap.add_argument("--verbose", action="store_true", help="print every wrong-key hit")
     args = ap.parse_args()
     rng = random.Random(7)
     photos = real_photos()
@@ -246,6 +255,10 @@ def main() -> None:
                 queries += 1
                 results[tname].append(any(h.key == name for h in hits))
                 wrong += sum(h.key != name for h in hits)
+                if args.verbose:
+                    for h in hits:
+                        if h.key != name:
+                            print(f"  wrong-key hit: {tname} of {name} -> {h}")
     for name, logo in logos.items():
         for seed in range(args.seeds * 2):
             r = random.Random(seed * 31 + len(name))
@@ -255,6 +268,10 @@ def main() -> None:
             queries += 1
             results["logo in photo"].append(any(h.key == name for h in hits))
             wrong += sum(h.key != name for h in hits)
+            if args.verbose:
+                for h in hits:
+                    if h.key != name:
+                        print(f"  wrong-key hit: logo in photo of {name} -> {h}")
 
     dis = distractor_images(distractors, rng)
     false_hits = []

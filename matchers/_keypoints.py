@@ -21,8 +21,8 @@ class Features:
     size: tuple[int, int]  # (width, height) of that image
 
 
-def extract(gray: np.ndarray, nfeatures: int) -> Features:
-    orb = cv2.ORB_create(nfeatures=nfeatures, scaleFactor=1.2, nlevels=8, edgeThreshold=19, patchSize=19, fastThreshold=12)
+def extract(gray: np.ndarray, nfeatures: int, *, levels: int = 8) -> Features:
+    orb = cv2.ORB_create(nfeatures=nfeatures, scaleFactor=1.2, nlevels=levels, edgeThreshold=19, patchSize=19, fastThreshold=12)
     kps, desc = orb.detectAndCompute(gray, None)
     if desc is None or not kps:
         return Features(np.empty((0, 2), np.float32), np.empty((0, 32), np.uint8), (gray.shape[1], gray.shape[0]))

@@ -42,7 +42,7 @@ AssetKind = Literal["photo", "logo"]
 Box = tuple[int, int, int, int]
 
 _HASH_SIDE = 256  # longest side of the grayscale image that windows are cut from
-_KP_SIDE_QUERY = 800
+_KP_SIDE_QUERY = 1024
 _KP_SIDE_ASSET = 480
 _MIN_SIDE = 24  # images smaller than this carry no usable detail (icons, tracking pixels)
 
@@ -51,8 +51,10 @@ _MIN_SIDE = 24  # images smaller than this carry no usable detail (icons, tracki
 _SHORTLIST = 18
 _ACCEPT_FULL = (12, 16)  # (pHash, dHash) for the whole query image
 _ACCEPT_WINDOW = (9, 12)
-_MIN_VOTES = 6
-_MAX_VERIFY = 6
+_SHORTLIST_KP = 14
+_MIN_VOTES = 4
+_MAX_VERIFY = 5
+_MAX_VERIFY_LOGOS = 4
 _MIN_INLIERS = 14
 
 # Inner crops stored per asset, as (left, top, right, bottom) fractions cut away: a listing
@@ -128,14 +130,29 @@ def _trim_box(gray: np.ndarray) -> Box | None:
     return box
 
 
+def _content_boxes(gray: np.ndarray) -> list[Box]:
+    """Boxes of the separate blobs of content on a plain background (the tiles of a collage)."""
+    frame = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    mask = (np.abs(gray - float(np.median(frame))) > 12).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    count, _labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    h, w = gray.shape
+    boxes = []
+    for x, y, bw, bh, _area in stats[1:count]:
+        if bw * bh >= 0.04 * w * h and (bw, bh) != (w, h):
+            boxes.append((int(x), int(y), int(x + bw), int(y + bh)))
+    return boxes
+
+
 def _query_windows(gray: np.ndarray) -> list[Box]:
-    """Whole image first, then the trimmed content, then sub-windows where a pasted asset
-    (padding, collage of up to four) would sit."""
+    """Whole image first, then the trimmed content and collage tiles, then sub-windows where
+    a pasted asset (padding, collage of up to four) would sit."""
     h, w = gray.shape
     boxes: list[Box] = [(0, 0, w, h)]
     trimmed = _trim_box(gray)
     if trimmed:
         boxes.append(trimmed)
+    boxes.extend(_content_boxes(gray)[:16])
     for fw, fh in product((0.5, 0.62, 0.75, 0.87, 1.0), repeat=2):
         if fw == 1.0 and fh == 1.0:
             continue
@@ -144,6 +161,26 @@ def _query_windows(gray: np.ndarray) -> list[Box]:
                 x0, y0 = round(fx * w), round(fy * h)
                 boxes.append((x0, y0, min(w, x0 + round(fw * w)), min(h, y0 + round(fh * h))))
     return [b for b in boxes if b[2] - b[0] >= 8 and b[3] - b[1] >= 8]
+
+
+def _iou(a: Box, b: Box) -> float:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union else 0.0
+
+
+def _suppress_overlaps(best: dict[int, ImageHit]) -> None:
+    """One place in the picture holds one mark: when keypoint hits for different assets
+    cover the same region, only the best-supported one is kept (logos share letters)."""
+    kp = sorted((o for o, h in best.items() if h.method == "keypoints"), key=lambda o: -best[o].score)
+    kept: list[int] = []
+    for o in kp:
+        if any(_iou(best[o].region, best[k].region) > 0.4 for k in kept):  # type: ignore[arg-type]
+            del best[o]
+        else:
+            kept.append(o)
 
 
 @dataclass(slots=True)
@@ -216,7 +253,8 @@ class ImageIndex:
         variant_ids = np.concatenate([np.arange(8), 8 + np.flatnonzero(keep)])
         owner = len(self._keys)
         self._hashes.extend(phash_batch(variants), dhash_batch(variants), owner, variant_ids)
-        feats = extract(prep.gray_kp, 500 if kind == "logo" else 400)
+        # Logos appear small in listing photos: more pyramid levels reach down to ~1/9 scale.
+        feats = extract(prep.gray_kp, 600, levels=12) if kind == "logo" else extract(prep.gray_kp, 400)
         self._pool.add(owner, feats.desc)
         self._features.append(feats)
         self._keys.append(key)
@@ -254,10 +292,14 @@ class ImageIndex:
         prep = self._prepare(image, _KP_SIDE_QUERY)
         if min(prep.size) < _MIN_SIDE:
             return []
+        g = prep.gray_hash
+        if not informative(thumbs(g, np.array([[0, 0, g.shape[1], g.shape[0]]])))[0]:
+            return []  # blank, uniform or placeholder: anything found in it would be chance
         best: dict[int, ImageHit] = {}
         shortlist: dict[int, int] = {}
         self._hash_search(prep, best, shortlist)
         self._keypoint_search(prep, best, shortlist)
+        _suppress_overlaps(best)
         by_key: dict[str, ImageHit] = {}
         for owner, hit in best.items():
             key = self._keys[owner]
@@ -317,23 +359,30 @@ class ImageIndex:
     def _keypoint_search(self, prep: _Prepared, best: dict[int, ImageHit], shortlist: dict[int, int]) -> None:
         if not self._features:
             return
-        query = extract(prep.gray_kp, 1500)
+        g = prep.gray_kp
+        if max(g.shape) < _KP_SIDE_QUERY:
+            # A logo is often ~100 px wide in a listing photo, below ORB's smallest patch
+            # scale for a stored logo; enlarging the query lets its features line up.
+            f = _KP_SIDE_QUERY / max(g.shape)
+            g = cv2.resize(g, (round(g.shape[1] * f), round(g.shape[0] * f)), interpolation=cv2.INTER_LINEAR)
+        query = extract(g, 2000)
         if len(query.desc) < _MIN_INLIERS:
             return
         votes = self._pool.vote(query.desc)
-        # Candidates: hash near-misses first, then assets whose descriptors the query voted
-        # for; geometry (RANSAC) is checked only for these few.
-        ranked = sorted(shortlist, key=lambda o: shortlist[o])
-        ranked += sorted((o for o, n in votes.items() if n >= _MIN_VOTES), key=lambda o: -votes[o])
+        # Candidates: the assets the query's descriptors voted for most, then a few hash
+        # near-misses; geometry (RANSAC) is checked only for these few.
+        voted = sorted((o for o, n in votes.items() if n >= _MIN_VOTES), key=lambda o: -votes[o])
+        # Logos get their own budget: a small logo collects fewer votes than a whole photo.
+        ranked = [o for o in voted if self._kinds[o] == "photo"][:_MAX_VERIFY]
+        ranked += [o for o in voted if self._kinds[o] == "logo"][:_MAX_VERIFY_LOGOS]
+        ranked += sorted((o for o in shortlist if shortlist[o] <= _SHORTLIST_KP), key=lambda o: shortlist[o])[:2]
         seen: set[int] = set()
-        sx = prep.size[0] / prep.gray_kp.shape[1]
-        sy = prep.size[1] / prep.gray_kp.shape[0]
+        sx = prep.size[0] / g.shape[1]
+        sy = prep.size[1] / g.shape[0]
         for o in ranked:
             if o in seen or o in best:
                 continue
             seen.add(o)
-            if len(seen) > _MAX_VERIFY:
-                break
             found = verify(self._features[o], query, min_inliers=_MIN_INLIERS)
             if found is None:
                 continue
