@@ -60,7 +60,8 @@ def run_crawl(
     settings = crawl_settings(browser_path=browser_path, proxy=proxy, redis_url=redis_url,
                               images_dir=images_dir, overrides=overrides)
     settings["MARKWATCH_SINK"] = sink
-    process = CrawlerProcess(settings, install_root_handler=False)
+    settings.setdefault("LOG_INSTALL_ROOT_HANDLER", False)
+    process = CrawlerProcess(settings)
     crawlers = []
     for job in jobs:
         spider_cls, kwargs = job.spider()

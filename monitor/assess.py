@@ -146,7 +146,10 @@ class Assessor:
         authorised = self.registry.is_authorised(item.platform, item.seller, item.seller_id)
         allowlisted = self.registry.is_allowlisted(item.seller, item.url)
         product = self._product(item, image_hits) if related else None
-        if related and product is not None and item.price is not None:
+        # "Strap compatible with Norvik packs" is not priced like the pack: no MSRP test
+        # when the mark is only used to say what the product fits.
+        nominative = any(f.kind == "compatibility" for f in findings) and not image_hits
+        if related and product is not None and item.price is not None and not nominative:
             anomaly = signals.price_anomaly(
                 item.price, item.currency, product.msrp.amount, product.msrp.currency,
                 rates=self.registry.settings.currency_rates,

@@ -5,7 +5,13 @@ against the catalog's truth."""
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +19,7 @@ from typing import Any
 from monitor.browser import Browser, find_chromium
 from monitor.db import Database
 from monitor.demo_market.catalog import build_catalog, default_brand_dir
-from monitor.demo_market.server import DemoMarket
+from monitor.errors import MarkwatchError
 from monitor.digest import collect_digest, write_digest
 from monitor.models import Case, Listing
 from monitor.registry import load_registry
@@ -31,6 +37,31 @@ DEMO_CRAWL_SETTINGS: dict[str, Any] = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
     "MARKWATCH_RETRY_BASE_DELAY": 0.1,
 }
+
+
+@contextmanager
+def market_process() -> Iterator[str]:
+    """The demo market in a process of its own (so serving it does not compete with the
+    crawler for one interpreter); yields its base URL."""
+    log = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen([sys.executable, "-m", "monitor.demo_market"], stdout=subprocess.PIPE,
+                            stderr=log, text=True)
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        found = re.search(r"https?://[\w.:\[\]-]+", line)
+        if not found:
+            proc.wait(timeout=10)
+            log.seek(0)
+            problem = log.read().strip().splitlines()[-1:] or [line]
+            raise MarkwatchError(f"the demo market did not start: {problem[0][-300:]}")
+        yield found.group(0)
+    finally:
+        log.close()
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 @dataclass
@@ -66,11 +97,11 @@ def run_demo(out_dir: str | Path, *, progress: Progress | None = None,
         progress("browser", {"text": browser.describe()})
     catalog = build_catalog()
     db = Database(db_url or f"sqlite:///{out / 'markwatch.db'}")
-    with DemoMarket(catalog) as market:
+    with market_process() as base_url:
         if progress:
-            progress("market", {"url": market.base_url, "listings": len(catalog.listings)})
+            progress("market", {"url": base_url, "listings": len(catalog.listings)})
         monitor = Monitor(registry, db, images_dir=out / "images", progress=progress)
-        summary = monitor.crawl(base_url=market.base_url, browser_path=browser.path,
+        summary = monitor.crawl(base_url=base_url, browser_path=browser.path,
                                 overrides=DEMO_CRAWL_SETTINGS)
     brand_id = monitor.brand.id
     truth = catalog.truth()

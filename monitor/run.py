@@ -9,7 +9,9 @@ interrupted run resumes where it stopped.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,8 @@ from monitor.models import Listing, Run, utcnow
 from monitor.registry import Registry
 
 __all__ = ["RunSummary", "Monitor"]
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[str, dict[str, Any]], None]
 
@@ -129,14 +133,20 @@ class Monitor:
             s.commit()
             summary.run_id = run.id
 
-        def sink(item: ListingItem) -> None:
-            self._store(item, summary)
+        # Matching runs on a worker thread while Scrapy keeps crawling on this one: image
+        # matching is mostly numpy and OpenCV, which release the GIL.
+        pending: list[Future[None]] = []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="markwatch-assess") as pool:
+            def sink(item: ListingItem) -> None:
+                if (pk := self._store(item, summary)) is not None:
+                    pending.append(pool.submit(self._assess_safely, pk, summary))
 
-        self.progress("crawl-start", {"jobs": [j.platform for j in jobs]})
-        summary.crawl_stats = run_crawl(
-            jobs, sink=sink, browser_path=browser_path, images_dir=str(self.images_dir),
-            proxy=proxy, redis_url=redis_url, overrides=overrides,
-        )
+            self.progress("crawl-start", {"jobs": [j.platform for j in jobs]})
+            summary.crawl_stats = run_crawl(
+                jobs, sink=sink, browser_path=browser_path, images_dir=str(self.images_dir),
+                proxy=proxy, redis_url=redis_url, overrides=overrides,
+            )
+            wait(pending)
         # Anything stored but not assessed (an earlier interrupted run) is done now.
         self.assess_pending(platforms=[j.platform for j in jobs], summary=summary)
         with self.db.session() as s:
@@ -149,7 +159,8 @@ class Monitor:
         self.progress("crawl-done", summary.as_dict())
         return summary
 
-    def _store(self, item: ListingItem, summary: RunSummary) -> None:
+    def _store(self, item: ListingItem, summary: RunSummary) -> int | None:
+        """Store one crawled listing; its primary key when it needs assessing."""
         listing = item.listing
         seller = listing.seller
         record = ListingInput(
@@ -174,10 +185,18 @@ class Monitor:
         result = self.db.upsert_listing(record)
         summary.seen += 1
         setattr(summary, result.kind, getattr(summary, result.kind) + 1)
-        row = self.db.listing(result.listing_pk)
-        if row is not None and row.assessed_hash != row.content_hash:
-            self.assess_listing(row, summary)
         self.progress("listing", {"platform": item.platform, "kind": result.kind, "seen": summary.seen})
+        return result.listing_pk if result.kind != "unchanged" else None
+
+    def _assess_safely(self, listing_pk: int, summary: RunSummary) -> None:
+        row = self.db.listing(listing_pk)
+        if row is None or row.assessed_hash == row.content_hash:
+            return
+        try:
+            self.assess_listing(row, summary)
+        except Exception as exc:  # noqa: BLE001 - one listing's failure is recorded, the run goes on
+            log.exception("assessing %s/%s failed", row.platform, row.listing_id)
+            summary.errors.append(f"{row.platform}/{row.listing_id}: assessment failed: {exc}")
 
     # -- assessing -----------------------------------------------------------------------
 

@@ -1,0 +1,64 @@
+"""Shared fixtures: real servers on loopback (PostgreSQL, Redis, the demo market) and an
+installed Chromium. A fixture whose server cannot run here skips its tests with the reason."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services import find_browser, postgres_server, redis_server
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_BRAND = ROOT / "examples" / "demo-brand" / "brand.yaml"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    with postgres_server() as (url, reason):
+        if url is None:
+            pytest.skip(f"PostgreSQL not available: {reason}")
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    with redis_server() as (url, reason):
+        if url is None:
+            pytest.skip(f"Redis not available: {reason}")
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser_path() -> str:
+    path = find_browser()
+    if path is None:
+        pytest.skip("no Chromium installed (apt-get install chromium, or set MARKWATCH_CHROMIUM)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_market() -> Iterator[object]:
+    from monitor.demo_market.server import DemoMarket
+
+    with DemoMarket() as market:
+        yield market
+
+
+@pytest.fixture()
+def demo_brand() -> Path:
+    return DEMO_BRAND
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run `markwatch ARGS` as a user would, in a fresh process."""
+    return subprocess.run(
+        [sys.executable, "-m", "monitor.cli", *args], cwd=cwd, capture_output=True, text=True,
+        timeout=timeout, env={**os.environ, **(env or {}), "COLUMNS": "200"},
+    )
