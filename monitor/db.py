@@ -14,7 +14,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, func
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlmodel import Session, create_engine, select
 
 from monitor.errors import StorageError
@@ -47,6 +47,7 @@ __all__ = [
     "UpsertResult",
     "Database",
     "resolve_db_url",
+    "clean_text",
 ]
 
 DEFAULT_DB = "sqlite:///markwatch.db"
@@ -61,6 +62,20 @@ TRACKED_FIELDS = (
     "seller_name",
     "image_urls",
 )
+
+
+# Listing text comes from strangers: control characters (PostgreSQL refuses NUL outright)
+# are dropped and sizes are capped before anything is stored.
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+_LIMITS = {"title": 2_000, "description": 100_000, "seller_name": 300, "sku": 200,
+           "brand_text": 300, "availability": 20, "currency": 3}
+
+
+def clean_text(value: str | None, limit: int) -> str | None:
+    if value is None:
+        return None
+    value = value.translate(_CONTROL)[:limit]
+    return value or None
 
 
 def resolve_db_url(url: str | None = None) -> str:
@@ -103,6 +118,14 @@ class ListingInput:
             "image_urls": list(self.image_urls),
         }
 
+    def cleaned(self) -> ListingInput:
+        """The same listing with its text made safe to store."""
+        fields = {name: clean_text(getattr(self, name), limit) for name, limit in _LIMITS.items()}
+        urls = tuple(u.translate(_CONTROL)[:2_000] for u in self.image_urls[:50])
+        return replace(self, **fields, url=self.url.translate(_CONTROL)[:2_000],
+                       listing_id=self.listing_id.translate(_CONTROL)[:200], image_urls=urls,
+                       errors=tuple(e.translate(_CONTROL)[:1_000] for e in self.errors[:50]))
+
     def content_hash(self) -> str:
         blob = json.dumps(self.tracked(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
@@ -142,7 +165,8 @@ class Database:
         self.url = resolve_db_url(url)
         try:
             parsed = make_url(self.url)
-        except ArgumentError:
+            parsed.get_dialect()
+        except (ArgumentError, NoSuchModuleError):
             raise StorageError(
                 f"{self.url!r} is not a database URL; use a file path or e.g. "
                 "postgresql+psycopg://user@host/dbname"
@@ -285,6 +309,7 @@ class Database:
         raise AssertionError("unreachable")
 
     def _upsert_listing(self, item: ListingInput) -> UpsertResult:
+        item = item.cleaned()
         now = utcnow()
         digest = item.content_hash()
         with self.session() as s:
