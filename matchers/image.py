@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import product
@@ -421,8 +422,20 @@ class ImageIndex:
                     raise MatcherConfigError(f"{os.fspath(path)}: unknown image index format")
                 meta = json.loads(bytes(data["meta"]).decode())
                 arrays = {name: data[name] for name in data.files}
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise MatcherConfigError(f"{os.fspath(path)} is not a saved image index: {exc}") from exc
+        n_assets = len(meta.get("keys", []))
+        n_hashes = len(arrays["phash"])
+        if (
+            len(meta.get("kinds", [])) != n_assets
+            or any(len(arrays[k]) != n_hashes for k in ("dhash", "owner", "variant"))
+            or (n_hashes and not 0 <= int(arrays["owner"].min()) <= int(arrays["owner"].max()) < n_assets)
+            or len(arrays["kp_counts"]) != n_assets
+            or len(arrays["kp_sizes"]) != n_assets
+            or int(arrays["kp_counts"].sum()) != len(arrays["kp_desc"])
+            or len(arrays["kp_desc"]) != len(arrays["kp_xy"])
+        ):
+            raise MatcherConfigError(f"{os.fspath(path)}: the saved image index is inconsistent")
         index = cls(max_pixels=max_pixels)
         index._keys = list(meta["keys"])
         index._kinds = list(meta["kinds"])
