@@ -54,11 +54,12 @@ def run_crawl(
     images_dir: str | None = None,
     proxy: str | None = None,
     redis_url: str | None = None,
+    run_key: str | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Crawl every job concurrently; block until all finish; stats per job platform."""
     settings = crawl_settings(browser_path=browser_path, proxy=proxy, redis_url=redis_url,
-                              images_dir=images_dir, overrides=overrides)
+                              run_key=run_key, images_dir=images_dir, overrides=overrides)
     settings["MARKWATCH_SINK"] = sink
     settings.setdefault("LOG_INSTALL_ROOT_HANDLER", False)
     process = CrawlerProcess(settings)

@@ -83,6 +83,7 @@ def crawl_settings(
     browser_path: str | None = None,
     proxy: str | None = None,
     redis_url: str | None = None,
+    run_key: str | None = None,
     images_dir: str | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -101,11 +102,17 @@ def crawl_settings(
     if redis_url:
         # scrapy-redis: a shared scheduler queue and duplicate filter, so several
         # processes (or machines) crawl one frontier and no URL is fetched twice.
+        # Keys are namespaced by run, so processes of one run share a frontier and the
+        # next run starts afresh; they persist so one process finishing early does not
+        # clear the queue under the others.
+        key = f"markwatch:{run_key or 'default'}:%(spider)s"
         settings.update(
             {
                 "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
                 "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
                 "SCHEDULER_PERSIST": True,
+                "SCHEDULER_QUEUE_KEY": key + ":requests",
+                "SCHEDULER_DUPEFILTER_KEY": key + ":dupefilter",
                 "REDIS_URL": redis_url,
             }
         )

@@ -131,7 +131,9 @@ def crawl(
     db: DbOption = None,
     images_dir: Annotated[Path, typer.Option(help="Where downloaded listing images are kept.")] = Path("markwatch-data/images"),
     proxy: Annotated[Optional[str], typer.Option(help="HTTP proxy for every request.")] = None,
-    redis_url: Annotated[Optional[str], typer.Option(help="Share the crawl frontier through Redis (scrapy-redis).")] = None,
+    redis_url: Annotated[Optional[str], typer.Option(help="Share the crawl frontier through Redis (scrapy-redis), so several processes or machines crawl one run.")] = None,
+    run_key: Annotated[Optional[str], typer.Option(help="With --redis-url: the run's name every process shares (default: today's date).")] = None,
+    delay: Annotated[Optional[float], typer.Option(help="Seconds between requests to one site (default 0.25, adaptive); 0 for your own test servers.")] = None,
 ) -> None:
     """Crawl the brand's watch list, store listings and assess them."""
     from monitor.browser import find_chromium
@@ -145,8 +147,18 @@ def crawl(
     err.print(f"[dim]{browser.describe()}[/dim]")
     on_event, _ = _progress_printer(True)
     monitor = Monitor(registry, database, images_dir=images_dir, progress=on_event)
+    overrides: dict[str, Any] = {}
+    if delay is not None:
+        overrides = {"DOWNLOAD_DELAY": max(delay, 0.0), "AUTOTHROTTLE_ENABLED": delay > 0}
+        if delay == 0:
+            overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = 16
+    if redis_url and not run_key:
+        import datetime as dt
+
+        run_key = dt.date.today().isoformat()
     summary = monitor.crawl(base_url=base_url, platforms=platform, limit=limit,
-                            browser_path=browser.path, proxy=proxy, redis_url=redis_url)
+                            browser_path=browser.path, proxy=proxy, redis_url=redis_url,
+                            run_key=run_key, overrides=overrides)
     out.print(f"{summary.seen} listings seen ({summary.created} new, {summary.changed} changed, "
               f"{summary.unchanged} unchanged); {summary.assessed} assessed, {summary.flagged} flagged; "
               f"{len(summary.errors)} per-item errors; database {database.display_url}")

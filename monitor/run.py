@@ -123,6 +123,7 @@ class Monitor:
     def crawl(self, *, base_url: str | None = None, platforms: Sequence[str] | None = None,
               limit: int | None = None, browser_path: str | None = None,
               proxy: str | None = None, redis_url: str | None = None,
+              run_key: str | None = None,
               overrides: dict[str, Any] | None = None) -> RunSummary:
         """Crawl the watch list, storing and assessing listings as they arrive."""
         jobs = self.jobs(base_url=base_url, platforms=platforms, limit=limit)
@@ -144,7 +145,7 @@ class Monitor:
             self.progress("crawl-start", {"jobs": [j.platform for j in jobs]})
             summary.crawl_stats = run_crawl(
                 jobs, sink=sink, browser_path=browser_path, images_dir=str(self.images_dir),
-                proxy=proxy, redis_url=redis_url, overrides=overrides,
+                proxy=proxy, redis_url=redis_url, run_key=run_key, overrides=overrides,
             )
             wait(pending)
         # Anything stored but not assessed (an earlier interrupted run) is done now.
