@@ -6,13 +6,17 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["LANGUAGES", "COMMON_ZIPF", "is_common_word"]
+__all__ = ["LANGUAGES", "COMMON_ZIPF", "EVERYDAY_ZIPF", "is_common_word"]
 
 # The languages of the marketplaces markwatch watches, whose words sellers use in titles.
 LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl", "sv", "nb", "da", "fi", "pl")
 # Zipf 3 is once per million words: "narvik" (4.2), "guest" (4.6) are above it; the
 # misspellings counterfeiters use ("adadis", "trialforge", "gucchi") are far below.
 COMMON_ZIPF = 3.0
+# Zipf 4 is once per hundred thousand words: "face", "island", "balance", "boss" are
+# above it and make poor stand-ins for a whole mark; "mcqueen" (3.3), "vuitton" (3.3)
+# are below.
+EVERYDAY_ZIPF = 4.0
 
 
 @lru_cache(maxsize=1)
@@ -25,13 +29,13 @@ def _zipf():  # type: ignore[no-untyped-def]
 
 
 @lru_cache(maxsize=65536)
-def is_common_word(word: str) -> bool:
-    """True when `word` (any case, accents kept or not) is common in a watched language."""
+def is_common_word(word: str, zipf_at_least: float = COMMON_ZIPF) -> bool:
+    """True when `word` (any case) is at least that common in a watched language."""
     zipf = _zipf()
     if zipf is None:
         return False
     word = unicodedata.normalize("NFC", word).casefold()
     try:
-        return any(zipf(word, lang, wordlist="small") >= COMMON_ZIPF for lang in LANGUAGES)
+        return any(zipf(word, lang, wordlist="small") >= zipf_at_least for lang in LANGUAGES)
     except (LookupError, ValueError):
         return False

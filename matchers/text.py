@@ -79,7 +79,8 @@ class Mark:
     """A registered mark. `aliases` are other registered forms (transliterations,
     stylings). A mark that is not `distinctive` is only matched as whole words and never
     as a typo, glued or partial. `partials` are the words of a multi-word mark that are
-    distinctive on their own; None picks the last word of four letters or more."""
+    distinctive on their own; None picks the last word of four letters or more unless
+    it is an everyday word ("Face" of "The North Face"), () turns partial hits off."""
 
     text: str
     aliases: tuple[str, ...] = ()
@@ -107,10 +108,10 @@ class Mark:
             return ()
         if self.partials is not None:
             return self.partials
-        for word in reversed(words):
-            if sum(c.isalpha() for c in word) >= 4:
-                return (word,)
-        return ()
+        last = next((w for w in reversed(words) if sum(c.isalpha() for c in w) >= 4), None)
+        if last is None or _words.is_common_word(last, _words.EVERYDAY_ZIPF):
+            return ()
+        return (last,)
 
 
 @dataclass(frozen=True, slots=True)

@@ -286,3 +286,24 @@ def test_plain_strings_work_as_marks_and_matchers_pickle():
     m = MarkMatcher(["Nike", "Norvik"])
     again = pickle.loads(pickle.dumps(m))
     assert [h.mark for h in again.find("N0rvik and Nike")] == [h.mark for h in m.find("N0rvik and Nike")]
+
+
+def test_partial_word_is_distinctive_or_configured():
+    assert Mark("Alexander McQueen").partial_words() == ("McQueen",)
+    assert Mark("The North Face").partial_words() == ()  # "face" is an everyday word
+    assert Mark("The North Face", partials=("North Face",)).partial_words() == ("North Face",)
+    assert Mark("Alexander McQueen", partials=()).partial_words() == ()
+    assert Mark("Summit Series", distinctive=False).partial_words() == ()
+    assert MarkMatcher([Mark("The North Face")]).find("face mask, pack of 10") == []
+
+
+def test_without_word_frequencies_near_misses_count_as_typos(monkeypatch):
+    from matchers import _words
+
+    monkeypatch.setattr(_words, "_zipf", lambda: None)
+    _words.is_common_word.cache_clear()
+    try:
+        hits = MarkMatcher([Mark("Norvik")]).find("Narvik city guide")
+        assert [(h.matched, h.reason) for h in hits] == [("Narvik", "typo")]
+    finally:
+        _words.is_common_word.cache_clear()
