@@ -159,8 +159,8 @@ class _Index:
     glue_lengths: tuple[int, ...] = ()
     typo_by_length: dict[int, tuple[list[str], list[int]]] = field(default_factory=dict)
     min_analysed: int = 1_000_000
-    # Words of multi-word forms, and the most words a form has: a misspelt multi-word
-    # mark is looked for only in runs of words that include one of its words exactly.
+    # Each word of a multi-word form -> (form, its position, the form's word count): a
+    # misspelt multi-word mark is looked for only around one of its words written exactly.
     phrase_words: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
     # Each distinctive form with one letter blanked out: a word that matches but for one
     # letter from another script Unicode does not list ("Ŋike") is a look-alike.
@@ -180,8 +180,8 @@ def _compact(text: str) -> str:
 
 
 class MarkMatcher:
-    """Finds registered marks in text. Build once; `find` is cheap and thread-safe for
-    reading (its per-word cache only grows)."""
+    """Finds registered marks in text. Build once, then call `find` per text; its caches
+    are plain dicts that only grow or are cleared whole, so threads may share it."""
 
     def __init__(self, marks: Iterable[Mark | str]) -> None:
         if isinstance(marks, (str, Mark)):
@@ -253,7 +253,7 @@ class MarkMatcher:
 
     # -- per-word analysis, cached: glued forms and typos --------------------------------
 
-    def _analyse(self, word: str, typos: bool) -> tuple[tuple[int, int, int, int], ...]:
+    def _analyse(self, word: str) -> tuple[tuple[int, int, int, int], ...]:
         """(form, start, end, distance) for forms glued into `word` or `word` misspelling
         a form; positions are within `word`."""
         index = self._index
@@ -277,7 +277,7 @@ class MarkMatcher:
                     ids = index.glue.get(word[s : s + length])
                     if ids:
                         found.extend((i, s, s + length, 0) for i in ids)
-            bucket = index.typo_by_length.get(n) if typos else None
+            bucket = index.typo_by_length.get(n)
             if bucket is not None:
                 choices, ids = bucket
                 for choice, dist, pos in process.extract(
@@ -297,7 +297,7 @@ class MarkMatcher:
         if cached is None:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
-            cached = self._cache[word] = self._analyse(word, True)
+            cached = self._cache[word] = self._analyse(word)
         if not typos:
             return tuple(hit for hit in cached if hit[3] <= 0)  # glued and look-alike only
         return cached
@@ -460,7 +460,7 @@ class MarkMatcher:
                 reason = "spacing"
             score = _score(reason, form, cand.distance, cand.glued and not plural)
             hits.append((MarkHit(form.mark.text, matched, start, end, score, reason), cand.form))
-        return _select(hits, forms)
+        return _select(hits)
 
     # Pickling drops the caches (they rebuild on use) so matchers travel to workers.
     def __getstate__(self) -> dict[str, object]:
@@ -552,7 +552,7 @@ def _score(reason: str, form: _Form, distance: int, glued: bool) -> float:
 _WEAK = ("typo", "partial")
 
 
-def _select(hits: list[tuple[MarkHit, int]], forms: list[_Form]) -> list[MarkHit]:
+def _select(hits: list[tuple[MarkHit, int]]) -> list[MarkHit]:
     """Best hit per place: drop a hit overlapping a better one of the same mark, and a
     typo or partial hit overlapping any better hit."""
     hits.sort(key=lambda h: (-h[0].score, -(h[0].end - h[0].start), h[0].start))
