@@ -372,9 +372,14 @@ class MarkMatcher:
                     j += 1
                     if j >= n or spans[j][0] - spans[j - 1][1] > _MAX_GAP:
                         break
-                    acc += words[j]
-                    if acc not in prefixes:
+                    joined = acc + words[j]
+                    if joined not in prefixes:
+                        if spans[j][0] - spans[j - 1][1] == 1 and folded[spans[j - 1][1]] != " ":
+                            # A mark with a hyphen or apostrophe glued to the next word
+                            # ("Ray-BanMax", "Levi'sJeans").
+                            out.extend(self._glued_across(joined, len(acc), spans, i, j))
                         break
+                    acc = joined
             if len(word) >= min_analysed:
                 start, end = spans[i]
                 found = word_cache(word, True)
@@ -389,6 +394,18 @@ class MarkMatcher:
         if anchors:
             self._phrase_typos(spans, words, anchors, out)
         return out
+
+    def _glued_across(
+        self, joined: str, head: int, spans: list[tuple[int, int]], i: int, j: int
+    ) -> list[_Candidate]:
+        index = self._index
+        found = []
+        for length in index.glue_lengths:
+            if head < length < len(joined) - 1:
+                for f in index.glue.get(joined[:length], ()):
+                    end = spans[j][0] + length - head
+                    found.append(_Candidate(f, spans[i][0], end, 0, True, spans[i][0], spans[j][1]))
+        return found
 
     def _phrase_typos(
         self,
