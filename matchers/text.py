@@ -355,6 +355,7 @@ class MarkMatcher:
         min_analysed = index.min_analysed
         phrase_words = index.phrase_words
         word_cache = self._word
+        cache = self._cache
         finder = _fold.TOKEN_RE
         spans = [m.span() for m in finder.finditer(folded)]
         words = finder.findall(folded)
@@ -381,14 +382,17 @@ class MarkMatcher:
                         break
                     acc = joined
             if len(word) >= min_analysed:
-                start, end = spans[i]
-                found = word_cache(word, True)
-                if found and any(hit[3] > 0 for hit in found):
-                    found = word_cache(word, _typo_worthy(text, start, end, offsets))
-                for f, a, b, dist in found:
-                    out.append(
-                        _Candidate(f, start + a, start + b, dist, a > 0 or b < len(word), start, end)
-                    )
+                found = cache.get(word)
+                if found is None:
+                    found = word_cache(word, True)
+                if found:
+                    start, end = spans[i]
+                    if any(hit[3] > 0 for hit in found):
+                        found = word_cache(word, _typo_worthy(text, start, end, offsets))
+                    for f, a, b, dist in found:
+                        out.append(
+                            _Candidate(f, start + a, start + b, dist, a > 0 or b < len(word), start, end)
+                        )
             if word in phrase_words:
                 anchors.append(i)
         if anchors:
