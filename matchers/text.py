@@ -5,6 +5,7 @@ marks glued to other words, and the distinctive word of a multi-word mark."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+import re
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
@@ -59,6 +60,7 @@ _PLURAL_SUFFIXES = ("s", "es")
 _LOOKALIKE = -1
 _LOOKALIKE_SCORE = 86.0
 _MAX_TEXT = 1_000_000
+_DOMAIN_AFTER = re.compile(r"\.(?:com|net|org|shop|store|co|[a-z]{2})(?:\.[a-z]{2})?(?![^\W_])", re.IGNORECASE)
 _CACHE_LIMIT = 200_000
 
 
@@ -479,6 +481,10 @@ class MarkMatcher:
                 continue
             if cand.glued and not plural and reason in ("exact", "case", "accent", "alias"):
                 reason = "spacing"
+            if reason == "spacing" and _DOMAIN_AFTER.match(text, end if not cand.glued else tend):
+                # "RalphLauren.com", "NorvikStore.co.uk": a domain name drops its spaces
+                # by necessity, not to dodge a search.
+                reason = "case"
             score = _score(reason, form, cand.distance, cand.glued and not plural)
             hits.append((MarkHit(form.mark.text, matched, start, end, score, reason), cand.form))
         return _select(hits)

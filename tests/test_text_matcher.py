@@ -307,3 +307,10 @@ def test_without_word_frequencies_near_misses_count_as_typos(monkeypatch):
         assert [(h.matched, h.reason) for h in hits] == [("Narvik", "typo")]
     finally:
         _words.is_common_word.cache_clear()
+
+
+def test_a_domain_name_is_not_a_spacing_disguise():
+    m = MarkMatcher([Mark("Ralph Lauren"), Mark("Nike")])
+    assert [h.reason for h in m.find("Cashmere sweater - RalphLauren.com")] == ["case"]
+    assert [h.reason for h in m.find("RalphLauren cashmere sweater")] == ["spacing"]
+    assert [h.reason for h in m.find("deals at NikeStore.co.uk")] == ["case"]
