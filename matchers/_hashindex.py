@@ -124,8 +124,8 @@ class HashTable:
     def search(self, queries: np.ndarray, max_distance: int, *, block: int = 1 << 18) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All (query row, stored row, pHash distance) with distance <= max_distance."""
         self.consolidate()
-        q_rows, s_rows, dists = [], [], []
         queries = queries.astype(np.uint64)
+        q_rows, s_rows, dists = [], [], []
         for start in range(0, len(self.phash), block):
             chunk = self.phash[start: start + block]
             dist = np.bitwise_count(chunk[None, :] ^ queries[:, None])
@@ -137,3 +137,4 @@ class HashTable:
             empty = np.empty(0, np.int64)
             return empty, empty, np.empty(0, np.uint8)
         return np.concatenate(q_rows), np.concatenate(s_rows), np.concatenate(dists)
+

@@ -49,7 +49,7 @@ _MIN_SIDE = 24  # images smaller than this carry no usable detail (icons, tracki
 
 # Thresholds on 64-bit hashes, tuned with bench/image_accuracy.py. Unrelated photos sit
 # around 32 bits apart; sub-windows get stricter limits because each query tries many.
-_SHORTLIST = 18
+_SHORTLIST = 15
 _ACCEPT_FULL = (12, 16)  # (pHash, dHash) for the whole query image
 _ACCEPT_WINDOW = (9, 12)
 _SHORTLIST_KP = 14
@@ -57,6 +57,10 @@ _MIN_VOTES = 4
 _MAX_VERIFY = 5
 _MAX_VERIFY_LOGOS = 4
 _MIN_INLIERS = 14
+
+# Window shapes (fractions of the query's width, height) tried at a few positions each;
+# collage tiles and padded content on a plain background are also found as blobs.
+_WINDOW_SHAPES = [(0.5, 0.5), (0.7, 0.7), (0.85, 0.85), (0.5, 1.0), (1.0, 0.5), (0.7, 1.0), (1.0, 0.7), (0.85, 1.0), (1.0, 0.85)]
 
 # Inner crops stored per asset, as (left, top, right, bottom) fractions cut away: a listing
 # that crops the photo then hashes like one of these.
@@ -145,23 +149,23 @@ def _content_boxes(gray: np.ndarray) -> list[Box]:
     return boxes
 
 
-def _query_windows(gray: np.ndarray) -> list[Box]:
+def _query_windows(gray: np.ndarray) -> tuple[list[Box], int]:
     """Whole image first, then the trimmed content and collage tiles, then sub-windows where
-    a pasted asset (padding, collage of up to four) would sit."""
+    a pasted asset (padding, collage of up to four) would sit; and how many leading boxes
+    stand for the whole picture (the image, and its content without a plain border)."""
     h, w = gray.shape
     boxes: list[Box] = [(0, 0, w, h)]
     trimmed = _trim_box(gray)
     if trimmed:
         boxes.append(trimmed)
+    n_full = len(boxes)
     boxes.extend(_content_boxes(gray)[:16])
-    for fw, fh in product((0.5, 0.62, 0.75, 0.87, 1.0), repeat=2):
-        if fw == 1.0 and fh == 1.0:
-            continue
-        for fx in np.linspace(0.0, 1.0 - fw, 1 + int(np.ceil((1.0 - fw) / 0.125))):
-            for fy in np.linspace(0.0, 1.0 - fh, 1 + int(np.ceil((1.0 - fh) / 0.125))):
+    for fw, fh in _WINDOW_SHAPES:
+        for fx in np.linspace(0.0, 1.0 - fw, 1 + int(np.ceil((1.0 - fw) / 0.25))):
+            for fy in np.linspace(0.0, 1.0 - fh, 1 + int(np.ceil((1.0 - fh) / 0.25))):
                 x0, y0 = round(fx * w), round(fy * h)
                 boxes.append((x0, y0, min(w, x0 + round(fw * w)), min(h, y0 + round(fh * h))))
-    return [b for b in boxes if b[2] - b[0] >= 8 and b[3] - b[1] >= 8]
+    return boxes[:n_full] + [b for b in boxes[n_full:] if b[2] - b[0] >= 8 and b[3] - b[1] >= 8], n_full
 
 
 def _iou(a: Box, b: Box) -> float:
@@ -202,7 +206,10 @@ class ImageIndex:
         self.max_pixels = max_pixels
         self._keys: list[str] = []
         self._kinds: list[str] = []
-        self._hashes = HashTable.empty()
+        # Whole-image hashes (8 rotations/mirrors per asset) apart from the inner-crop ones:
+        # query sub-windows are compared with the small whole-image table only.
+        self._whole = HashTable.empty()
+        self._crops = HashTable.empty()
         self._pool = KeypointPool()
         self._features: list[Features] = []
 
@@ -253,7 +260,9 @@ class ImageIndex:
         variants = np.concatenate([dihedral(full), crops[keep]])
         variant_ids = np.concatenate([np.arange(8), 8 + np.flatnonzero(keep)])
         owner = len(self._keys)
-        self._hashes.extend(phash_batch(variants), dhash_batch(variants), owner, variant_ids)
+        ph, dh = phash_batch(variants), dhash_batch(variants)
+        self._whole.extend(ph[:8], dh[:8], owner, variant_ids[:8])
+        self._crops.extend(ph[8:], dh[8:], owner, variant_ids[8:])
         # Logos appear small in listing photos: more pyramid levels reach down to ~1/9 scale.
         feats = extract(prep.gray_kp, 600, levels=12) if kind == "logo" else extract(prep.gray_kp, 400)
         self._pool.add(owner, feats.desc)
@@ -330,19 +339,25 @@ class ImageIndex:
 
     def _hash_search(self, prep: _Prepared, best: dict[int, ImageHit], shortlist: dict[int, int]) -> None:
         g = prep.gray_hash
-        boxes = np.array(_query_windows(g))
+        windows, n_full = _query_windows(g)
+        boxes = np.array(windows)
         small = thumbs(g, boxes)
         keep = informative(small)
         if not keep[0]:
             return  # a blank or placeholder image: its windows would only match by chance
+        n_full = int(keep[:n_full].sum())
         boxes, small = boxes[keep], small[keep]
         ph, dh = phash_batch(small), dhash_batch(small)
-        qi, si, pd = self._hashes.search(ph, _SHORTLIST)
-        if len(qi) == 0:
+        # The whole query (and its trimmed content) may be a crop of an asset; a sub-window
+        # is only compared with whole assets (a crop of a crop is left to keypoints).
+        found = []
+        for table, rows in ((self._whole, slice(None)), (self._crops, slice(0, n_full))):
+            qi, si, pd = table.search(ph[rows], _SHORTLIST)
+            if len(qi):
+                found.append((qi, pd, np.bitwise_count(dh[qi] ^ table.dhash[si]), table.owner[si], table.variant[si]))
+        if not found:
             return
-        dd = np.bitwise_count(dh[qi] ^ self._hashes.dhash[si])
-        owners = self._hashes.owner[si]
-        variants = self._hashes.variant[si]
+        qi, pd, dd, owners, variants = (np.concatenate(parts) for parts in zip(*found))
         sx, sy = prep.size[0] / g.shape[1], prep.size[1] / g.shape[0]
         for q, o, v, p, d in zip(qi, owners, variants, pd, dd):
             o = int(o)
@@ -396,17 +411,18 @@ class ImageIndex:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the index to an .npz file (plain arrays, no pickle)."""
-        self._hashes.consolidate()
+        self._whole.consolidate()
+        self._crops.consolidate()
         self._pool.consolidate()
         counts = np.array([len(f.desc) for f in self._features], np.int64)
         np.savez_compressed(
             path,
             format=np.array([1]),
             meta=np.frombuffer(json.dumps({"keys": self._keys, "kinds": self._kinds}).encode(), np.uint8),
-            phash=self._hashes.phash,
-            dhash=self._hashes.dhash,
-            owner=self._hashes.owner,
-            variant=self._hashes.variant,
+            phash=np.concatenate([self._whole.phash, self._crops.phash]),
+            dhash=np.concatenate([self._whole.dhash, self._crops.dhash]),
+            owner=np.concatenate([self._whole.owner, self._crops.owner]),
+            variant=np.concatenate([self._whole.variant, self._crops.variant]),
             kp_counts=counts,
             kp_sizes=np.array([f.size for f in self._features], np.int64).reshape(-1, 2),
             kp_xy=np.concatenate([f.xy for f in self._features]) if self._features else np.empty((0, 2), np.float32),
@@ -439,7 +455,9 @@ class ImageIndex:
         index = cls(max_pixels=max_pixels)
         index._keys = list(meta["keys"])
         index._kinds = list(meta["kinds"])
-        index._hashes = HashTable(arrays["phash"], arrays["dhash"], arrays["owner"], arrays["variant"])
+        whole = arrays["variant"] < 8
+        index._whole = HashTable(*(arrays[k][whole] for k in ("phash", "dhash", "owner", "variant")))
+        index._crops = HashTable(*(arrays[k][~whole] for k in ("phash", "dhash", "owner", "variant")))
         offsets = np.concatenate([[0], np.cumsum(arrays["kp_counts"])])
         for n, (w, h) in enumerate(arrays["kp_sizes"]):
             a, b = offsets[n], offsets[n + 1]
