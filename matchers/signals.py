@@ -8,7 +8,9 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from price_parser import Price
 
 from .text import MarkHit
 
@@ -322,10 +324,14 @@ def _amount(value: object) -> float | None:
     if isinstance(value, (int, float, Decimal)):
         x = float(value)
     elif isinstance(value, str):
-        try:
-            x = float(Decimal(value.strip().replace(",", "")))
-        except (InvalidOperation, ValueError):
+        text = value.strip()[:100]
+        if text.startswith("-"):
             return None
+        # price-parser reads "1.299,00" and "1,299.00" alike; a plain replace would not.
+        amount = Price.fromstring(text).amount
+        if amount is None:
+            return None
+        x = float(amount)
     else:
         try:
             x = float(value)  # type: ignore[arg-type]

@@ -299,3 +299,19 @@ def test_calibration_on_the_demo_catalog():
     precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)
     assert tp + fn > 50, "the demo catalog should hold counterfeits"
     assert precision >= 0.9 and recall >= 0.9, (precision, recall)
+
+
+@pytest.mark.parametrize("price", ["1.299,00", "1,299.00", "1 299,00", "€ 1.299"])
+def test_price_strings_in_either_decimal_style(price):
+    # 1,299 EUR against a 1,500 EUR MSRP is normal; misreading it as 1.299 would flag it.
+    assert signals.price_anomaly(price, "EUR", 1500, "EUR") is None
+    assert signals.price_anomaly("12,50", "EUR", 1500, "EUR") is not None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_wording_detectors_never_fail_on_any_text(text):
+    hits = NORVIK.find(text)
+    for finding in [*signals.replica_wording(text), *signals.compatibility_wording(text, hits)]:
+        assert 0 <= finding.start < finding.end <= len(text)
+        assert text[finding.start : finding.end] == finding.evidence
