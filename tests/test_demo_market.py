@@ -445,11 +445,12 @@ def test_make_brand_assets_is_deterministic(tmp_path: Path) -> None:
 
 def test_sellers_own_photos_are_not_the_brands(catalog: Catalog) -> None:
     hashes = {f: imagehash.phash(Image.open(BRAND_DIR / "assets" / f)) for f in ASSET_FILES}
+    # a reseller photographs the same product: a different picture of it, far from the brand's photo
     resale = [x for x in catalog.listings if catalog.extra(x).category == "resale"][:12]
     for x in resale:
         for recipe in catalog.extra(x).image_recipes:
             own = imagehash.phash(decode(render_image(recipe, str(BRAND_DIR / "assets"))))
-            assert min(own - h for h in hashes.values()) > 8, x.title
+            assert own - hashes[f"{recipe.source}.jpg"] > 12, x.title
     resized = next(r for x in catalog.listings for r in catalog.extra(x).image_recipes
                    if r.kind == "asset" and r.transforms == ("resized",))
     stolen = imagehash.phash(decode(render_image(resized, str(BRAND_DIR / "assets"))))

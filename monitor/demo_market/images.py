@@ -83,10 +83,17 @@ def _background(size: int, style: str, rng: random.Random) -> Image.Image:
         # a wooden floor: planks of slightly different brown with grain, lit from one side
         plank = (yy * rng.uniform(5, 8) + rng.random()).astype(np.int32)
         tone = 0.85 + 0.15 * np.sin(plank * 12.9898 + rng.random() * 6) ** 2
-        grain = 0.93 + 0.07 * np.sin(xx * rng.uniform(40, 70) + np.sin(yy * 30) * 2)
+        grain = 0.94 + 0.06 * np.sin(xx * rng.uniform(40, 70) + np.sin(yy * 30) * 0.4)
         base = np.array(_hsv(rng.uniform(0.06, 0.1), rng.uniform(0.45, 0.6), rng.uniform(0.5, 0.7)))
         light = 0.8 + 0.3 * (1 - xx)
         arr = base[None, None, :] * (tone * grain * light)[..., None]
+    elif style == "paper":
+        # a seller's coloured paper sweep: not the brand's grey studio
+        hue = rng.random()
+        top = np.array(_hsv(hue, rng.uniform(0.15, 0.35), rng.uniform(0.85, 0.95)))
+        bottom = np.array(_hsv(hue, rng.uniform(0.25, 0.5), rng.uniform(0.6, 0.8)))
+        t = np.clip(yy * 0.5 + xx * 0.5, 0, 1)[..., None]
+        arr = top * (1 - t) + bottom * t
     elif style == "cheap":
         # a flat white sweep, overexposed, the way bulk sellers shoot
         arr = np.full((size, size, 3), 246.0) - 10 * yy[..., None]
@@ -113,20 +120,37 @@ class _Canvas:
     """A product drawing in unit coordinates, placed by scale/offset/tilt, shaded part by part."""
 
     def __init__(self, base: Image.Image, rng: random.Random, *, scale: float, dx: float, dy: float,
-                 tilt: float, mirror: bool) -> None:
+                 tilt: float, mirror: bool, reshape: bool = False) -> None:
         self.img = base
         self.size = base.size[0]
         self.rng = rng
         self.scale, self.dx, self.dy = scale, dx, dy
         self.tilt = math.radians(tilt)
         self.mirror = mirror
+        # Another maker's product (or another photographer's shot) differs in cut and
+        # perspective, not only in colour: stretch, bend and jitter the outline so that no
+        # homography maps it onto the brand's photo.
+        self.reshape = reshape
+        if reshape:
+            self.sx, self.sy = rng.uniform(0.78, 1.2), rng.uniform(0.8, 1.15)
+            # (amplitude, cycles per unit, phase) for x then y: a broad bend and a finer ripple
+            # straps, soles and caps of another maker come in other colours than the brand's black
+            self.accent = _hsv(rng.random(), rng.uniform(0.3, 0.8), rng.uniform(0.35, 0.8))
+            self.warp = [[(rng.uniform(0.025, 0.05), rng.uniform(0.8, 1.8), rng.random()),
+                          (rng.uniform(0.008, 0.014), rng.uniform(3.0, 5.0), rng.random())] for _ in range(2)]
         yy, xx = np.mgrid[0:self.size, 0:self.size].astype(np.float32) / self.size
         self._light = 1.12 - 0.32 * (xx * 0.6 + yy * 0.8)
+        if reshape:
+            self._light = self._light * _fabric(xx, yy, rng)
 
     def pt(self, x: float, y: float) -> tuple[float, float]:
         if self.mirror:
             x = 1 - x
         x, y = x - 0.5, y - 0.5
+        if self.reshape:
+            wx, wy = self.warp
+            x, y = (x * self.sx + sum(a * math.sin(2 * math.pi * (f * y + p)) for a, f, p in wx),
+                    y * self.sy + sum(a * math.sin(2 * math.pi * (f * x + p)) for a, f, p in wy))
         c, s = math.cos(self.tilt), math.sin(self.tilt)
         x, y = x * c - y * s, x * s + y * c
         return ((x * self.scale + 0.5 + self.dx) * self.size, (y * self.scale + 0.5 + self.dy) * self.size)
@@ -151,6 +175,8 @@ class _Canvas:
 
     def part(self, shape: str, geom: object, rgb: tuple[int, int, int], *, rim: float = 0.35,
              gloss: float = 0.0) -> None:
+        if self.reshape and max(rgb) < 80:
+            rgb = self.accent
         mask = self._mask(shape, geom)
         bbox = mask.getbbox()
         if bbox is None:
@@ -190,6 +216,50 @@ class _Canvas:
             mark = ImageOps.mirror(mark)  # printed on the product, so it mirrors with the product
         x, y = self.pt(cx, cy)
         self.img.paste(mark, (int(x - mark.width / 2), int(y - mark.height / 2)), mark)
+
+
+def _fabric(xx: np.ndarray, yy: np.ndarray, rng: random.Random) -> np.ndarray:
+    """A multiplicative fabric pattern (plain, stripes, check or blotches) for a maker's own product."""
+    kind = rng.choice(["plain", "stripes", "check", "blotches", "stripes"])
+    if kind == "plain":
+        return np.ones_like(xx)
+    period = rng.uniform(0.04, 0.1)
+    angle = rng.uniform(0, math.pi)
+    u = xx * math.cos(angle) + yy * math.sin(angle)
+    if kind == "stripes":
+        return np.where((u / period) % 1 < rng.uniform(0.3, 0.6), 1.0, rng.uniform(0.6, 0.8)).astype(np.float32)
+    if kind == "check":
+        v = -xx * math.sin(angle) + yy * math.cos(angle)
+        a = (u / period) % 1 < 0.5
+        b = (v / period) % 1 < 0.5
+        return np.where(a ^ b, 1.0, 0.75).astype(np.float32)
+    blot = sum(np.sin(2 * math.pi * (rng.uniform(2, 6) * xx + rng.random()))
+               * np.sin(2 * math.pi * (rng.uniform(2, 6) * yy + rng.random())) for _ in range(3))
+    return np.where(blot > 0.3, 0.7, 1.0).astype(np.float32)
+
+
+def _props(img: Image.Image, rng: random.Random) -> None:
+    """A thing or two beside the product, as in any photo not taken in a studio."""
+    w = img.size[0]
+    draw = ImageDraw.Draw(img)
+    for _ in range(rng.choice([1, 1, 2])):
+        colour = _hsv(rng.random(), rng.uniform(0.2, 0.7), rng.uniform(0.3, 0.9))
+        x, y = rng.choice([0.04, 0.72]) * w, rng.uniform(0.05, 0.7) * w
+        size = rng.uniform(0.14, 0.24) * w
+        if rng.random() < 0.5:  # a box
+            draw.polygon([(x, y + size * 0.3), (x + size * 0.6, y), (x + size, y + size * 0.3),
+                          (x + size * 0.4, y + size * 0.6)], fill=_shift(colour, 1.2))
+            draw.polygon([(x, y + size * 0.3), (x + size * 0.4, y + size * 0.6), (x + size * 0.4, y + size),
+                          (x, y + size * 0.7)], fill=_shift(colour, 0.8))
+            draw.polygon([(x + size * 0.4, y + size * 0.6), (x + size, y + size * 0.3), (x + size, y + size * 0.7),
+                          (x + size * 0.4, y + size)], fill=_shift(colour, 0.6))
+        else:  # a plant: pot and leaves
+            draw.rectangle((x + size * 0.3, y + size * 0.6, x + size * 0.7, y + size), fill=colour)
+            for k in range(5):
+                a = math.pi * (0.15 + 0.7 * k / 4)
+                draw.ellipse((x + size * 0.5 - size * 0.5 * math.cos(a) - size * 0.12, y + size * 0.55 - size * 0.5 * math.sin(a) - size * 0.06,
+                              x + size * 0.5 - size * 0.5 * math.cos(a) + size * 0.12, y + size * 0.55 - size * 0.5 * math.sin(a) + size * 0.06),
+                             fill=(40, rng.randrange(100, 160), 50))
 
 
 def _shift(rgb: tuple[int, int, int], f: float) -> tuple[int, int, int]:
@@ -412,8 +482,10 @@ def _draw_product(kind: str, *, size: int, seed: int, style: str, hue: float | N
         # a different shot, not a copy: own framing, angle and distance
         layout = dict(scale=rng.uniform(0.5, 0.85), dx=rng.uniform(-0.15, 0.15), dy=rng.uniform(-0.08, 0.1),
                       tilt=rng.uniform(-20, 20), mirror=rng.random() < 0.5)
-    img = _background(size, "studio" if brand else style, rng)
-    canvas = _Canvas(img, rng, **layout)  # type: ignore[arg-type]
+    img = _background(size, "studio" if brand else ("paper" if style == "studio" else style), rng)
+    if not brand and style == "home":
+        _props(img, rng)
+    canvas = _Canvas(img, rng, **layout, reshape=not brand)  # type: ignore[arg-type]
     _DRAWERS[kind](canvas, _hsv(h, s, v), logo=brand)
     if not brand and style == "cheap" and rng.random() < 0.7:
         _sale_banner(canvas.img, rng)
