@@ -167,6 +167,9 @@ class _Index:
     # Each distinctive form with one letter blanked out: a word that matches but for one
     # letter from another script Unicode does not list ("Ŋike") is a look-alike.
     wildcard: dict[str, list[int]] = field(default_factory=dict)
+    # Skeletons of the first words of multi-word glue forms ("calvin" of "Calvin Klein"):
+    # only there may the next word carry the rest of the mark glued to another word.
+    word_heads: set[str] = field(default_factory=set)
 
 
 def _coerce_mark(mark: Mark | str) -> Mark:
@@ -234,6 +237,9 @@ class MarkMatcher:
                         key = compact[:i] + "\0" + compact[i + 1 :]
                         index.wildcard.setdefault(key, []).append(idx)
                 words = _fold.TOKEN_RE.findall(_fold.fold(text)[0])
+                if glue:
+                    for k in range(1, len(words)):
+                        index.word_heads.add("".join(words[:k]))
                 if len(words) > 1 and budget:
                     for pos, word in enumerate(words):
                         index.phrase_words.setdefault(word, []).append((idx, pos, len(words)))
@@ -356,6 +362,7 @@ class MarkMatcher:
         exact = index.exact
         min_analysed = index.min_analysed
         phrase_words = index.phrase_words
+        word_heads = index.word_heads
         word_cache = self._word
         cache = self._cache
         finder = _fold.TOKEN_RE
@@ -377,9 +384,11 @@ class MarkMatcher:
                         break
                     joined = acc + words[j]
                     if joined not in prefixes:
-                        if spans[j][0] - spans[j - 1][1] == 1 and folded[spans[j - 1][1]] != " ":
-                            # A mark with a hyphen or apostrophe glued to the next word
-                            # ("Ray-BanMax", "Levi'sJeans").
+                        gap = spans[j][0] - spans[j - 1][1]
+                        if acc in word_heads or (gap == 1 and folded[spans[j - 1][1]] != " "):
+                            # A mark with a hyphen or apostrophe, or the last word of a
+                            # longer mark, glued to the next word ("Ray-BanMax",
+                            # "Levi'sJeans", "Calvin KleinAir").
                             out.extend(self._glued_across(joined, len(acc), spans, i, j))
                         break
                     acc = joined
