@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from monitor.demo_market import DemoMarket, build_catalog, make_brand_assets
+from monitor.demo_market import DemoMarket, build_catalog, make_brand_assets, serve_forever
 from monitor.demo_market.catalog import CATEGORIES, STORES, Catalog, DemoListing, default_brand_dir
 from monitor.demo_market.images import ASSET_FILES, STOLEN_TRANSFORMS, ImageRecipe, render_image
 from monitor.errors import RegistryError
@@ -496,3 +496,27 @@ def test_shoply_renders_listings_when_scripts_run(market: DemoMarket) -> None:
             assert len(page.query_selector_all("img[itemprop=image]")) == len(listing.images)
         finally:
             browser.close()
+
+
+def test_serve_forever_reports_its_url_and_stops(catalog: Catalog) -> None:
+    import threading
+
+    urls: list[str] = []
+    ready, stop = threading.Event(), threading.Event()
+
+    def on_ready(url: str) -> None:
+        urls.append(url)
+        ready.set()
+
+    thread = threading.Thread(target=serve_forever, kwargs={"on_ready": on_ready, "catalog": catalog, "stop": stop},
+                              daemon=True)
+    thread.start()
+    assert ready.wait(30)
+    [url] = urls
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url) and not url.endswith(":0")
+    assert fetch(url + "/robots.txt")[0] == 200
+    stop.set()
+    thread.join(30)
+    assert not thread.is_alive()
+    with pytest.raises(OSError):
+        urllib.request.urlopen(url + "/robots.txt", timeout=5)

@@ -90,7 +90,30 @@ def _page(title: str, body: str, *, theme: str, head: str = "", home: str = "/",
 
 
 class DemoMarket:
-    """The demo marketplace, served from a background thread; a context manager."""
+    """The demo marketplace, served from a background thread; a context manager.
+
+    Routes (ids and handles come from the catalog; anything else is 404):
+
+    /robots.txt                          everything allowed but /admin/; names the sitemap
+    /bazaar/search?q=&page=              24 results a page, a.result-link, a[rel=next] while more
+    /bazaar/item/<BZ-id>                 h1, price, seller link; schema.org Product JSON-LD
+                                         (a few pages use @graph or an offers list)
+    /bazaar/seller/<slug>, /bazaar/sitemap.xml
+    /shoply/search?q=&page=, /shoply/item/<SP-id>
+                                         an app shell: shoply.js fetches the JSON below and
+                                         renders results / microdata; no listing data without it
+    /shoply/api/search?q=&page=          {"results": [...], "next": "/shoply/search?...", ...}
+    /shoply/api/item/<SP-id>             the listing as JSON
+    /shop/<store>/                       store home; <meta name="shop-currency" content="USD">
+                                         is the currency of every price in that store
+    /shop/<store>/products.json?page=&limit=   Shopify's format, limit 30 by default, 250 at most,
+                                         prices as strings, an empty list past the end
+    /shop/<store>/products/<handle>[.json]     product page with JSON-LD (or Shopify's JSON)
+    /img/<listing id>/<n>.jpg            listing image n, drawn on first request and cached
+
+    One Bazaar item answers 500 on its first request (the "http-500-once" quirk) and one
+    Shoply image is a truncated JPEG ("corrupt-image"): see ListingExtras.quirks.
+    """
 
     def __init__(self, catalog: Catalog | None = None, *, host: str = "127.0.0.1", port: int = 0,
                  log: Callable[[str], None] | None = None) -> None:
@@ -567,15 +590,17 @@ class _Handler(BaseHTTPRequestHandler):
 
 def serve_forever(host: str = "127.0.0.1", port: int = 0, *,
                   on_ready: Callable[[str], None] | None = None,
-                  catalog: Catalog | None = None) -> None:
-    """Serve the demo market until interrupted (Ctrl-C); `on_ready` gets the base URL once listening."""
+                  catalog: Catalog | None = None,
+                  stop: threading.Event | None = None) -> None:
+    """Serve the demo market until interrupted (Ctrl-C) or `stop` is set; `on_ready` gets the
+    base URL once the server is listening."""
     market = DemoMarket(catalog, host=host, port=port)
     market.start()
+    stop = stop if stop is not None else threading.Event()
     try:
         if on_ready is not None:
             on_ready(market.base_url)
-        stop = threading.Event()
-        while not stop.wait(3600):
+        while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
         pass
