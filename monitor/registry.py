@@ -39,6 +39,7 @@ __all__ = [
     "CopyrightedImage",
     "Allowlist",
     "WatchEntry",
+    "MailSettings",
     "Settings",
     "Registry",
     "load_registry",
@@ -225,9 +226,45 @@ class WatchEntry(_Model):
         return self
 
 
+class MailSettings(_Model):
+    """Where `markwatch digest --email` sends the digest. The password is never in the
+    file: `password_env` names the environment variable that holds it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True,
+                              populate_by_name=True)
+
+    host: str = Field(min_length=1)
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    username: str | None = None
+    password_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    from_address: str = Field(alias="from", pattern=r"^[^@\s]+@[^@\s]+$")
+    to: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for address in value:
+            if "@" not in address or any(c.isspace() for c in address.strip()):
+                raise ValueError(f"{address!r} is not a mail address")
+        return tuple(a.strip() for a in value)
+
+    @model_validator(mode="after")
+    def _login_needs_password(self) -> MailSettings:
+        if self.username and not self.password_env:
+            raise ValueError("a username needs password_env, the environment variable holding the password")
+        return self
+
+
 class Settings(_Model):
     price_threshold: float = Field(default=0.4, gt=0, lt=1)
     currency_rates: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_RATES))
+    mail: MailSettings | None = None
 
     @field_validator("currency_rates")
     @classmethod
