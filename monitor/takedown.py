@@ -1,42 +1,129 @@
-"""Takedown drafting: group cases per platform within each platform's per-notice limit and
-render a notice from the evidence, refusing (with the reason) rather than drafting an
-invalid one."""
+"""Takedown drafting: the notice each platform accepts (Amazon, eBay VeRO, Alibaba IPP, Etsy,
+Shopify, Walmart, DMCA, DSA Article 16, a cease-and-desist letter), grouped within each
+platform's per-notice limit, with an evidence pack, status tracking and re-listing links.
+
+It refuses, with the reason, rather than draft a notice the platform would reject.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from sqlmodel import select
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlmodel import Session, select
 
 from monitor.db import Database
-from monitor.models import Case, Finding, Listing, Takedown, TakedownItem, utcnow
+from monitor.errors import InputError, TakedownRefused
+from monitor.models import (
+    TAKEDOWN_STATES,
+    Case,
+    Finding,
+    Listing,
+    ListingSnapshot,
+    Takedown,
+    TakedownItem,
+    utcnow,
+)
 from monitor.registry import Registry
 
-__all__ = ["TEMPLATES", "PLATFORM_JURISDICTION", "ITEMS_PER_NOTICE", "Drafted", "draft_takedowns"]
+__all__ = [
+    "TEMPLATES",
+    "Platform",
+    "PLATFORMS",
+    "PLATFORM_JURISDICTION",
+    "ITEMS_PER_NOTICE",
+    "DEFAULT_ITEMS_PER_NOTICE",
+    "VERO_REASON_CODES",
+    "TRANSITIONS",
+    "Drafted",
+    "PlatformStats",
+    "NoticeReport",
+    "template_environment",
+    "notice_context",
+    "render_notice",
+    "check_parties",
+    "registrations_for",
+    "draft_takedowns",
+    "set_notice_status",
+    "notice_report",
+    "open_relisting_case",
+]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "takedown_templates"
 
-# Where each marketplace sells, i.e. which registration a notice must rest on.
-PLATFORM_JURISDICTION = {
-    "amazon": "US", "ebay": "US", "etsy": "US", "walmart": "US", "shopify": "US",
-    "aliexpress": "CN", "dhgate": "CN",
-    "bazaar": "SE", "shoply": "SE", "shopstores": "SE",  # the demo market sells in Sweden
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """What one marketplace's notice needs: where it sells (the registration must cover
+    it), how many listings one notice may carry, and which templates make the notice."""
+
+    name: str
+    label: str
+    country: str
+    items_per_notice: int
+    templates: tuple[str, ...]
+    # A DMCA notice goes beside the platform's own for copied photos on US platforms.
+    dmca: bool = False
+
+
+# Per-notice limits are the platforms' own: Amazon's Report Infringement form takes 50
+# ASINs/URLs, Alibaba IPP 300 links per complaint, Walmart 10 URLs per claim, eBay's
+# createVeroReport 150 items per call. Etsy and Shopify publish no limit; 50 keeps a notice
+# reviewable.
+PLATFORMS: dict[str, Platform] = {
+    "amazon": Platform("amazon", "Amazon", "US", 50, ("amazon",), dmca=True),
+    "ebay": Platform("ebay", "eBay", "US", 150, ("ebay_noci", "ebay_vero_api"), dmca=True),
+    "aliexpress": Platform("aliexpress", "AliExpress", "CN", 300, ("alibaba_ipp",)),
+    "alibaba": Platform("alibaba", "Alibaba.com", "CN", 300, ("alibaba_ipp",)),
+    "taobao": Platform("taobao", "Taobao", "CN", 300, ("alibaba_ipp",)),
+    "etsy": Platform("etsy", "Etsy", "US", 50, ("etsy",), dmca=True),
+    "shopify": Platform("shopify", "Shopify", "US", 50, ("shopify",), dmca=True),
+    "walmart": Platform("walmart", "Walmart Marketplace", "US", 10, ("walmart",), dmca=True),
+    # The demo market sells in Sweden: an EU hosting service takes DSA Article 16 notices.
+    "bazaar": Platform("bazaar", "Bazaar", "SE", 100, ("dsa",)),
+    "shoply": Platform("shoply", "Shoply", "SE", 100, ("dsa",)),
+    "shopstores": Platform("shopstores", "Shopify-style stores", "SE", 50, ("shopify", "dsa")),
 }
-# How many listings one notice may carry.
-ITEMS_PER_NOTICE = {"amazon": 50, "aliexpress": 300, "walmart": 10, "ebay": 100, "etsy": 50}
+PLATFORM_JURISDICTION = {name: p.country for name, p in PLATFORMS.items()}
+ITEMS_PER_NOTICE = {name: p.items_per_notice for name, p in PLATFORMS.items()}
 DEFAULT_ITEMS_PER_NOTICE = 50
 
+# eBay VeRO: the NOCI's reason categories, and the reason code id the API payload carries.
+# Code ids are site-specific (GET /commerce/vero/v1/vero_reason_code lists a member's);
+# without a site list the payload uses the documented "Other" codes (9052 trademark, 7052
+# copyright) whose detailedMessage carries the explanation. Pass `vero_reason_codes` to
+# `draft_takedowns` with your site's ids to use the specific ones.
+VERO_REASON_CODES: dict[str, tuple[str, str]] = {
+    "counterfeit": ("9052", "Trademark - item(s) is a counterfeit product"),
+    "mark": ("9052", "Trademark - listing(s) contains unlawful use of trademark"),
+    "image": ("7052", "Copyright - listing(s) contains unlawful copy of copyrighted image(s)"),
+}
+
 _KIND_WORDS = {
+    "counterfeit": "counterfeit goods",
     "mark": "misuse of the trademark in the listing",
     "image": "copied image (the rights owner's photograph)",
-    "replica_wording": "counterfeit goods (offered as a replica)",
-    "price": "counterfeit goods (priced far below the genuine product)",
 }
+
+# Which status may follow which: a notice is drafted, submitted, then removed or rejected;
+# a removal can be answered by a counter-notice; a rejected notice can be fixed and resent.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "drafted": ("submitted",),
+    "submitted": ("removed", "rejected"),
+    "removed": ("counter_noticed",),
+    "rejected": ("submitted",),
+    "counter_noticed": ("removed", "rejected"),
+}
+_OPEN_STATES = ("drafted", "submitted", "counter_noticed")
+
+_MARK_IN_REASON = re.compile(r"the mark '([^']+)'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,94 +132,540 @@ class Drafted:
     platform: str
     case_ids: tuple[int, ...]
     takedown_id: int
+    template: str = "notice"
+    files: tuple[Path, ...] = ()
+    evidence: tuple[Path, ...] = ()
 
 
-def _rights(registry: Registry, country: str, today: dt.date) -> list[dict[str, Any]]:
-    rights = []
-    for mark in registry.marks:
-        for reg in mark.registrations:
-            if reg.covers(country) and reg.in_force(today):
-                rights.append({"mark": mark.text, "office": reg.office, "number": reg.number,
-                               "classes": list(reg.classes), "expires": reg.expires or "no expiry"})
-                break
-    return rights
+@dataclass(frozen=True, slots=True)
+class PlatformStats:
+    platform: str
+    counts: Mapping[str, int]
+    open: int
+    success_rate: float | None  # removed / (removed + rejected + counter-noticed); None before any outcome
 
 
-def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: str | Path, *,
-                    case_ids: list[int] | None = None, include_flagged: bool = False,
-                    platform: str | None = None) -> tuple[list[Drafted], list[str]]:
-    """Draft notices for confirmed cases (and flagged new ones when asked). Returns the
-    drafts and the refusals, one sentence each."""
-    today = dt.date.today()
-    out = Path(out_dir)
-    states = ("confirmed", "new") if include_flagged else ("confirmed",)
+@dataclass(frozen=True, slots=True)
+class NoticeReport:
+    open_notices: tuple[Mapping[str, Any], ...]
+    platforms: tuple[PlatformStats, ...]
+
+
+# -- templates ---------------------------------------------------------------------------
+
+
+def template_environment() -> Environment:
+    """Jinja2 over `takedown_templates/`: undefined names fail, HTML is autoescaped."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(enabled_extensions=("html", "htm", "html.j2"),
+                                     default_for_string=False),
+        keep_trailing_newline=True,
+        trim_blocks=False,
+    )
+    env.filters["tojson_text"] = lambda v: json.dumps(v, ensure_ascii=False)
+    env.filters["safe_url"] = _safe_url
+    return env
+
+
+def _safe_url(url: object) -> str:
+    """Only web links become links: a listing's `javascript:` URL must not."""
+    text = str(url)
+    return text if text.lower().startswith(("http://", "https://")) else "#"
+
+
+def template_file(name: str) -> str:
+    """The file a template name renders from (`dmca` -> `dmca.txt.j2`)."""
+    for suffix in (".txt.j2", ".json.j2", ".html.j2"):
+        if (TEMPLATES / f"{name}{suffix}").is_file():
+            return f"{name}{suffix}"
+    raise InputError(f"no takedown template {name!r} in {TEMPLATES}")
+
+
+def render_notice(name: str, context: Mapping[str, Any], *, env: Environment | None = None) -> str:
+    env = env or template_environment()
+    return env.get_template(template_file(name)).render(**context)
+
+
+# -- checks --------------------------------------------------------------------------------
+
+
+def check_parties(registry: Registry) -> list[str]:
+    """What a notice's signature and contact block would lack, one phrase each."""
+    missing: list[str] = []
+    signatory = registry.signatory
+    if signatory is None or not getattr(signatory, "name", "") or not getattr(signatory, "title", ""):
+        missing.append("a signatory (name and title) in brand.yaml's `signatory`")
+    owner = registry.owner
+    for name in ("legal_name", "address", "email", "phone"):
+        if owner is None or not getattr(owner, name, None):
+            missing.append(f"the rights owner's {name.replace('_', ' ')} (`owner.{name}`)")
+    agent = registry.agent
+    if agent is not None:
+        for name in ("legal_name", "address", "email", "phone"):
+            if not getattr(agent, name, None):
+                missing.append(f"the agent's {name.replace('_', ' ')} (`agent.{name}`)")
+        letter = agent.authorisation_letter
+        if letter is None:
+            missing.append("the agent's authorisation letter (`agent.authorisation_letter`)")
+        elif not registry.resolve(letter).is_file():
+            missing.append(f"the agent's authorisation letter file {registry.resolve(letter)}")
+    return missing
+
+
+def registrations_for(registry: Registry, marks: Sequence[str], country: str,
+                      today: dt.date) -> tuple[list[dict[str, Any]], list[str]]:
+    """The registrations in force covering `country` for each of `marks`, and for each mark
+    without one, why not (expired, not yet registered, or no registration there)."""
+    rights: list[dict[str, Any]] = []
+    problems: list[str] = []
+    by_text = {m.text: m for m in registry.marks}
+    for text in marks:
+        mark = by_text.get(text)
+        if mark is None:
+            continue
+        covering = [r for r in mark.registrations if r.covers(country)]
+        good = [r for r in covering if r.in_force(today)]
+        if good:
+            reg = good[0]
+            rights.append({"mark": mark.text, "office": reg.office, "number": reg.number,
+                           "classes": list(reg.classes), "status": reg.status,
+                           "expires": reg.expires.isoformat() if reg.expires else "no expiry",
+                           "territory": country})
+        elif covering:
+            reg = covering[0]
+            if reg.expires is not None and reg.expires < today:
+                problems.append(f"the {reg.office} registration {reg.number} of '{text}' "
+                                f"covering {country} expired on {reg.expires.isoformat()}")
+            else:
+                problems.append(f"the {reg.office} registration {reg.number} of '{text}' "
+                                f"covering {country} is {reg.status}, not registered")
+        else:
+            problems.append(f"no registration of '{text}' covers {country}")
+    return rights, problems
+
+
+# -- drafting --------------------------------------------------------------------------------
+
+
+def _marks_of(findings: Sequence[Finding], registry: Registry) -> list[str]:
+    known = {m.text for m in registry.marks}
+    named: list[str] = []
+    for f in findings:
+        if f.kind in ("mark", "compatibility"):
+            for m in _MARK_IN_REASON.findall(f.reason or ""):
+                if m in known and m not in named:
+                    named.append(m)
+    if not named and any(f.kind == "image" and (f.evidence or "").startswith(("logo:", "product:"))
+                         for f in findings):
+        # A logo or product photo alone: the brand's first mark is the one infringed.
+        named.append(registry.marks[0].text)
+    return named
+
+
+def _kinds_of(findings: Sequence[Finding]) -> list[str]:
+    kinds = {f.kind for f in findings}
+    out = []
+    if kinds & {"replica_wording", "price"} or ("image" in kinds and "mark" in kinds):
+        out.append("counterfeit")
+    if "mark" in kinds:
+        out.append("mark")
+    if "image" in kinds:
+        out.append("image")
+    return out or ["mark"]
+
+
+def _explanation(listing: Listing, findings: Sequence[Finding], kinds: Sequence[str],
+                 registry: Registry) -> str:
+    parts = []
+    if "counterfeit" in kinds:
+        parts.append(f"The listing offers goods bearing the {registry.brand} mark that are not "
+                     f"genuine {registry.brand} products")
+    elif "mark" in kinds:
+        parts.append(f"The listing uses the {registry.brand} mark without authorisation")
+    if "image" in kinds:
+        parts.append("it shows a photograph owned by the rights owner")
+    seller = listing.seller_name or "the seller"
+    parts.append(f"{seller} is not an authorised {registry.brand} seller")
+    evidence = [f.reason for f in sorted(findings, key=lambda f: -f.score) if f.kind != "seller"][:4]
+    text = "; ".join(parts) + "."
+    if evidence:
+        text += " Evidence: " + "; ".join(evidence) + "."
+    return text
+
+
+def _copyrights(registry: Registry, findings: Sequence[Finding]) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    for f in findings:
+        key = f.evidence or ""
+        if f.kind != "image" or not key.startswith(("copyright:", "product:")):
+            continue
+        title = key
+        if key.startswith("copyright:"):
+            index = int(key.split(":")[1]) if key.split(":")[1].isdigit() else -1
+            if 0 <= index < len(registry.copyrighted_images):
+                image = registry.copyrighted_images[index]
+                title = image.title or image.file.name
+        else:
+            product = registry.product(key.split(":")[1])
+            title = f"product photograph of the {product.name}" if product else key
+        entry = {"key": key, "title": title}
+        if entry not in out:
+            out.append(entry)
+    return out
+
+
+def notice_context(registry: Registry, platform: Platform, items: Sequence[Mapping[str, Any]],
+                   rights: Sequence[Mapping[str, Any]], *, today: dt.date,
+                   notice_id: int | str = "draft") -> dict[str, Any]:
+    """Everything every template reads; the templates use only these names."""
+    agent = registry.agent
+    letter = agent.authorisation_letter.name if agent and agent.authorisation_letter else None
+    filer = agent or registry.owner
+    copyrights: list[dict[str, str]] = []
+    for item in items:
+        for c in item["copyrights"]:
+            if c not in copyrights:
+                copyrights.append(c)
+    return {
+        "notice_id": notice_id,
+        "platform": platform.name,
+        "platform_label": platform.label,
+        "jurisdiction": platform.country,
+        "date": today.isoformat(),
+        "brand": registry.brand,
+        "owner": registry.owner,
+        "agent": agent,
+        "agent_letter": letter,
+        "filer": filer,
+        "signatory": registry.signatory,
+        "rights": list(rights),
+        "copyrights": copyrights,
+        "items": list(items),
+        "kind_words": _KIND_WORDS,
+    }
+
+
+def _item(case: Case, listing: Listing, findings: Sequence[Finding], registry: Registry,
+          vero_codes: Mapping[str, tuple[str, str]], evidence: Sequence[str]) -> dict[str, Any]:
+    kinds = _kinds_of(findings)
+    vero: list[dict[str, str]] = []
+    for k in kinds:
+        # eBay takes an item once per reason code: kinds sharing a code are one report.
+        if k in vero_codes and all(v["code"] != vero_codes[k][0] for v in vero):
+            vero.append({"kind": k, "code": vero_codes[k][0], "text": vero_codes[k][1]})
+    return {
+        "case_id": case.id,
+        "url": listing.url,
+        "listing_id": listing.listing_id,
+        "seller": listing.seller_name or "unknown",
+        # One line each: listing text must not be able to forge lines of the notice.
+        "title": " ".join((listing.title or "").split())[:300],
+        "price": str(listing.price) if listing.price is not None else "",
+        "currency": listing.currency or "",
+        "kinds": kinds,
+        "kind_text": "; ".join(_KIND_WORDS[k] for k in kinds),
+        "marks": _marks_of(findings, registry),
+        "reasons": list(case.reasons) or [f.reason for f in findings],
+        "explanation": _explanation(listing, findings, kinds, registry),
+        "copyrights": _copyrights(registry, findings),
+        "vero": vero,
+        "evidence": list(evidence),
+    }
+
+
+def _load(db: Database, brand_id: int, states: Sequence[str], case_ids: Sequence[int] | None,
+          platform: str | None) -> tuple[list[tuple[Case, Listing]], dict[int, list[Finding]]]:
     with db.session() as s:
         query = select(Case, Listing).join(Listing, Listing.id == Case.listing_pk).where(
             Case.brand_id == brand_id, Case.state.in_(states))
         if case_ids:
-            query = query.where(Case.id.in_(case_ids))
+            query = query.where(Case.id.in_(list(case_ids)))
         if platform:
             query = query.where(Listing.platform == platform)
         rows = [(c, li) for c, li in s.exec(query.order_by(Case.id)).all()
-                if c.state == "confirmed" or c.flagged]
+                if c.state == "confirmed" or c.flagged or (case_ids and c.id in case_ids)]
         findings: dict[int, list[Finding]] = defaultdict(list)
         if rows:
             for f in s.exec(select(Finding).where(Finding.brand_id == brand_id,
                                                   Finding.listing_pk.in_([li.id for _, li in rows]))):
                 findings[f.listing_pk].append(f)
+    return rows, findings
+
+
+def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: str | Path, *,
+                    case_ids: list[int] | None = None, include_flagged: bool = False,
+                    platform: str | None = None, letters: bool = False,
+                    browser_path: str | None = None, evidence: bool = True,
+                    vero_reason_codes: Mapping[str, str] | None = None,
+                    today: dt.date | None = None) -> tuple[list[Drafted], list[str]]:
+    """Draft notices for confirmed cases (and flagged new ones when asked), one folder per
+    notice with its evidence pack. Returns the drafts and the refusals, one sentence each.
+
+    `browser_path` turns on listing screenshots (Playwright); a listing page that answers
+    404 or 410 is refused as already gone. `letters` adds a cease-and-desist letter per
+    seller. `vero_reason_codes` maps counterfeit/mark/image to your eBay site's code ids.
+    """
+    from monitor.evidence import EvidenceCollector
+
+    today = today or dt.date.today()
+    out = Path(out_dir)
+    states = ("confirmed", "new") if include_flagged else ("confirmed",)
+    rows, findings = _load(db, brand_id, states, case_ids, platform)
+    if not rows:
+        return [], ["no cases to draft: confirm cases first, or pass --include-flagged"]
     refusals: list[str] = []
+    missing = check_parties(registry)
+    if missing:
+        return [], [f"no notice can be signed: brand.yaml lacks {', '.join(missing)}; "
+                    f"{len(rows)} case(s) not drafted"]
+    vero_codes = dict(VERO_REASON_CODES)
+    for kind, code in (vero_reason_codes or {}).items():
+        if kind in vero_codes:
+            vero_codes[kind] = (str(code), vero_codes[kind][1])
     by_platform: dict[str, list[tuple[Case, Listing]]] = defaultdict(list)
     for case, listing in rows:
         if listing.status == "removed":
-            refusals.append(f"case #{case.id}: the listing is already gone; nothing to take down")
+            refusals.append(f"case #{case.id}: the listing {listing.url} is already gone; nothing to take down")
         elif registry.is_authorised(listing.platform, listing.seller_name):
-            refusals.append(f"case #{case.id}: {listing.seller_name} is an authorised seller")
+            refusals.append(f"case #{case.id}: {listing.seller_name} is an authorised "
+                            f"{listing.platform} seller; not an infringement to report")
+        elif registry.is_allowlisted(listing.seller_name, listing.url):
+            refusals.append(f"case #{case.id}: {listing.seller_name or listing.url} is on the allowlist")
         else:
             by_platform[listing.platform].append((case, listing))
-    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                      keep_trailing_newline=True)
+    env = template_environment()
     drafted: list[Drafted] = []
-    for plat, items in sorted(by_platform.items()):
-        country = PLATFORM_JURISDICTION.get(plat, "US")
-        rights = _rights(registry, country, today)
-        if not rights:
-            refusals.append(f"{plat}: no registration in force covers {country}; "
-                            f"{len(items)} case(s) not drafted")
-            continue
-        size = ITEMS_PER_NOTICE.get(plat, DEFAULT_ITEMS_PER_NOTICE)
-        for start in range(0, len(items), size):
-            chunk = items[start:start + size]
-            context = {
-                "platform": plat, "date": today.isoformat(), "owner": registry.owner,
-                "agent": registry.agent,
-                "agent_letter": registry.agent.authorisation_letter.name
-                if registry.agent and registry.agent.authorisation_letter else "on file",
-                "signatory": registry.signatory, "rights": rights, "jurisdiction": country,
-                "copyrights": [c.title or c.file.name for c in registry.copyrighted_images]
-                if any(f.kind == "image" for _, li in chunk for f in findings[li.id]) else [],
-                "items": [
-                    {"url": li.url, "listing_id": li.listing_id, "seller": li.seller_name or "unknown",
-                     "title": li.title or "", "price": li.price, "currency": li.currency or "",
-                     "kinds": sorted({_KIND_WORDS[f.kind] for f in findings[li.id] if f.kind in _KIND_WORDS})
-                     or ["misuse of the trademark in the listing"],
-                     "reasons": case.reasons}
-                    for case, li in chunk
-                ],
-            }
-            text = env.get_template("notice.txt.j2").render(**context)
-            with db.session() as s:
-                notice = Takedown(brand_id=brand_id, platform=plat, template="notice",
-                                  history=[{"status": "drafted", "at": utcnow().isoformat()}])
-                s.add(notice)
-                s.flush()
-                for case, _ in chunk:
-                    s.add(TakedownItem(takedown_id=notice.id, case_id=case.id))
-                path = out / f"takedown-{plat}-{notice.id:04d}.txt"
-                notice.path = str(path)
-                out.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
-                s.commit()
-                drafted.append(Drafted(path, plat, tuple(c.id for c, _ in chunk), notice.id))
-    if not drafted and not refusals and not rows:
-        refusals.append("no cases to draft: confirm cases first, or pass --include-flagged")
-    return drafted, refusals
+    with EvidenceCollector(registry, out / "evidence", browser_path=browser_path,
+                          enabled=evidence) as collector:
+        for plat_name, pairs in sorted(by_platform.items()):
+            plat = PLATFORMS.get(plat_name) or Platform(plat_name, plat_name, "US",
+                                                        DEFAULT_ITEMS_PER_NOTICE, ("notice",))
+            ready: list[tuple[Case, Listing, dict[str, Any]]] = []
+            for case, listing in pairs:
+                its = findings[listing.id]
+                marks = _marks_of(its, registry)
+                rights, problems = registrations_for(registry, marks, plat.country, today)
+                if marks and not rights:
+                    refusals.append(f"case #{case.id}: {'; '.join(problems)}; a {plat.label} "
+                                    f"notice needs a registration in force there")
+                    continue
+                pack = collector.collect(listing, its)
+                if pack.gone:
+                    refusals.append(f"case #{case.id}: the listing {listing.url} is already gone "
+                                    f"({pack.gone}); nothing to take down")
+                    continue
+                item = _item(case, listing, its, registry, vero_codes,
+                             [str(p.relative_to(out)) for p in pack.files])
+                if not rights and not item["copyrights"]:
+                    refusals.append(f"case #{case.id}: no registered mark or owned photograph to "
+                                    f"rest a notice on")
+                    continue
+                item["rights"] = rights
+                item["rights_text"] = "; ".join(
+                    f"{r['mark']}: {r['office']} no. {r['number']}, classes "
+                    f"{', '.join(map(str, r['classes']))}, covering {r['territory']}" for r in rights
+                ) or "copyright in the photographs named"
+                item["pack"] = pack
+                ready.append((case, listing, item))
+            for start in range(0, len(ready), plat.items_per_notice):
+                chunk = ready[start:start + plat.items_per_notice]
+                drafted.append(_write_notice(db, env, registry, brand_id, plat, chunk, out, today))
+                copied = [(c, li, it) for c, li, it in chunk if it["copyrights"]]
+                if plat.dmca and copied:
+                    dmca = Platform(plat.name, plat.label, plat.country, plat.items_per_notice, ("dmca",))
+                    drafted.append(_write_notice(db, env, registry, brand_id, dmca, copied, out, today))
+            if letters:
+                by_seller: dict[str, list[tuple[Case, Listing, dict[str, Any]]]] = defaultdict(list)
+                for triple in ready:
+                    by_seller[triple[1].seller_name or "unknown seller"].append(triple)
+                letter = Platform(plat.name, plat.label, plat.country, 10_000, ("cease_and_desist",))
+                for _seller, triples in sorted(by_seller.items()):
+                    drafted.append(_write_notice(db, env, registry, brand_id, letter, triples, out, today))
+    return drafted, refusals + collector.errors
+
+
+def _write_notice(db: Database, env: Environment, registry: Registry, brand_id: int,
+                  plat: Platform, chunk: Sequence[tuple[Case, Listing, dict[str, Any]]],
+                  out: Path, today: dt.date) -> Drafted:
+    rights: list[dict[str, Any]] = []
+    for _, _, item in chunk:
+        for r in item["rights"]:
+            if r not in rights:
+                rights.append(r)
+    items = [{k: v for k, v in item.items() if k != "pack"} for _, _, item in chunk]
+    main = plat.templates[0]
+    with db.session() as s:
+        notice = Takedown(brand_id=brand_id, platform=plat.name, template=main,
+                          history=[{"status": "drafted", "at": utcnow().isoformat()}])
+        s.add(notice)
+        s.flush()
+        folder = out / f"takedown-{notice.id:04d}-{plat.name}-{main}"
+        folder.mkdir(parents=True, exist_ok=True)
+        context = notice_context(registry, plat, items, rights, today=today, notice_id=notice.id)
+        files: list[Path] = []
+        for name in plat.templates:
+            filename = template_file(name).removesuffix(".j2")
+            path = folder / filename
+            path.write_text(env.get_template(template_file(name)).render(**context), encoding="utf-8")
+            files.append(path)
+        if registry.agent and registry.agent.authorisation_letter:
+            letter = registry.resolve(registry.agent.authorisation_letter)
+            copy = folder / f"authorisation-{letter.name}"
+            copy.write_bytes(letter.read_bytes())
+            files.append(copy)
+        notice.path = str(files[0])
+        for case, _, _ in chunk:
+            s.add(TakedownItem(takedown_id=notice.id, case_id=case.id))
+        s.commit()
+        evidence = tuple(p for _, _, item in chunk for p in item["pack"].files)
+        return Drafted(files[0], plat.name, tuple(c.id for c, _, _ in chunk), notice.id,
+                       template=main, files=tuple(files), evidence=evidence)
+
+
+# -- status ------------------------------------------------------------------------------
+
+
+def _normal_status(status: str) -> str:
+    value = status.strip().lower().replace("-", "_").replace(" ", "_")
+    if value not in TAKEDOWN_STATES:
+        raise InputError(f"unknown notice status {status!r}; use one of "
+                         + ", ".join(s.replace("_", "-") for s in TAKEDOWN_STATES))
+    return value
+
+
+def set_notice_status(db: Database, takedown_id: int, status: str, *, note: str | None = None,
+                      at: dt.datetime | None = None) -> Takedown:
+    """Record that a notice was submitted, removed, rejected or counter-noticed, with the
+    time. A removal also marks its listings removed, so their return opens a linked case."""
+    value = _normal_status(status)
+    at = at or utcnow()
+    with db.session() as s:
+        notice = s.get(Takedown, takedown_id)
+        if notice is None:
+            raise InputError(f"no takedown notice #{takedown_id}; `markwatch takedown status` lists them")
+        if value not in TRANSITIONS.get(notice.status, ()):
+            allowed = ", ".join(t.replace("_", "-") for t in TRANSITIONS.get(notice.status, ())) or "nothing"
+            raise TakedownRefused(
+                f"notice #{takedown_id} is {notice.status.replace('_', '-')}; it can become {allowed}, "
+                f"not {value.replace('_', '-')}")
+        notice.status = value
+        entry: dict[str, Any] = {"status": value, "at": at.isoformat()}
+        if note:
+            entry["note"] = note[:2_000]
+        notice.history = [*notice.history, entry]
+        if value == "submitted":
+            notice.submitted_at = at
+            notice.resolved_at = None
+        elif value in ("removed", "rejected"):
+            notice.resolved_at = at
+        s.add(notice)
+        if value == "removed":
+            _mark_listings_removed(s, notice.id, at)
+        s.commit()
+        return notice
+
+
+def _mark_listings_removed(s: Session, takedown_id: int, at: dt.datetime) -> None:
+    listings = s.exec(select(Listing).join(Case, Case.listing_pk == Listing.id)
+                      .join(TakedownItem, TakedownItem.case_id == Case.id)
+                      .where(TakedownItem.takedown_id == takedown_id)).all()
+    for listing in listings:
+        if listing.status != "removed":
+            listing.status = "removed"
+            s.add(listing)
+            s.add(ListingSnapshot(listing_pk=listing.id, seen_at=at, kind="removed",
+                                  changes={"status": ["active", "removed"], "takedown": takedown_id},
+                                  content_hash=listing.content_hash))
+
+
+def notice_report(db: Database, brand_id: int, *, platform: str | None = None) -> NoticeReport:
+    """Open notices (drafted, submitted, counter-noticed) and each platform's success rate."""
+    with db.session() as s:
+        query = select(Takedown).where(Takedown.brand_id == brand_id)
+        if platform:
+            query = query.where(Takedown.platform == platform)
+        notices = list(s.exec(query.order_by(Takedown.id)))
+        counts_items: dict[int, int] = defaultdict(int)
+        if notices:
+            for item in s.exec(select(TakedownItem).where(
+                    TakedownItem.takedown_id.in_([n.id for n in notices]))):
+                counts_items[item.takedown_id] += 1
+    per: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(TAKEDOWN_STATES, 0))
+    open_rows = []
+    for n in notices:
+        per[n.platform][n.status] += 1
+        if n.status in _OPEN_STATES:
+            last = n.history[-1]["at"] if n.history else n.created_at.isoformat()
+            open_rows.append({"id": n.id, "platform": n.platform, "template": n.template,
+                              "status": n.status, "listings": counts_items[n.id],
+                              "since": last, "path": n.path})
+    stats = []
+    for plat, counts in sorted(per.items()):
+        resolved = counts["removed"] + counts["rejected"] + counts["counter_noticed"]
+        stats.append(PlatformStats(plat, counts, sum(counts[s] for s in _OPEN_STATES),
+                                   counts["removed"] / resolved if resolved else None))
+    return NoticeReport(tuple(open_rows), tuple(stats))
+
+
+# -- re-listing ----------------------------------------------------------------------------
+
+
+def _taken_down(s: Session, brand_id: int) -> list[tuple[Case, Listing]]:
+    """Cases whose listing a notice removed, or a confirmed case whose listing is gone."""
+    removed_notice = select(TakedownItem.case_id).join(
+        Takedown, Takedown.id == TakedownItem.takedown_id).where(
+        Takedown.brand_id == brand_id, Takedown.status.in_(("removed", "counter_noticed")))
+    removed_ids = set(s.exec(removed_notice).all())
+    rows = s.exec(select(Case, Listing).join(Listing, Listing.id == Case.listing_pk)
+                  .where(Case.brand_id == brand_id)
+                  .where(Case.id.in_(removed_ids) | ((Case.state == "confirmed") & (Listing.status == "removed")))
+                  .order_by(Case.id.desc())).all()
+    return list(rows)
+
+
+def open_relisting_case(db: Database, brand_id: int, listing_pk: int, *,
+                        related: bool = True) -> Case | None:
+    """Before a listing's assessment is recorded: when it is a re-listing (the listing a
+    notice removed came back, or a new listing carries the images or seller of one that was
+    taken down), open a new case linked to the old one through `previous_case_id`, so the
+    assessment lands on it. Returns the new case, or None.
+
+    `related` says whether the assessment found the brand in the listing: a seller's other,
+    unrelated products are not re-listings, but a taken-down listing's own images are."""
+    with db.session() as s:
+        listing = s.get(Listing, listing_pk)
+        if listing is None:
+            return None
+        latest = s.exec(select(Case).where(Case.brand_id == brand_id, Case.listing_pk == listing_pk)
+                        .order_by(Case.id.desc())).first()
+        previous: Case | None = None
+        why = ""
+        if latest is not None:
+            back = s.exec(select(ListingSnapshot).where(
+                ListingSnapshot.listing_pk == listing_pk, ListingSnapshot.kind == "relisted",
+                ListingSnapshot.seen_at >= latest.created_at)).first()
+            if back is not None and related and latest.state not in ("dismissed", "allowlisted"):
+                previous, why = latest, f"re-listing: the listing of case #{latest.id} came back after removal"
+        else:
+            hashes = {f.get("sha256") for f in listing.image_files if f.get("sha256")}
+            for case, old in _taken_down(s, brand_id):
+                if old.id == listing_pk:
+                    continue
+                same_seller = (listing.seller_id is not None and listing.seller_id == old.seller_id)
+                old_hashes = {f.get("sha256") for f in old.image_files if f.get("sha256")}
+                shared = hashes & old_hashes
+                if shared or (same_seller and related):
+                    previous = case
+                    what = "the same images" if shared else "the same seller"
+                    why = f"re-listing: {what} as case #{case.id}, whose listing was taken down"
+                    break
+        if previous is None:
+            return None
+        case = Case(brand_id=brand_id, listing_pk=listing_pk, previous_case_id=previous.id,
+                    risk=previous.risk, level=previous.level, flagged=True, reasons=[why],
+                    note=why)
+        s.add(case)
+        s.commit()
+        return case

@@ -1,0 +1,221 @@
+"""Evidence packs for takedown notices: a screenshot of the listing page (Playwright), each
+matched listing photo beside the registered asset (Pillow), and the listing's text with the
+matched words highlighted (an escaped HTML page)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
+
+from monitor.models import Finding, Listing
+from monitor.registry import Registry
+
+__all__ = ["EvidencePack", "EvidenceCollector", "highlight_segments", "side_by_side"]
+
+_PANEL_HEIGHT = 420
+_MAX_PIXELS = 40_000_000
+_GONE_STATUSES = (404, 410)
+
+
+@dataclass(frozen=True, slots=True)
+class EvidencePack:
+    """The files gathered for one listing; `gone` names why the page is gone, if it is."""
+
+    folder: Path
+    files: tuple[Path, ...]
+    screenshot: Path | None = None
+    gone: str | None = None
+
+
+def highlight_segments(text: str, spans: Sequence[tuple[int, int, str]]) -> list[dict[str, Any]]:
+    """`text` cut into pieces, each `{"text", "mark", "why"}`; overlapping spans merge and
+    spans outside the text are ignored, so the pieces always join back to `text`."""
+    clean = sorted((max(0, a), min(len(text), b), why) for a, b, why in spans
+                   if isinstance(a, int) and isinstance(b, int) and a < b and a < len(text) and b > 0)
+    merged: list[list[Any]] = []
+    for a, b, why in clean:
+        if merged and a < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+            if why not in merged[-1][2]:
+                merged[-1][2].append(why)
+        else:
+            merged.append([a, b, [why]])
+    pieces: list[dict[str, Any]] = []
+    pos = 0
+    for a, b, whys in merged:
+        if a > pos:
+            pieces.append({"text": text[pos:a], "mark": False, "why": ""})
+        pieces.append({"text": text[a:b], "mark": True, "why": "; ".join(whys)})
+        pos = b
+    if pos < len(text):
+        pieces.append({"text": text[pos:], "mark": False, "why": ""})
+    return pieces
+
+
+def _open(path: Path) -> Image.Image:
+    with Image.open(path) as img:
+        if img.width * img.height > _MAX_PIXELS:
+            raise ValueError(f"{path.name} is too large ({img.width}x{img.height})")
+        img = ImageOps.exif_transpose(img)
+        return img.convert("RGB")
+
+
+def side_by_side(listing_image: Path, asset: Path, out: Path, *, labels: tuple[str, str]) -> Path:
+    """The listing's photo (left) beside the registered asset (right), same height, labelled."""
+    left, right = _open(listing_image), _open(asset)
+    panels = [ImageOps.contain(im, (_PANEL_HEIGHT * 2, _PANEL_HEIGHT)) for im in (left, right)]
+    gap, caption = 16, 28
+    width = sum(p.width for p in panels) + gap * 3
+    sheet = Image.new("RGB", (width, _PANEL_HEIGHT + caption + gap * 2), "white")
+    draw = ImageDraw.Draw(sheet)
+    x = gap
+    for panel, label in zip(panels, labels, strict=True):
+        sheet.paste(panel, (x, gap + caption))
+        draw.text((x, gap), label[:90], fill="black")
+        x += panel.width + gap
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(out, format="PNG")
+    return out
+
+
+class EvidenceCollector:
+    """Gathers evidence packs, one folder per listing; the browser starts on first use and
+    is closed on exit. Failures are recorded in `errors`, never raised: a notice without a
+    screenshot is still worth drafting."""
+
+    def __init__(self, registry: Registry, out_dir: str | Path, *, browser_path: str | None = None,
+                 enabled: bool = True, timeout_ms: int = 20_000) -> None:
+        self.registry = registry
+        self.out_dir = Path(out_dir)
+        self.browser_path = browser_path
+        self.enabled = enabled
+        self.timeout_ms = timeout_ms
+        self.errors: list[str] = []
+        self._assets = {key: path for _kind, key, path in registry.image_files()}
+        self._playwright: Any = None
+        self._browser: Any = None
+
+    def __enter__(self) -> EvidenceCollector:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+            self._browser = None
+        if self._playwright is not None:
+            self._playwright.stop()
+            self._playwright = None
+
+    # -- pieces --------------------------------------------------------------------------
+
+    def _page(self) -> Any:
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            from crawlers.settings import CHROMIUM_ARGS
+
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=self.browser_path, headless=True, args=list(CHROMIUM_ARGS))
+        return self._browser.new_page(viewport={"width": 1280, "height": 1600})
+
+    def screenshot(self, url: str, out: Path) -> tuple[Path | None, str | None]:
+        """(the screenshot, why the page is gone) for `url`."""
+        try:
+            page = self._page()
+        except Exception as exc:  # noqa: BLE001 - no browser: the notice goes without a screenshot
+            self.errors.append(f"screenshots disabled: Chromium did not start ({str(exc).splitlines()[0]})")
+            self.browser_path = None
+            return None, None
+        try:
+            response = page.goto(url, timeout=self.timeout_ms, wait_until="load")
+            status = response.status if response is not None else None
+            out.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(out), full_page=True, timeout=self.timeout_ms)
+            if status in _GONE_STATUSES:
+                return out, f"the page answered HTTP {status}"
+            return out, None
+        except Exception as exc:  # noqa: BLE001 - a page that will not load is recorded, not fatal
+            self.errors.append(f"{url}: no screenshot ({str(exc).splitlines()[0][:200]})")
+            return None, None
+        finally:
+            page.close()
+
+    def _listing_image(self, listing: Listing) -> Path | None:
+        for entry in listing.image_files or []:
+            path = entry.get("path")
+            if path and Path(path).is_file():
+                return Path(path)
+        return None
+
+    def _highlight(self, listing: Listing, findings: Sequence[Finding], out: Path) -> Path:
+        from monitor.takedown import render_notice
+
+        fields = []
+        for name in ("title", "description"):
+            text = getattr(listing, name) or ""
+            spans = [(f.start, f.end, f.reason) for f in findings
+                     if f.field == name and f.start is not None and f.end is not None]
+            fields.append({"name": name, "pieces": highlight_segments(text, spans)})
+        html = render_notice("evidence", {
+            "listing": {"url": listing.url, "platform": listing.platform,
+                        "listing_id": listing.listing_id, "seller": listing.seller_name or "unknown",
+                        "price": str(listing.price) if listing.price is not None else "",
+                        "currency": listing.currency or ""},
+            "fields": fields,
+            "findings": [{"kind": f.kind, "score": f.score, "reason": f.reason} for f in findings],
+            "brand": self.registry.brand,
+        })
+        out.write_text(html, encoding="utf-8")
+        return out
+
+    # -- one listing -----------------------------------------------------------------------
+
+    def collect(self, listing: Listing, findings: Sequence[Finding]) -> EvidencePack:
+        safe_id = "".join(c if c.isalnum() or c in "-_" else "_" for c in listing.listing_id)[:80]
+        folder = self.out_dir / f"{listing.platform}-{safe_id}"
+        if not self.enabled:
+            return EvidencePack(folder, ())
+        folder.mkdir(parents=True, exist_ok=True)
+        files: list[Path] = []
+        shot, gone = None, None
+        if self.browser_path:
+            shot, gone = self.screenshot(listing.url, folder / "screenshot.png")
+            if shot is not None:
+                files.append(shot)
+        listing_image = self._listing_image(listing)
+        for f in findings:
+            asset = self._assets.get(f.evidence or "") if f.kind == "image" else None
+            if asset is None or listing_image is None:
+                continue
+            name = "".join(c if c.isalnum() else "-" for c in (f.evidence or ""))[:60]
+            try:
+                files.append(side_by_side(listing_image, asset, folder / f"image-{name}.png",
+                                          labels=(f"listing {listing.platform}/{listing.listing_id}",
+                                                  f"registered: {f.evidence}")))
+            except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
+                self.errors.append(f"{listing.url}: no side-by-side image ({exc})")
+        files.append(self._highlight(listing, findings, folder / "text.html"))
+        record = {"url": listing.url, "platform": listing.platform, "listing_id": listing.listing_id,
+                  "seller": listing.seller_name, "title": listing.title,
+                  "price": str(listing.price) if listing.price is not None else None,
+                  "currency": listing.currency, "first_seen": listing.first_seen.isoformat(),
+                  "last_seen": listing.last_seen.isoformat(),
+                  "findings": [{"kind": f.kind, "score": f.score, "reason": f.reason,
+                                "evidence": f.evidence, "field": f.field, "start": f.start,
+                                "end": f.end} for f in findings],
+                  "gone": gone}
+        (folder / "evidence.json").write_text(json.dumps(record, indent=2, ensure_ascii=False),
+                                              encoding="utf-8")
+        files.append(folder / "evidence.json")
+        return EvidencePack(folder, tuple(files), shot, gone)
