@@ -26,6 +26,7 @@ from monitor.db import Database, ListingInput
 from monitor.errors import CrawlError
 from monitor.models import Listing, Run, utcnow
 from monitor.registry import Registry
+from monitor.takedown import open_relisting_case
 
 __all__ = ["RunSummary", "Monitor"]
 
@@ -210,6 +211,8 @@ class Monitor:
         )
         paths = [f["path"] for f in row.image_files if f.get("path")]
         assessment = self.assessor.assess(text, paths)
+        # A taken-down listing (or its images or seller) coming back opens a new linked case.
+        open_relisting_case(self.db, self.brand.id, row.id, related=assessment.related)
         self.db.record_assessment(
             self.brand.id, row.id,
             findings=assessment.finding_rows() if assessment.related else [],

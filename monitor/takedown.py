@@ -595,7 +595,9 @@ def notice_report(db: Database, brand_id: int, *, platform: str | None = None) -
     per: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(TAKEDOWN_STATES, 0))
     open_rows = []
     for n in notices:
-        per[n.platform][n.status] += 1
+        # Letters to sellers are not platform notices: their outcomes are counted apart.
+        key = f"{n.platform} (letters)" if n.template == "cease_and_desist" else n.platform
+        per[key][n.status] += 1
         if n.status in _OPEN_STATES:
             last = n.history[-1]["at"] if n.history else n.created_at.isoformat()
             open_rows.append({"id": n.id, "platform": n.platform, "template": n.template,
