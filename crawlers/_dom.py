@@ -20,7 +20,7 @@ _MAX_IMAGES_SCORED = 2_000
 _PRICE_HINT = re.compile(r"price|prc|cost|amount|sale|offer", re.I)
 _PRICE_GOOD = re.compile(r"sale|current|now|final|our|actual|special|main|product|selling|buy|offer|deal|pdp|hero", re.I)
 _PRICE_BAD = re.compile(
-    r"old|was|strike|list|regular|compare|orig|msrp|rrp|save|saving|discount|percent|per-|unit|ship|tax|"
+    r"old|was|strike|list|regular|standard|compare|orig|msrp|rrp|save|saving|discount|percent|per-|unit|ship|tax|"
     r"min|max|total|cart|bag|basket|related|recommend|similar|carousel|upsell|cross|also|filter|range|"
     r"slider|review|rating|shipping|installment|monthly|finance|klarna|afterpay|reward|points|member|club",
     re.I,
@@ -56,6 +56,11 @@ class DomFacts:
     images: tuple[str, ...]
     image_scores: tuple[float, ...]  # one per image: how strongly it looks like the main one
     availability: str | None
+    # Every amount the page shows as a price, with the best score any element showing it got.
+    shown_prices: tuple[tuple[Decimal, float], ...] = ()
+    # Every image URL the page shows (src, lazy-load attributes, srcset, <picture> sources),
+    # with its element's score: another rendition of a declared image is found here.
+    shown_images: tuple[tuple[str, float], ...] = ()
 
 
 def strip_site_name(page_title: str | None, host: str = "") -> str | None:
@@ -165,8 +170,9 @@ def read_dom(root: lxml.html.HtmlElement, base: str, host: str) -> DomFacts:
     anchor = h1_index if h1_index is not None else buy_index
     title = h1_text
 
-    price, currency = _best_price(elements, anchor, buy_index, host)
-    images, image_scores = _best_images(elements, anchor, base, title or strip_site_name(page_title, host))
+    price, currency, shown_prices = _best_price(elements, anchor, buy_index, host)
+    images, image_scores, shown_images = _best_images(
+        elements, anchor, base, title or strip_site_name(page_title, host))
     availability = None
     if anchor is not None:
         window = elements[max(0, anchor - 50): anchor + 400]
@@ -176,13 +182,14 @@ def read_dom(root: lxml.html.HtmlElement, base: str, host: str) -> DomFacts:
             if match:
                 availability = normalize_availability(match.group(1))
                 break
-    return DomFacts(title, page_title, price, currency, images, image_scores, availability)
+    return DomFacts(title, page_title, price, currency, images, image_scores, availability, shown_prices, shown_images)
 
 
 def _best_price(
     elements: list[lxml.html.HtmlElement], anchor: int | None, buy_index: int | None, host: str
-) -> tuple[Decimal | None, str | None]:
+) -> tuple[Decimal | None, str | None, tuple[tuple[Decimal, float], ...]]:
     best: tuple[float, Decimal, str | None] | None = None
+    shown: dict[Decimal, float] = {}
     for index, element in enumerate(elements):
         attrs = _attr_text(element)
         hinted = bool(_PRICE_HINT.search(attrs))
@@ -224,16 +231,66 @@ def _best_price(
         score -= len(text) / 60
         if best is None or score > best[0]:
             best = (score, amount, currency)
+        # Hidden inputs and <meta> carry markup, not what a shopper sees.
+        if element.tag not in ("meta", "input", "link", "option") and score > shown.get(amount, -1e9):
+            shown[amount] = score
     if best is None:
-        return None, None
-    return best[1], best[2]
+        return None, None, ()
+    return best[1], best[2], tuple(shown.items())
+
+
+def _srcset_urls(value: str | None) -> list[str]:
+    """URLs of a srcset, the largest candidate first ("a.jpg 300w, b.jpg 800w" -> b, a)."""
+    if not value or len(value) > 20_000:
+        return []
+    sized: list[tuple[float, int, str]] = []
+    for position, part in enumerate(value.split(",")[:40]):
+        pieces = part.split()
+        if not pieces or _PLACEHOLDER.search(pieces[0]):
+            continue
+        size = 0.0
+        if len(pieces) > 1:
+            match = re.match(r"(\d+(?:\.\d+)?)([wx])$", pieces[1])
+            if match:
+                size = float(match.group(1)) * (1 if match.group(2) == "w" else 1000)
+        sized.append((-size, position, pieces[0]))
+    return [url for _, _, url in sorted(sized)]
+
+
+def _renditions(element: lxml.html.HtmlElement) -> list[str]:
+    """Every URL an <img> may show: `src` first unless it is a placeholder, then lazy-load and
+    zoom attributes, its srcset and its <picture>'s <source> sets."""
+    urls: list[str] = []
+    for attr in _IMAGE_ATTRS:
+        value = (element.get(attr) or "").strip()
+        if value and not _PLACEHOLDER.search(value):
+            urls.append(value)
+    for attr in ("srcset", "data-srcset", "data-lazy-srcset"):
+        urls += _srcset_urls(element.get(attr))
+    parent = element.getparent()
+    if parent is not None and parent.tag == "picture":
+        for source in parent.iterchildren("source"):
+            urls += _srcset_urls(source.get("srcset") or source.get("data-srcset"))
+    return urls[:20]
+
+
+_URL_SIZE = re.compile(r"(?<!\d)(\d{2,4})x(\d{2,4})(?!\d)|[?&;](?:wid|w|width|maxwidth|sw)=(\d{2,4})", re.I)
+
+
+def _url_size(url: str) -> int:
+    """The width a rendition's URL asks for ("/images/50x50/", "?wid=458"), else 0."""
+    match = _URL_SIZE.search(url)
+    if not match:
+        return 0
+    return int(match.group(1) or match.group(3) or 0)
 
 
 def _best_images(
     elements: list[lxml.html.HtmlElement], anchor: int | None, base: str, title: str | None
-) -> tuple[tuple[str, ...], tuple[float, ...]]:
+) -> tuple[tuple[str, ...], tuple[float, ...], tuple[tuple[str, float], ...]]:
     title_tokens = _tokens(title)
     scored: list[tuple[float, str]] = []
+    shown: dict[str, float] = {}
     seen = 0
     for index, element in enumerate(elements):
         if element.tag != "img":
@@ -241,15 +298,10 @@ def _best_images(
         seen += 1
         if seen > _MAX_IMAGES_SCORED:
             break
-        src = None
-        for attr in _IMAGE_ATTRS:
-            value = element.get(attr)
-            if value and value.strip() and not _PLACEHOLDER.search(value):
-                src = value
-                break
-        url = absolute_url(src, base) if src else None
-        if not url:
+        urls = [u for u in (absolute_url(raw, base) for raw in _renditions(element)) if u]
+        if not urls:
             continue
+        url = urls[0]
         attrs = _attr_text(element) + " " + (element.get("alt") or "")
         score = 0.0
         if _IMAGE_GOOD.search(attrs):
@@ -263,7 +315,9 @@ def _best_images(
         if url.lower().endswith((".svg", ".gif")):
             score -= 1.5
         width, height = _int_attr(element, "width"), _int_attr(element, "height")
-        if width and height and width * height < 90 * 90:
+        # A size baked into the URL is as good a hint as the attributes when they are absent.
+        width = width or _url_size(url)
+        if width and height and width * height < 90 * 90 or 0 < width < 90:
             score -= 3
         elif width >= 250 or height >= 250:
             score += 1.5
@@ -275,6 +329,11 @@ def _best_images(
         else:
             score -= index / 1500
         scored.append((score, url))
+        # The element's own `src` is the rendition shown; its other sizes rank just below it.
+        for position, rendition in enumerate(urls):
+            rendition_score = score - 0.001 * position
+            if rendition_score > shown.get(rendition, -1e9):
+                shown[rendition] = rendition_score
     scored.sort(key=lambda pair: -pair[0])
     out: list[str] = []
     scores: list[float] = []
@@ -284,4 +343,4 @@ def _best_images(
             scores.append(score)
         if len(out) >= 10:
             break
-    return tuple(out), tuple(scores)
+    return tuple(out), tuple(scores), tuple(shown.items())

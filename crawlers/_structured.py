@@ -406,6 +406,15 @@ def product_fields(node: dict[str, Any], base: str, host: str) -> dict[str, Any]
         ):
             chosen = {"price": price, "currency": currency, "offer": offer,
                       "availability": normalize_availability(offer.get("availability"))}
+    # Every price the offers name, so the page can say which one it shows (one offer per size).
+    options: list[Any] = []
+    for offer in offers[:200]:
+        raw_prices = offer.get("price")
+        for raw_price in (raw_prices if isinstance(raw_prices, list) else [raw_prices])[:20]:
+            amount, _ = parse_price(raw_price, host=host)
+            if amount is not None and amount > 0 and amount not in options:
+                options.append(amount)
+    out["price_options"] = options
     if chosen:
         out["price"], out["currency"] = chosen["price"], chosen["currency"]
         offer = chosen["offer"]

@@ -15,7 +15,7 @@ from parsel import Selector
 
 from ._document import decode_html, parse_html
 from ._embedded import shopify_fields
-from ._dom import read_dom, strip_site_name
+from ._dom import DomFacts, read_dom, strip_site_name
 from ._normalize import (
     MAX_LENGTHS,
     absolute_url,
@@ -25,6 +25,7 @@ from ._normalize import (
     normalize_gtin,
     parse_price,
 )
+from ._pictures import picture_key, same_picture
 from ._platforms import Platform, platforms_for
 from ._structured import json_ld_items, meta_fields, microdata_items, pick_product, product_fields, rdfa_items
 from .errors import ExtractionInputError
@@ -129,18 +130,51 @@ class _Candidates:
                 return title
         return self.get("title")
 
-    def ordered_images(self, dom_images: tuple[str, ...], dom_scores: tuple[float, ...]) -> tuple[str, ...]:
-        """Main image first. A platform's own gallery wins; then microdata (its image property
-        sits on the picture shown); then a declared image that is also on the page; then the
-        picture the page layout makes main; then declared images that are not shown."""
-        shown = {_image_identity(u): u for u in dom_images}
-        declared = [u for source in ("json-ld", "embedded", "rdfa") for u in self.images.get(source, [])]
-        order: list[str] = list(self.images.get("platform", []))
-        order += self.images.get("microdata", [])
-        order += [u for u in declared if _image_identity(u) in shown]
-        if dom_images and dom_scores and dom_scores[0] >= 0:
-            order.append(dom_images[0])
-        order += declared + self.images.get("meta", []) + list(dom_images)
+    def ordered_images(self, dom: DomFacts) -> tuple[str, ...]:
+        """Main image first. The main picture is the platform's own gallery's first, else a
+        declared picture (microdata, JSON-LD, embedded, RDFa, meta) that the page also shows,
+        else the picture the layout makes main, else the first declared. It is given in the
+        rendition the page shows (declared images are often another size of the same photo)."""
+        shown: dict[str, list[tuple[str, float]]] = {}
+        for url, score in dom.shown_images:
+            shown.setdefault(picture_key(url), []).append((url, score))
+        platform = list(self.images.get("platform", []))
+        declared = [u for source in _DECLARED_IMAGE_SOURCES for u in self.images.get(source, [])]
+        top_dom = dom.image_scores[0] if dom.images and dom.image_scores else None
+        main: str | None = None
+        if platform:
+            main = platform[0]
+        else:
+            # A declared picture the page shows; the layout's score decides among several, and
+            # each further source naming the same picture is a vote for it.
+            votes: dict[str, int] = {}
+            for source in _DECLARED_IMAGE_SOURCES:
+                for key in {picture_key(u) for u in self.images.get(source, [])}:
+                    votes[key] = votes.get(key, 0) + 1
+            best: tuple[float, float, str] | None = None
+            for position, url in enumerate(declared[:60]):
+                match = _shown_match(picture_key(url), shown)
+                if match is None:
+                    continue
+                placed = max(score for _, score in shown[match])
+                rank = placed + 0.5 * votes.get(picture_key(url), 1) - 0.001 * position
+                if best is None or rank > best[0]:
+                    best = (rank, placed, url)
+            if best is not None and (top_dom is None or top_dom - best[1] < _LAYOUT_OVERRULES):
+                main = best[2]
+            elif top_dom is not None and top_dom >= 0:
+                main = dom.images[0]
+            elif declared:
+                main = declared[0]
+        order: list[str] = []
+        if main is not None:
+            match = _shown_match(picture_key(main), shown)
+            if match is not None:
+                # The best-placed rendition; a declared URL shown as such is what the shop meant.
+                exact = set(declared) | set(platform)
+                order.append(max(shown[match], key=lambda pair: pair[1] + (0.5 if pair[0] in exact else 0))[0])
+            order.append(main)
+        order += platform + declared + list(dom.images)
         out: list[str] = []
         for url in order:
             if url not in out:
@@ -148,6 +182,20 @@ class _Candidates:
             if len(out) >= _MAX_IMAGES:
                 break
         return tuple(out)
+
+
+_DECLARED_IMAGE_SOURCES = ("microdata", "json-ld", "embedded", "rdfa", "meta")
+# A declared picture shown only as a thumbnail loses to a picture the layout makes far more
+# prominent (a share image of another view, a feed image of another colour).
+_LAYOUT_OVERRULES = 2.5
+
+
+def _shown_match(key: str, shown: dict[str, list[tuple[str, float]]]) -> str | None:
+    """The shown picture that is `key` in another rendition, the best-placed if several."""
+    if key in shown:
+        return key
+    matches = [k for k in list(shown)[:300] if same_picture(key, k)]
+    return max(matches, key=lambda k: max(score for _, score in shown[k])) if matches else None
 
 
 def _words(text: str | None) -> str:
@@ -220,7 +268,7 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
         gtin=found.get("gtin"),
         mpn=found.get("mpn"),
         brand=found.get("brand"),
-        images=found.ordered_images(dom.images, dom.image_scores),
+        images=found.ordered_images(dom),
         seller=Seller(**seller) if seller and any(seller.values()) else None,
         description=found.get("description"),
         ships_from=found.get("ships_from"),
