@@ -29,6 +29,7 @@ __all__ = [
     "STORES",
     "build_catalog",
     "default_brand_dir",
+    "slug",
 ]
 
 PLATFORMS = ("bazaar", "shoply", "shopstores")
@@ -350,7 +351,8 @@ _OTHER_SELLERS = ["Fjordline Outfitters", "Kestrel Outdoor", "Alpenglow Gear", "
                   "Bokhandeln Narvik", "PhotoPro Accessories", "Campfire Supply", "Nordic Wool House"]
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """Lower-case ASCII words joined by hyphens (store handles, seller URLs); may be empty."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
@@ -602,7 +604,7 @@ class _Generator:
                        f"Ships in {rng.randrange(1, 6)} working days.")
         keywords = set(terms) | {"outdoor"}
         return _Draft("unrelated", title, description, seller, Decimal(eur) * Decimal(str(rng.uniform(0.8, 1.2))),
-                      ("unrelated",), False, None, rng.choice([None, f"{_slug(seller)[:4].upper()}-{rng.randrange(100, 999)}"]),
+                      ("unrelated",), False, None, rng.choice([None, f"{slug(seller)[:4].upper()}-{rng.randrange(100, 999)}"]),
                       self._own_photos(kind, rng.choice(["studio", "cheap"]), rng.choice([1, 2, 3])), keywords,
                       kind=kind, product_type=ptype)
 
@@ -702,7 +704,7 @@ def build_catalog(brand_dir: Path | None = None, *, seed: int = 7) -> Catalog:
             keywords = _searchable(platform, d.keywords)
             handle = None
             if platform == "shopstores":
-                handle = _slug(d.title)[:60].strip("-") or f"product-{listing_id}"
+                handle = slug(d.title)[:60].strip("-") or f"product-{listing_id}"
                 while handle in handles:
                     handle = f"{handle}-{rng.randrange(2, 99)}"
                 handles.add(handle)

@@ -132,7 +132,6 @@ class _Canvas:
                  tilt: float, mirror: bool, reshape: bool = False) -> None:
         self.img = base
         self.size = base.size[0]
-        self.rng = rng
         self.scale, self.dx, self.dy = scale, dx, dy
         self.tilt = math.radians(tilt)
         self.mirror = mirror

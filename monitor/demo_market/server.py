@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from monitor.demo_market.catalog import STORES, Catalog, DemoListing, build_catalog, default_brand_dir
+from monitor.demo_market.catalog import STORES, Catalog, DemoListing, build_catalog, default_brand_dir, slug
 from monitor.demo_market.images import render_image
 
 __all__ = ["DemoMarket", "PAGE_SIZE", "serve_forever"]
@@ -50,8 +50,7 @@ def _norm(text: str) -> str:
 
 
 def _seller_slug(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "seller"
+    return slug(name) or "seller"
 
 
 def _int_param(query: dict[str, list[str]], name: str, default: int, low: int, high: int) -> int:
@@ -452,11 +451,8 @@ class DemoMarket:
 
     # -- Shopify-style stores -----------------------------------------------------------------
 
-    def _store_or_none(self, store: str) -> tuple[str, str] | None:
-        return STORES.get(store)
-
     def _shop_home(self, query: dict[str, list[str]], store: str) -> _Response:
-        info = self._store_or_none(store)
+        info = STORES.get(store)
         if info is None:
             return self._not_found("store")
         name, currency = info
@@ -510,7 +506,7 @@ class DemoMarket:
         }
 
     def _shop_products_json(self, query: dict[str, list[str]], store: str) -> _Response:
-        if self._store_or_none(store) is None:
+        if STORES.get(store) is None:
             return self._json({"errors": "Not Found"}, 404)
         limit = _int_param(query, "limit", SHOPIFY_DEFAULT_LIMIT, 1, SHOPIFY_MAX_LIMIT)
         page = _int_param(query, "page", 1, 1, 100_000)
