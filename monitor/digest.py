@@ -382,7 +382,9 @@ def trend_chart_png(trend: Sequence[TrendDay], *, width: int = 420, height: int 
             if h:
                 draw.rectangle((x0, base - h, x1, base), fill=colour)
             if i in (0, len(trend) - 1):
-                draw.text((x0, base + 2), day.day.strftime("%d %b"), fill="#5b6473")
+                label = day.day.strftime("%d %b")
+                x = x0 if i == 0 else min(x0, width - 2 - draw.textlength(label))
+                draw.text((x, base + 2), label, fill="#5b6473")
         draw.line((0, base, width, base), fill="#c9ced6")
     buf = io.BytesIO()
     im.save(buf, "PNG", optimize=True)

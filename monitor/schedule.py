@@ -1,0 +1,160 @@
+"""`markwatch run`: crawl, match, store and digest in one go, resumable after an
+interruption; `markwatch schedule`: the same every day at a set time, without cron.
+
+Resuming rests on two things: every listing is stored and assessed on its own commit
+(so the database keeps what an interrupted run got), and `run-state.json` in the output
+folder records which steps of the day's run finished, so a rerun skips a finished crawl."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from monitor.db import Database
+from monitor.digest import collect_digest, write_digest
+from monitor.errors import MarkwatchError
+from monitor.mail import SentMail, send_digest
+from monitor.models import utcnow
+from monitor.registry import Registry
+from monitor.run import Monitor, Progress, RunSummary
+
+__all__ = ["STATE_FILE", "RunOutcome", "run_once", "next_run_time", "run_schedule", "parse_time"]
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "run-state.json"
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    day: dt.date
+    summary: RunSummary | None        # None when the day's crawl had already finished
+    resumed_assessments: int          # listings an earlier, interrupted run left unassessed
+    digest: dict[str, Path]
+    entries: int
+    mailed: SentMail | None
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _write_state(path: Path, state: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
+    tmp.replace(path)  # atomic: a kill mid-write leaves the old state, never half a file
+
+
+def run_once(
+    registry: Registry,
+    db: Database,
+    *,
+    out_dir: str | Path,
+    images_dir: str | Path | None = None,
+    base_url: str | None = None,
+    browser_path: str | None = None,
+    overrides: dict[str, Any] | None = None,
+    email: bool = False,
+    review_url: str | None = None,
+    fresh: bool = False,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> RunOutcome:
+    """One day's run: finish what an interrupted run left, crawl (unless today's crawl
+    already finished and `fresh` is false), write the digest, and mail it if asked."""
+    progress = progress or (lambda _event, _data: None)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    day = (now or utcnow()).date()
+    state_path = out / STATE_FILE
+    state = _read_state(state_path)
+    if state.get("day") != day.isoformat() or fresh:
+        state = {"day": day.isoformat()}
+    monitor = Monitor(registry, db, images_dir=images_dir or out / "images", progress=progress)
+    resumed = monitor.assess_pending()
+    if resumed:
+        progress("resumed", {"assessed": resumed})
+    summary = None
+    if not state.get("crawl_done"):
+        state["crawl_started"] = utcnow().isoformat()
+        _write_state(state_path, state)
+        summary = monitor.crawl(base_url=base_url, browser_path=browser_path, overrides=overrides)
+        state["crawl_done"] = utcnow().isoformat()
+        state["run_id"] = summary.run_id
+        _write_state(state_path, state)
+    else:
+        progress("skipped-crawl", {"finished": state["crawl_done"]})
+    brand_id = monitor.brand.id
+    progress("digest", {})
+    data = collect_digest(db, brand_id, registry.brand, registry=registry, now=now)
+    files = write_digest(db, brand_id, data, out, review_url=review_url)
+    state["digest"] = str(files["html"])
+    _write_state(state_path, state)
+    mailed = None
+    if email:
+        mailed = send_digest(data, registry.settings.mail, attachments=files, review_url=review_url)
+        state["mailed"] = mailed.message_id
+        _write_state(state_path, state)
+    return RunOutcome(day=day, summary=summary, resumed_assessments=resumed, digest=files,
+                      entries=len(data.entries), mailed=mailed)
+
+
+def parse_time(text: str) -> dt.time:
+    """'06:30' -> 06:30; a clear error for anything else."""
+    try:
+        return dt.time.fromisoformat(text.strip())
+    except ValueError:
+        raise MarkwatchError(f"--at {text!r} is not a time of day; write it as HH:MM, e.g. 06:30") from None
+
+
+def next_run_time(at: dt.time, now: dt.datetime) -> dt.datetime:
+    """The first moment at `at` (in now's timezone) strictly after `now`."""
+    candidate = now.replace(hour=at.hour, minute=at.minute, second=at.second, microsecond=0)
+    return candidate if candidate > now else candidate + dt.timedelta(days=1)
+
+
+def run_schedule(
+    job: Callable[[], object],
+    *,
+    at: dt.time,
+    stop: threading.Event | None = None,
+    run_now: bool = False,
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone(),
+    on_event: Callable[[str, dict[str, Any]], None] | None = None,
+) -> int:
+    """Call `job` every day at `at` (local time) until `stop` is set; a failed run is
+    reported and the next day's goes ahead. Returns how many runs were started."""
+    stop = stop or threading.Event()
+    on_event = on_event or (lambda _event, _data: None)
+    runs = 0
+    due = clock() if run_now else next_run_time(at, clock())
+    while not stop.is_set():
+        wait = (due - clock()).total_seconds()
+        if wait > 0:
+            on_event("waiting", {"until": due})
+            # Sleep in slices so a changed wall clock (suspend, DST) is noticed.
+            stop.wait(min(wait, 300))
+            continue
+        runs += 1
+        on_event("run-start", {"at": clock()})
+        try:
+            result = job()
+        except MarkwatchError as exc:
+            on_event("run-failed", {"error": str(exc)})
+        except Exception as exc:  # noqa: BLE001 - a bad day must not end the schedule
+            log.exception("scheduled run failed")
+            on_event("run-failed", {"error": f"{type(exc).__name__}: {exc}"})
+        else:
+            on_event("run-done", {"result": result})
+        due = next_run_time(at, clock())
+    return runs

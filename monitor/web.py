@@ -1,0 +1,462 @@
+"""`markwatch serve`: the review queue in the browser. FastAPI with server-rendered Jinja2
+pages: filter and sort cases, confirm, dismiss or allowlist them one by one or in bulk,
+open the evidence and a listing's history, see seller clusters and draft takedowns.
+
+Listing text is written by strangers: every template autoescapes, links from listings
+must be http(s), and every form carries a per-session CSRF token (a SameSite=Strict
+cookie compared with the form field). Off loopback, every request needs the token."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import math
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy import func
+from sqlmodel import select
+
+from monitor.db import Database
+from monitor.digest import safe_url
+from monitor.errors import MarkwatchError
+from monitor.models import (
+    CASE_STATES,
+    Asset,
+    Case,
+    Finding,
+    Listing,
+    ListingSnapshot,
+    Seller,
+    Takedown,
+    TakedownItem,
+    utcnow,
+)
+from monitor.registry import Registry
+from monitor.sellers import seller_clusters
+
+__all__ = ["PAGE_SIZE", "SORTS", "ACTIONS", "QueueFilter", "create_app", "serve", "is_loopback"]
+
+HERE = Path(__file__).parent
+PAGE_SIZE = 50
+CSRF_COOKIE = "markwatch_csrf"
+TOKEN_COOKIE = "markwatch_token"
+# Actions a reviewer takes, and the case state each one sets.
+ACTIONS = {"confirm": "confirmed", "dismiss": "dismissed", "allowlist": "allowlisted", "reopen": "new"}
+SORTS = {
+    "risk": (Case.risk.desc(), Case.id),
+    "risk-asc": (Case.risk.asc(), Case.id),
+    "newest": (Case.updated_at.desc(), Case.id.desc()),
+    "oldest": (Case.updated_at.asc(), Case.id),
+    "price": (Listing.price.asc(), Case.id),
+    "platform": (Listing.platform, Case.risk.desc(), Case.id),
+    "seller": (Listing.seller_name, Case.risk.desc(), Case.id),
+}
+LEVELS = ("high", "medium", "low")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """The queue's filters, read from a query string; anything unknown is ignored."""
+
+    state: str = "new"          # a case state, or "all"
+    level: str = ""             # high | medium | low | "" for any
+    platform: str = ""
+    seller: str = ""            # substring of the seller name
+    q: str = ""                 # substring of the title
+    min_risk: int = 0
+    flagged: bool = True
+    sort: str = "risk"
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, params: Any) -> QueueFilter:
+        def text(name: str, limit: int = 200) -> str:
+            return str(params.get(name) or "").strip()[:limit]
+
+        def number(name: str, default: int, low: int, high: int) -> int:
+            try:
+                return min(max(int(params.get(name) or default), low), high)
+            except ValueError:
+                return default
+
+        state = text("state") or "new"
+        level = text("level")
+        sort = text("sort") or "risk"
+        return cls(
+            state=state if state in (*CASE_STATES, "all") else "new",
+            level=level if level in LEVELS else "",
+            platform=text("platform", 50), seller=text("seller"), q=text("q"),
+            min_risk=number("min_risk", 0, 0, 100),
+            flagged=text("flagged") != "all",
+            sort=sort if sort in SORTS else "risk",
+            page=number("page", 1, 1, 1_000_000),
+        )
+
+    def query_string(self, **changes: Any) -> str:
+        values = {"state": self.state, "level": self.level, "platform": self.platform,
+                  "seller": self.seller, "q": self.q, "min_risk": self.min_risk or "",
+                  "flagged": "" if self.flagged else "all", "sort": self.sort, "page": self.page}
+        values.update(changes)
+        return urlencode({k: v for k, v in values.items() if v not in ("", None, 1) or k == "state"})
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+class _App:
+    """The state behind the routes: database, registry, brand, templates."""
+
+    def __init__(self, db: Database, registry: Registry, *, takedown_dir: Path,
+                 token: str | None, page_size: int) -> None:
+        self.db = db
+        self.registry = registry
+        brand = db.brand(registry.brand)
+        if brand is None:
+            raise MarkwatchError(f"no runs yet for {registry.brand} in {db.display_url}; "
+                                 "run `markwatch run` or `markwatch crawl` first")
+        self.brand_id: int = brand.id
+        self.takedown_dir = takedown_dir
+        self.token = token
+        self.page_size = page_size
+        self.env = Environment(loader=FileSystemLoader(HERE / "templates" / "web"),
+                               autoescape=True, undefined=StrictUndefined,
+                               trim_blocks=True, lstrip_blocks=True)
+        self.env.filters["safe_url"] = safe_url
+        self.env.globals["brand"] = registry.brand
+
+    def render(self, request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        html = self.env.get_template(name).render(
+            request=request, csrf=request.state.csrf, path=request.url.path, **context)
+        return HTMLResponse(html, status_code=status_code)
+
+    # -- queries -----------------------------------------------------------------------
+
+    def queue(self, f: QueueFilter) -> tuple[list[tuple[Case, Listing]], int]:
+        conditions: list[Any] = [Case.brand_id == self.brand_id]
+        if f.state != "all":
+            conditions.append(Case.state == f.state)
+        if f.flagged:
+            conditions.append(Case.flagged == True)  # noqa: E712 - SQL expression
+        if f.level:
+            conditions.append(Case.level == f.level)
+        if f.min_risk:
+            conditions.append(Case.risk >= f.min_risk)
+        if f.platform:
+            conditions.append(Listing.platform == f.platform)
+        if f.seller:
+            conditions.append(Listing.seller_name.ilike(_like(f.seller), escape="\\"))
+        if f.q:
+            conditions.append(Listing.title.ilike(_like(f.q), escape="\\"))
+        with self.db.session() as s:
+            base = select(Case, Listing).join(Listing, Listing.id == Case.listing_pk).where(*conditions)
+            total = s.exec(select(func.count()).select_from(Case)
+                           .join(Listing, Listing.id == Case.listing_pk).where(*conditions)).one()
+            rows = s.exec(base.order_by(*SORTS[f.sort])
+                          .offset((f.page - 1) * self.page_size).limit(self.page_size)).all()
+        return list(rows), total
+
+    def platforms(self) -> list[str]:
+        with self.db.session() as s:
+            return sorted(s.exec(select(Listing.platform).distinct()).all())
+
+    def state_counts(self) -> dict[str, int]:
+        with self.db.session() as s:
+            rows = s.exec(select(Case.state, func.count()).where(
+                Case.brand_id == self.brand_id, Case.flagged == True)  # noqa: E712
+                .group_by(Case.state)).all()
+        return {state: n for state, n in rows}
+
+    def set_states(self, case_ids: list[int], action: str, note: str | None = None) -> int:
+        if action not in ACTIONS:
+            raise HTTPException(400, f"unknown action {action!r}")
+        state = ACTIONS[action]
+        with self.db.session() as s:
+            cases = s.exec(select(Case).where(Case.brand_id == self.brand_id,
+                                              Case.id.in_(case_ids))).all()
+            now = utcnow()
+            for case in cases:
+                case.state = state
+                case.updated_at = now
+                if note:
+                    case.note = note[:2_000]
+                s.add(case)
+            s.commit()
+        return len(cases)
+
+
+def _case_ids(values: list[Any]) -> list[int]:
+    ids = []
+    for value in values[:10_000]:
+        try:
+            ids.append(int(value))
+        except (TypeError, ValueError):
+            raise HTTPException(400, "case ids are whole numbers") from None
+    return ids
+
+
+async def _checked_form(request: Request) -> Any:
+    """The POSTed form, once its CSRF field matches this browser's cookie."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+        raise HTTPException(403, "this form came from another site")
+    form = await request.form()
+    sent = str(form.get("csrf") or "")
+    if request.state.csrf_fresh or not hmac.compare_digest(sent.encode(), request.state.csrf.encode()):
+        raise HTTPException(403, "this form has expired or came from another site; "
+                                 "reload the page and try again")
+    return form
+
+
+def _local_next(value: Any, default: str = "/") -> str:
+    """Only redirect within this site: `next` comes from a form anyone could forge."""
+    text = str(value or "")
+    parts = urlsplit(text)
+    if not text.startswith("/") or text.startswith("//") or parts.scheme or parts.netloc or "\\" in text:
+        return default
+    return text
+
+
+def create_app(db: Database, registry: Registry, *, token: str | None = None,
+               takedown_dir: str | Path = "markwatch-out/takedowns",
+               page_size: int = PAGE_SIZE) -> FastAPI:
+    """The review app for one brand. With `token`, every request must carry it (once as
+    `?token=`, which sets a cookie, or as `Authorization: Bearer`)."""
+    state = _App(db, registry, takedown_dir=Path(takedown_dir), token=token, page_size=page_size)
+    app = FastAPI(title="markwatch review", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.markwatch = state
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if state.token is not None:
+            offered = (request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE)
+                       or request.headers.get("authorization", "").removeprefix("Bearer ").strip())
+            if not offered or not hmac.compare_digest(offered.encode(), state.token.encode()):
+                return PlainTextResponse("a token is needed: open the address `markwatch serve` "
+                                         "printed, with ?token=...", status_code=401)
+        csrf = request.cookies.get(CSRF_COOKIE)
+        fresh = not csrf or len(csrf) != 43
+        request.state.csrf = secrets.token_urlsafe(32) if fresh else csrf
+        request.state.csrf_fresh = fresh
+        response = await call_next(request)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; img-src 'self' data: http: https:; "
+                                    "style-src 'self'; script-src 'self'; form-action 'self'; "
+                                    "frame-ancestors 'none'")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if fresh:
+            response.set_cookie(CSRF_COOKIE, request.state.csrf, httponly=True, samesite="strict")
+        if state.token is not None and request.query_params.get("token"):
+            response.set_cookie(TOKEN_COOKIE, state.token, httponly=True, samesite="strict")
+        return response
+
+    @app.get("/", response_class=HTMLResponse)
+    def queue(request: Request) -> HTMLResponse:
+        f = QueueFilter.from_query(request.query_params)
+        rows, total = state.queue(f)
+        pages = max(1, math.ceil(total / state.page_size))
+        return state.render(request, "queue.html.j2", f=f, rows=rows, total=total, pages=pages,
+                            platforms=state.platforms(), counts=state.state_counts(),
+                            sorts=list(SORTS), levels=LEVELS, states=CASE_STATES,
+                            here=f"/?{f.query_string()}")
+
+    @app.post("/cases/bulk")
+    async def bulk(request: Request) -> Response:
+        form = await _checked_form(request)
+        ids = _case_ids(form.getlist("case_id"))
+        action = str(form.get("action") or "")
+        if not ids:
+            return RedirectResponse(_local_next(form.get("next")), status_code=303)
+        state.set_states(ids, action)
+        return RedirectResponse(_local_next(form.get("next")), status_code=303)
+
+    @app.post("/cases/{case_id}/state")
+    async def one(request: Request, case_id: int) -> Response:
+        form = await _checked_form(request)
+        if state.set_states([case_id], str(form.get("action") or ""),
+                            note=str(form.get("note") or "") or None) == 0:
+            raise HTTPException(404, "no such case")
+        return RedirectResponse(_local_next(form.get("next"), f"/cases/{case_id}"), status_code=303)
+
+    @app.get("/cases/{case_id}", response_class=HTMLResponse)
+    def case_view(request: Request, case_id: int) -> HTMLResponse:
+        with db.session() as s:
+            case = s.get(Case, case_id)
+            if case is None or case.brand_id != state.brand_id:
+                raise HTTPException(404, "no such case")
+            listing = s.get(Listing, case.listing_pk)
+            findings = s.exec(select(Finding).where(Finding.listing_pk == listing.id,
+                                                    Finding.brand_id == state.brand_id)
+                              .order_by(Finding.score.desc())).all()
+            snapshots = s.exec(select(ListingSnapshot).where(ListingSnapshot.listing_pk == listing.id)
+                               .order_by(ListingSnapshot.seen_at, ListingSnapshot.id)).all()
+            keys = [f.evidence for f in findings if f.kind == "image" and f.evidence]
+            assets = s.exec(select(Asset).where(Asset.brand_id == state.brand_id,
+                                                Asset.key.in_(keys))).all() if keys else []
+            seller = s.get(Seller, listing.seller_id) if listing.seller_id else None
+            takedowns = s.exec(select(Takedown).join(TakedownItem, TakedownItem.takedown_id == Takedown.id)
+                               .where(TakedownItem.case_id == case.id)).all()
+        spans = sorted((f.start, f.end) for f in findings if f.kind == "mark" and f.field == "title"
+                       and f.start is not None and f.end is not None)
+        return state.render(request, "case.html.j2", case=case, listing=listing, findings=findings,
+                            snapshots=snapshots, assets=assets, seller=seller, takedowns=takedowns,
+                            title_parts=_cut(listing.title or "(no title)", spans),
+                            actions=list(ACTIONS))
+
+    @app.get("/listings/{listing_pk}/history", response_class=HTMLResponse)
+    def history(request: Request, listing_pk: int) -> HTMLResponse:
+        listing = db.listing(listing_pk)
+        if listing is None:
+            raise HTTPException(404, "no such listing")
+        return state.render(request, "history.html.j2", listing=listing,
+                            snapshots=db.snapshots(listing_pk))
+
+    @app.get("/media/listing/{listing_pk}/{index}")
+    def listing_image(listing_pk: int, index: int) -> FileResponse:
+        listing = db.listing(listing_pk)
+        files = [f for f in (listing.image_files if listing else []) if f.get("path")]
+        if not 0 <= index < len(files) or not Path(files[index]["path"]).is_file():
+            raise HTTPException(404, "no such image")
+        # Served as an image whatever its name says, never as a page.
+        return FileResponse(files[index]["path"], media_type=_image_type(files[index]["path"]))
+
+    @app.get("/media/asset/{asset_id}")
+    def asset_image(asset_id: int) -> FileResponse:
+        with db.session() as s:
+            asset = s.get(Asset, asset_id)
+        if asset is None or asset.brand_id != state.brand_id or not Path(asset.path).is_file():
+            raise HTTPException(404, "no such image")
+        return FileResponse(asset.path, media_type=_image_type(asset.path))
+
+    @app.post("/takedowns", response_class=HTMLResponse)
+    async def draft(request: Request) -> HTMLResponse:
+        from monitor.takedown import draft_takedowns
+
+        form = await _checked_form(request)
+        ids = _case_ids(form.getlist("case_id")) or None
+        try:
+            drafted, refusals = draft_takedowns(db, registry, state.brand_id, state.takedown_dir,
+                                                case_ids=ids)
+        except MarkwatchError as exc:
+            drafted, refusals = [], [str(exc)]
+        notices = []
+        for d in drafted:
+            path = Path(d.path)
+            notices.append({"id": d.takedown_id, "platform": d.platform, "case_ids": d.case_ids,
+                            "path": str(path),
+                            "text": path.read_text(encoding="utf-8") if path.is_file() else ""})
+        return state.render(request, "drafted.html.j2", notices=notices, refusals=list(refusals))
+
+    @app.get("/takedowns", response_class=HTMLResponse)
+    def takedowns(request: Request) -> HTMLResponse:
+        with db.session() as s:
+            rows = s.exec(select(Takedown).where(Takedown.brand_id == state.brand_id)
+                          .order_by(Takedown.id.desc()).limit(500)).all()
+            items = s.exec(select(TakedownItem.takedown_id, func.count()).group_by(
+                TakedownItem.takedown_id)).all()
+        return state.render(request, "takedowns.html.j2", rows=rows, items=dict(items))
+
+    @app.get("/takedowns/{takedown_id}", response_class=HTMLResponse)
+    def takedown_view(request: Request, takedown_id: int) -> HTMLResponse:
+        with db.session() as s:
+            row = s.get(Takedown, takedown_id)
+            if row is None or row.brand_id != state.brand_id:
+                raise HTTPException(404, "no such takedown")
+            case_ids = s.exec(select(TakedownItem.case_id).where(
+                TakedownItem.takedown_id == takedown_id)).all()
+        path = Path(row.path) if row.path else None
+        text = path.read_text(encoding="utf-8") if path and path.is_file() else "(the draft file is gone)"
+        return state.render(request, "takedown.html.j2", row=row, text=text, case_ids=case_ids)
+
+    @app.get("/sellers", response_class=HTMLResponse)
+    def sellers(request: Request) -> HTMLResponse:
+        clusters = seller_clusters(db, brand_id=state.brand_id, limit=200)
+        return state.render(request, "sellers.html.j2", clusters=clusters)
+
+    @app.get("/healthz", response_class=PlainTextResponse)
+    def healthz() -> str:
+        return "ok"
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if not hasattr(request.state, "csrf"):
+            return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
+        return state.render(request, "error.html.j2", status_code=exc.status_code,
+                            status=exc.status_code, message=str(exc.detail))
+
+    try:
+        from monitor.api import router as clearance_router  # another engineer's module
+    except ImportError:
+        clearance_router = None
+    if clearance_router is not None:
+        app.include_router(clearance_router)
+    return app
+
+
+def _image_type(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    return {".png": "image/png", ".gif": "image/gif", ".webp": "image/webp"}.get(suffix, "image/jpeg")
+
+
+def _cut(title: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    parts: list[tuple[str, bool]] = []
+    pos = 0
+    for start, end in spans:
+        start, end = max(start, pos), min(end, len(title))
+        if start >= end:
+            continue
+        if start > pos:
+            parts.append((title[pos:start], False))
+        parts.append((title[start:end], True))
+        pos = end
+    if pos < len(title):
+        parts.append((title[pos:], False))
+    return parts
+
+
+def serve(db: Database, registry: Registry, *, host: str = "127.0.0.1", port: int = 8000,
+          token: str | None = None, takedown_dir: str | Path = "markwatch-out/takedowns",
+          on_ready: Callable[[str], None] | None = None) -> None:
+    """Run the review app with uvicorn until interrupted. Any address but loopback needs
+    a token, since the queue holds evidence and can draft legal notices."""
+    import uvicorn
+
+    if not is_loopback(host) and not token:
+        raise MarkwatchError(f"serving on {host} makes the queue reachable from other machines; "
+                             "pass --token (or set MARKWATCH_TOKEN) to require one")
+    app = create_app(db, registry, token=token, takedown_dir=takedown_dir)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    if on_ready is not None:
+        shown = f"[{host}]" if ":" in host else host
+        suffix = f"/?token={token}" if token else "/"
+        original = server.startup
+
+        async def startup(sockets: Any = None) -> None:
+            await original(sockets)
+            bound = server.servers[0].sockets[0].getsockname()[1] if server.servers else port
+            on_ready(f"http://{shown}:{bound}{suffix}")
+
+        server.startup = startup  # type: ignore[method-assign]
+    server.run()
