@@ -168,20 +168,149 @@ def crawl(
 def digest(
     brand: BrandOption,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for digest.html/.csv/.json.")] = Path("markwatch-out"),
+    since: Annotated[Optional[str], typer.Option(help="Matches new or changed since this date or time (ISO, UTC; default: the last digest).")] = None,
+    email: Annotated[bool, typer.Option("--email", help="Also mail it, with the brand's settings.mail.")] = False,
+    review_url: Annotated[Optional[str], typer.Option(help="Address of `markwatch serve`, for links to each case.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Write the digest of flagged matches since the last digest."""
+    """Write the digest of flagged matches since the last digest; --email sends it."""
+    import datetime as dt
+
     from monitor.db import Database
     from monitor.digest import collect_digest, write_digest
+    from monitor.mail import send_digest
     from monitor.registry import load_registry
 
     registry = load_registry(brand)
+    if email and registry.settings.mail is None:
+        raise MarkwatchError(f"{brand}: settings.mail is missing; add host, from and to to mail the digest")
+    start = None
+    if since:
+        try:
+            start = dt.datetime.fromisoformat(since)
+        except ValueError:
+            raise MarkwatchError(f"--since {since!r} is not a date; write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+        start = start if start.tzinfo else start.replace(tzinfo=dt.UTC)
     database = Database(db)
     row = database.brand(registry.brand)
     if row is None:
         raise MarkwatchError(f"no runs yet for {registry.brand} in {database.display_url}; run `markwatch crawl` first")
-    files = write_digest(database, row.id, collect_digest(database, row.id, registry.brand), out_dir)
-    out.print("digest written: " + ", ".join(str(p) for p in files.values()))
+    data = collect_digest(database, row.id, registry.brand, since=start, registry=registry)
+    files = write_digest(database, row.id, data, out_dir, review_url=review_url)
+    out.print(f"digest of {len(data.entries)} matches written: " + ", ".join(str(p) for p in files.values()))
+    if email:
+        sent = send_digest(data, registry.settings.mail, attachments=files, review_url=review_url)
+        out.print(f"mailed to {', '.join(sent.recipients)} ({sent.size // 1024} KiB)")
+
+
+@app.command()
+def run(
+    brand: BrandOption,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the digest, downloaded images and the run state.")] = Path("markwatch-out"),
+    base_url: Annotated[Optional[str], typer.Option(help="Base URL for relative watch URLs (e.g. a running demo market).")] = None,
+    email: Annotated[bool, typer.Option("--email", help="Mail the digest with the brand's settings.mail.")] = False,
+    review_url: Annotated[Optional[str], typer.Option(help="Address of `markwatch serve`, for links in the digest.")] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Crawl again even if today's crawl already finished.")] = False,
+    delay: Annotated[Optional[float], typer.Option(help="Seconds between requests to one site (default 0.25, adaptive); 0 for your own test servers.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Crawl, match, store and write the digest in one go; rerun it to resume after an interruption."""
+    from monitor.browser import find_chromium
+    from monitor.db import Database
+    from monitor.registry import load_registry
+    from monitor.schedule import run_once
+
+    registry = load_registry(brand)
+    if email and registry.settings.mail is None:
+        raise MarkwatchError(f"{brand}: settings.mail is missing; add host, from and to to mail the digest")
+    database = Database(db)
+    browser = find_chromium()
+    err.print(f"[dim]{browser.describe()}[/dim]")
+    on_event, _ = _progress_printer(True)
+    overrides: dict[str, Any] = {}
+    if delay is not None:
+        overrides = {"DOWNLOAD_DELAY": max(delay, 0.0), "AUTOTHROTTLE_ENABLED": delay > 0}
+    outcome = run_once(registry, database, out_dir=out_dir, base_url=base_url, browser_path=browser.path,
+                       overrides=overrides, email=email, review_url=review_url, fresh=fresh,
+                       progress=on_event)
+    if outcome.resumed_assessments:
+        out.print(f"finished {outcome.resumed_assessments} assessments an interrupted run left")
+    s = outcome.summary
+    if s is None:
+        out.print("today's crawl had already finished; digest only (--fresh crawls again)")
+    else:
+        out.print(f"{s.seen} listings seen ({s.created} new, {s.changed} changed); {s.assessed} assessed, "
+                  f"{s.flagged} flagged; {len(s.errors)} per-item errors")
+    out.print(f"digest of {outcome.entries} matches: {outcome.digest['html']}")
+    if outcome.mailed:
+        out.print(f"mailed to {', '.join(outcome.mailed.recipients)}")
+
+
+@app.command()
+def schedule(
+    brand: BrandOption,
+    at: Annotated[str, typer.Option(help="Time of day (local, HH:MM) for the daily run.")] = "06:00",
+    now: Annotated[bool, typer.Option("--now", help="Also run once right away.")] = False,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for digests, images and the run state.")] = Path("markwatch-out"),
+    base_url: Annotated[Optional[str], typer.Option(help="Base URL for relative watch URLs.")] = None,
+    email: Annotated[bool, typer.Option("--email", help="Mail each digest with the brand's settings.mail.")] = False,
+    review_url: Annotated[Optional[str], typer.Option(help="Address of `markwatch serve`, for links in the digest.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Run `markwatch run` every day at --at until stopped, without cron or systemd."""
+    from monitor.browser import find_chromium
+    from monitor.db import Database
+    from monitor.registry import load_registry
+    from monitor.schedule import parse_time, run_once, run_schedule
+
+    when = parse_time(at)
+    registry = load_registry(brand)
+    if email and registry.settings.mail is None:
+        raise MarkwatchError(f"{brand}: settings.mail is missing; add host, from and to to mail the digest")
+    database = Database(db)
+    browser = find_chromium()
+
+    def job() -> object:
+        fresh_registry = load_registry(brand)  # edits to brand.yaml apply from the next run
+        return run_once(fresh_registry, database, out_dir=out_dir, base_url=base_url,
+                        browser_path=browser.path, email=email, review_url=review_url)
+
+    def on_event(event: str, data: dict[str, Any]) -> None:
+        if event == "waiting":
+            err.print(f"next run at {data['until']:%Y-%m-%d %H:%M %Z}", markup=False)
+        elif event == "run-done":
+            err.print(f"run done: digest of {data['result'].entries} matches at {data['result'].digest['html']}", markup=False)
+        elif event == "run-failed":
+            err.print(f"run failed (the next one goes ahead): {data['error']}", markup=False)
+
+    run_schedule(job, at=when, run_now=now, on_event=on_event)
+
+
+@app.command()
+def serve(
+    brand: BrandOption,
+    host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs --token.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8000,
+    token: Annotated[Optional[str], typer.Option(envvar="MARKWATCH_TOKEN", help="Require this token on every request (default $MARKWATCH_TOKEN).")] = None,
+    takedown_dir: Annotated[Path, typer.Option("--takedowns", help="Folder for takedown drafts.")] = Path("markwatch-out/takedowns"),
+    db: DbOption = None,
+) -> None:
+    """Serve the review queue in the browser (127.0.0.1 by default)."""
+    from monitor.db import Database
+    from monitor.registry import load_registry
+    from monitor.web import serve as serve_app
+
+    registry = load_registry(brand)
+    database = Database(db)
+
+    def ready(url: str) -> None:
+        print(f"review queue at {url}  (Ctrl-C stops it)", flush=True)
+
+    try:
+        serve_app(database, registry, host=host, port=port, token=token, takedown_dir=takedown_dir,
+                  on_ready=ready)
+    except KeyboardInterrupt:
+        pass
 
 
 @app.command()
