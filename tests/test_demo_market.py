@@ -167,6 +167,14 @@ def test_bad_brand_dir_is_a_named_error(tmp_path: Path) -> None:
         build_catalog(tmp_path)
 
 
+def test_brand_dir_needs_its_assets_and_fresh_ones_give_the_same_catalog(tmp_path: Path, catalog: Catalog) -> None:
+    (tmp_path / "brand.yaml").write_bytes((BRAND_DIR / "brand.yaml").read_bytes())
+    with pytest.raises(RegistryError, match="make_brand_assets"):
+        build_catalog(tmp_path)
+    make_brand_assets(tmp_path / "assets")
+    assert build_catalog(tmp_path) == catalog
+
+
 # -- reachability through the watch list ------------------------------------------------------------
 
 

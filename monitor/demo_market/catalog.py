@@ -152,6 +152,7 @@ class _Brand:
     authorised: dict[str, tuple[str, ...]]
     allowlisted_sellers: tuple[str, ...]
     rates: dict[str, Decimal]
+    lookbook: str | None   # a copyrighted brand photo (file name in assets/) that fakes also steal
 
 
 def default_brand_dir() -> Path:
@@ -173,8 +174,14 @@ def _load_brand(brand_dir: Path) -> _Brand:
             msrp = entry["msrp"]
             eur = Decimal(str(msrp["amount"])) / rates[msrp.get("currency", "EUR")]
             asset = Path(entry["images"][0]).name
+            if not (brand_dir / "assets" / asset).is_file():
+                raise RegistryError(f"{path}: products[{len(products)}].images[0] names {entry['images'][0]}, "
+                                    f"which is not in {brand_dir / 'assets'}; draw the demo assets with "
+                                    "monitor.demo_market.make_brand_assets or fix the path")
             products.append(_Product(entry["name"], entry["sku"], eur, Path(asset).stem, asset))
         mark = data["marks"][0]
+        photos = [Path(c["file"]).name for c in data.get("copyrighted_images") or ()]
+        lookbook = next((p for p in photos if (brand_dir / "assets" / p).is_file()), None)
         return _Brand(
             mark=mark["text"],
             aliases=tuple(mark.get("aliases") or ()),
@@ -182,6 +189,7 @@ def _load_brand(brand_dir: Path) -> _Brand:
             authorised={k: tuple(v) for k, v in (data.get("authorised_sellers") or {}).items()},
             allowlisted_sellers=tuple((data.get("allowlist") or {}).get("sellers") or ()),
             rates=rates,
+            lookbook=lookbook,
         )
     except (KeyError, IndexError, TypeError, AttributeError, ArithmeticError) as exc:
         raise RegistryError(
@@ -425,8 +433,8 @@ class _Generator:
         description = (f"The {product.name}: {', '.join(features)}. Sold by {seller}, an authorised "
                        f"{self.brand.mark} retailer. Two-year {self.brand.mark} warranty; free returns within 30 days.")
         recipes = [ImageRecipe("asset", product.asset, self._next_image_seed(), ("recompress",))]
-        if product.kind == "parka" and rng.random() < 0.5:
-            recipes.append(ImageRecipe("asset", "lookbook.jpg", self._next_image_seed(), ("recompress",)))
+        if product.kind == "parka" and rng.random() < 0.5 and self.brand.lookbook:
+            recipes.append(ImageRecipe("asset", self.brand.lookbook, self._next_image_seed(), ("recompress",)))
         return _Draft("genuine", title, description, seller, product.msrp_eur * Decimal(str(rng.uniform(0.9, 1.1))),
                       ("genuine",), False, product, product.sku, recipes,
                       self._brand_keywords(product, product.kind), kind=product.kind, product_type=text["ptype"],
@@ -511,8 +519,8 @@ class _Generator:
         recipes: list[ImageRecipe] = []
         if stolen:
             source = product.asset
-            if kind in ("parka", "down-jacket") and rng.random() < 0.2:
-                source = "lookbook.jpg"
+            if kind in ("parka", "down-jacket") and rng.random() < 0.2 and self.brand.lookbook:
+                source = self.brand.lookbook
             transforms = [rng.choice(("resized", "cropped", "padded", "mirrored", "watermarked", "collaged", "rotated"))]
             if rng.random() < 0.3:
                 second = rng.choice(("cropped", "mirrored", "watermarked", "padded"))
