@@ -313,31 +313,188 @@ def serve(
         pass
 
 
-@app.command()
-def takedown(
-    brand: BrandOption,
-    platform: Annotated[Optional[str], typer.Option(help="Only this platform.")] = None,
-    case: Annotated[Optional[list[int]], typer.Option("--case", help="Only these case ids (repeatable).")] = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the drafts.")] = Path("markwatch-out/takedowns"),
-    include_flagged: Annotated[bool, typer.Option(help="Also draft flagged cases nobody has confirmed yet.")] = False,
-    db: DbOption = None,
-) -> None:
-    """Draft takedown notices for confirmed cases."""
+takedown_app = typer.Typer(help="Draft takedown notices for confirmed cases, track their status.",
+                           no_args_is_help=False)
+app.add_typer(takedown_app, name="takedown")
+
+
+def _brand_row(brand: Path, db: Optional[str]) -> tuple[Any, Any, Any]:
     from monitor.db import Database
     from monitor.registry import load_registry
-    from monitor.takedown import draft_takedowns
 
     registry = load_registry(brand)
     database = Database(db)
     row = database.brand(registry.brand)
     if row is None:
         raise MarkwatchError(f"no runs yet for {registry.brand} in {database.display_url}; run `markwatch crawl` first")
+    return registry, database, row
+
+
+@takedown_app.callback(invoke_without_command=True)
+def takedown(
+    ctx: typer.Context,
+    brand: Annotated[Optional[Path], typer.Option("--brand", "-b", help="The brand registry (brand.yaml).")] = None,
+    platform: Annotated[Optional[str], typer.Option(help="Only this platform.")] = None,
+    case: Annotated[Optional[list[int]], typer.Option("--case", help="Only these case ids (repeatable).")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the drafts.")] = Path("markwatch-out/takedowns"),
+    include_flagged: Annotated[bool, typer.Option(help="Also draft flagged cases nobody has confirmed yet.")] = False,
+    letters: Annotated[bool, typer.Option(help="Also draft a cease-and-desist letter to each seller.")] = False,
+    screenshots: Annotated[bool, typer.Option(help="Screenshot each listing with Chromium for the evidence pack (a page that answers 404/410 is refused as gone).")] = True,
+    db: DbOption = None,
+) -> None:
+    """Draft takedown notices for confirmed cases (without a subcommand), per platform and within
+    each platform's per-notice limit, each with an evidence pack; refusals say why."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if brand is None:
+        raise MarkwatchError("give the brand registry with --brand FILE")
+    from monitor.takedown import draft_takedowns
+
+    registry, database, row = _brand_row(brand, db)
+    browser_path = None
+    if screenshots:
+        from monitor.browser import find_chromium
+
+        browser_path = find_chromium().path
     drafted, refusals = draft_takedowns(database, registry, row.id, out_dir, case_ids=case,
-                                        include_flagged=include_flagged, platform=platform)
+                                        include_flagged=include_flagged, platform=platform,
+                                        letters=letters, browser_path=browser_path)
     for d in drafted:
-        out.print(f"drafted {d.path} ({d.platform}, {len(d.case_ids)} listings)")
+        out.print(f"drafted notice #{d.takedown_id}: {d.path} ({d.platform}, {d.template}, "
+                  f"{len(d.case_ids)} listings, {len(d.evidence)} evidence files)", markup=False)
     for refusal in refusals:
-        err.print(f"not drafted: {refusal}")
+        err.print(f"not drafted: {refusal}", markup=False, highlight=False)
+
+
+@takedown_app.command("status")
+def takedown_status(
+    brand: Annotated[Optional[Path], typer.Option("--brand", "-b", help="The brand registry (default: every brand).")] = None,
+    platform: Annotated[Optional[str], typer.Option(help="Only this platform.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Show open notices and the success rate per platform."""
+    from rich.markup import escape
+
+    from monitor.db import Database
+    from monitor.takedown import notice_report
+
+    if brand is not None:
+        _, database, row = _brand_row(brand, db)
+        report = notice_report(database, row.id, platform=platform)
+    else:
+        report = notice_report(Database(db), None, platform=platform)
+    if as_json:
+        print(json.dumps({"open": list(report.open_notices),
+                          "platforms": [{"platform": p.platform, "counts": dict(p.counts), "open": p.open,
+                                         "success_rate": p.success_rate} for p in report.platforms]}))
+        return
+    table = Table("notice", "platform", "template", "status", "listings", "since", "file", title="open notices")
+    for n in report.open_notices:
+        table.add_row(str(n["id"]), n["platform"], n["template"], n["status"].replace("_", "-"),
+                      str(n["listings"]), n["since"][:16].replace("T", " "), escape(n["path"] or "-"))
+    out.print(table)
+    stats = Table("platform", "drafted", "submitted", "removed", "rejected", "counter-noticed", "success rate",
+                  title="per platform")
+    for p in report.platforms:
+        c = p.counts
+        stats.add_row(p.platform, *(str(c[s]) for s in ("drafted", "submitted", "removed", "rejected", "counter_noticed")),
+                      f"{p.success_rate:.0%}" if p.success_rate is not None else "-")
+    out.print(stats)
+
+
+@takedown_app.command("mark")
+def takedown_mark(
+    notice: Annotated[int, typer.Argument(help="The notice id (see `markwatch takedown status`).")],
+    status: Annotated[str, typer.Argument(help="submitted, removed, rejected or counter-noticed.")],
+    note: Annotated[Optional[str], typer.Option(help="A note kept in the notice's history.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Record a notice's status change (submitted, removed, rejected, counter-noticed), timestamped."""
+    from monitor.db import Database
+    from monitor.takedown import set_notice_status
+
+    row = set_notice_status(Database(db), notice, status, note=note)
+    out.print(f"notice #{row.id} ({row.platform}) is now {row.status.replace('_', '-')}")
+
+
+def _where(f: Any) -> str:
+    if f.region:
+        return f"{f.image} region {tuple(f.region)}"
+    if f.image:
+        return str(f.image)
+    if f.start is not None and f.end is not None:
+        return f"{f.field}[{f.start}:{f.end}]"
+    return f.field or "-"
+
+
+@app.command()
+def clear(
+    listing: Annotated[Path, typer.Argument(help="The listing JSON file; a .csv or .jsonl catalogue runs batch mode.")],
+    registry: Annotated[Optional[list[Path]], typer.Option("--registry", "-r", help="A brand registry to check against (repeatable; default ./brand.yaml).")] = None,
+    image: Annotated[Optional[list[Path]], typer.Option("--image", help="An image of the listing (repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
+) -> None:
+    """Check a listing before publishing it: pass, review or block, with findings and fixes.
+    Exit code 0 on pass, 1 on review or block, 2 on bad input."""
+    from rich.markup import escape
+
+    from monitor.clearance import Clearance, worst_verdict
+
+    registries = list(registry or [])
+    if not registries:
+        if not Path("brand.yaml").is_file():
+            raise MarkwatchError("give at least one brand registry with --registry FILE")
+        registries = [Path("brand.yaml")]
+    checker = Clearance.from_files(registries)
+    if listing.suffix.lower() in (".csv", ".jsonl", ".ndjson"):
+        progress = Progress(SpinnerColumn(), TextColumn("checking {task.description}"), BarColumn(),
+                            TextColumn("{task.completed} listings"), TimeElapsedColumn(),
+                            console=err, transient=True, disable=as_json and not err.is_terminal)
+        with progress:
+            task = progress.add_task(listing.name, total=None)
+            rows = checker.check_catalogue(listing, progress=lambda _row: progress.advance(task))
+        worst = worst_verdict([r.verdict for r in rows if r.result])
+        if as_json:
+            findings = [{**f.as_dict(), "line": r.line, "id": r.id} for r in rows if r.result
+                        for f in r.result.findings]
+            print(json.dumps({"verdict": worst, "findings": findings,
+                              "items": [{"line": r.line, "id": r.id, "title": r.title, "verdict": r.verdict,
+                                         "error": r.error} for r in rows]}, ensure_ascii=False))
+        else:
+            summary = Table("verdict", "listings", title=f"clearance of {listing.name}")
+            for verdict in ("pass", "review", "block", "error"):
+                summary.add_row(verdict, str(sum(r.verdict == verdict for r in rows)))
+            out.print(summary)
+            detail = Table("line", "id", "title", "verdict", "first finding or error")
+            for r in rows:
+                if r.verdict == "pass":
+                    continue
+                first = r.error or (r.result.findings[0].message if r.result and r.result.findings else "")
+                detail.add_row(str(r.line), escape(r.id or "-"), escape((r.title or "-")[:50]), r.verdict,
+                               escape(first[:120]))
+            if detail.row_count:
+                out.print(detail)
+        errors = [r.error for r in rows if r.error]
+        if errors:
+            for e in errors[:5]:
+                err.print(f"markwatch: bad row: {e}", markup=False, highlight=False)
+            raise typer.Exit(2)
+        raise typer.Exit(0 if worst == "pass" else 1)
+    result = checker.check_file(listing, extra_images=image or [])
+    if as_json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False))
+    else:
+        colour = {"pass": "green", "review": "yellow", "block": "red"}[result.verdict]
+        out.print(f"[bold {colour}]{result.verdict.upper()}[/bold {colour}]  {escape(str(listing))}")
+        if result.findings:
+            table = Table("severity", "kind", "brand", "where", "finding", "suggested fix")
+            for f in result.findings:
+                # Listing text is a stranger's: never let it be read as Rich markup.
+                table.add_row(*(escape(str(v)) for v in (f.severity, f.kind, f.brand or "-", _where(f),
+                                                         f.message, f.fix)))
+            out.print(table)
+    raise typer.Exit(0 if result.verdict == "pass" else 1)
 
 
 @app.command()

@@ -580,10 +580,13 @@ def _mark_listings_removed(s: Session, takedown_id: int, at: dt.datetime) -> Non
                                   content_hash=listing.content_hash))
 
 
-def notice_report(db: Database, brand_id: int, *, platform: str | None = None) -> NoticeReport:
-    """Open notices (drafted, submitted, counter-noticed) and each platform's success rate."""
+def notice_report(db: Database, brand_id: int | None, *, platform: str | None = None) -> NoticeReport:
+    """Open notices (drafted, submitted, counter-noticed) and each platform's success rate,
+    for one brand or (`brand_id=None`) every brand."""
     with db.session() as s:
-        query = select(Takedown).where(Takedown.brand_id == brand_id)
+        query = select(Takedown)
+        if brand_id is not None:
+            query = query.where(Takedown.brand_id == brand_id)
         if platform:
             query = query.where(Takedown.platform == platform)
         notices = list(s.exec(query.order_by(Takedown.id)))

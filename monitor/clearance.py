@@ -1,0 +1,524 @@
+"""Pre-listing clearance for sellers: before a listing goes up, check its title, description,
+bullet points and photos against the marks, logos and photographs in one or more brands'
+registries, with `monitor.assess.Assessor` doing the matching, and say pass, review or block.
+
+Every finding names its evidence (a text span or an image region) and a concrete fix.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from PIL import Image, UnidentifiedImageError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from matchers import risk as risk_mod
+from matchers import signals
+from monitor.assess import Assessment, Assessor, ListingText
+from monitor.errors import InputError
+from monitor.registry import Registry, load_registry
+
+__all__ = [
+    "VERDICTS",
+    "Verdict",
+    "SEVERITIES",
+    "ClearanceListing",
+    "ClearanceFinding",
+    "ClearanceResult",
+    "BatchRow",
+    "Clearance",
+    "load_listing",
+    "read_catalogue",
+    "decode_images",
+    "worst_verdict",
+]
+
+VERDICTS = ("pass", "review", "block")
+Verdict = Literal["pass", "review", "block"]
+SEVERITIES = ("low", "medium", "high")
+_VERDICT_OF = {"high": "block", "medium": "review", "low": "pass"}
+
+_MAX_IMAGES = 20
+_MAX_IMAGE_BYTES = 15_000_000
+_MAX_PIXELS = 40_000_000
+_MAX_CATALOGUE_ROWS = 100_000
+# A copy of a registered photograph scores near 1; a seller's own photo of a similar
+# product can reach ~0.8. Below the risk model's floor an image hit is resemblance only.
+_COPY_SCORE = 0.85
+_DISGUISES = frozenset({"accent", "spacing", "leet", "styled-unicode", "homoglyph"})
+
+
+class ClearanceListing(BaseModel):
+    """The listing a seller is about to publish (JSON object, CSV row or JSON line)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, populate_by_name=True)
+
+    id: str | None = Field(default=None, max_length=200, description="The seller's own reference.")
+    title: str = Field(min_length=1, max_length=2_000)
+    description: str | None = Field(default=None, max_length=100_000)
+    bullets: list[str] = Field(default_factory=list, max_length=50, alias="bullet_points",
+                               description="Bullet points (also accepted as `bullets`).")
+    price: Decimal | None = Field(default=None, ge=0, le=Decimal("1e12"))
+    currency: str | None = Field(default=None, max_length=3, description="ISO 4217 code.")
+    seller: str | None = Field(default=None, max_length=300)
+    seller_id: str | None = Field(default=None, max_length=300)
+    platform: str = Field(default="any", max_length=50,
+                          description="Where it will be listed; authorisation is per platform.")
+    sku: str | None = Field(default=None, max_length=200)
+    images: list[str] = Field(default_factory=list, max_length=_MAX_IMAGES,
+                              description="Image paths relative to the JSON file (command line "
+                                          "only) or data: URIs with base64 content.")
+
+    @field_validator("id", "sku", mode="before")
+    @classmethod
+    def _number_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+    @field_validator("bullets", mode="before")
+    @classmethod
+    def _bullet_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [b.strip() for b in value.split("|") if b.strip()]
+        return value
+
+    @field_validator("images", mode="before")
+    @classmethod
+    def _image_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(";") if v.strip()]
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _upper(cls, value: str | None) -> str | None:
+        return value.upper() if value else None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> ClearanceListing:
+        """Accept `bullets` as well as `bullet_points`."""
+        if "bullets" in data and "bullet_points" not in data:
+            data = {**data, "bullet_points": data["bullets"]}
+        return cls.model_validate(data)
+
+
+@dataclass(frozen=True, slots=True)
+class ClearanceFinding:
+    kind: str            # mark | image | replica_wording | price | seller | compatibility | risk
+    severity: str        # low | medium | high
+    brand: str | None
+    message: str
+    fix: str
+    field: str | None = None
+    start: int | None = None
+    end: int | None = None
+    evidence: str | None = None
+    image: str | None = None
+    region: tuple[int, int, int, int] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "severity": self.severity, "brand": self.brand,
+                "message": self.message, "fix": self.fix, "field": self.field,
+                "start": self.start, "end": self.end, "evidence": self.evidence,
+                "image": self.image, "region": list(self.region) if self.region else None}
+
+
+@dataclass(frozen=True, slots=True)
+class ClearanceResult:
+    verdict: str
+    findings: tuple[ClearanceFinding, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "findings": [f.as_dict() for f in self.findings]}
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRow:
+    """One catalogue row: its result, or the error that made it unusable."""
+
+    line: int
+    id: str | None
+    title: str | None
+    result: ClearanceResult | None = None
+    error: str | None = None
+
+    @property
+    def verdict(self) -> str:
+        return self.result.verdict if self.result else "error"
+
+
+def worst_verdict(verdicts: Sequence[str]) -> str:
+    return max(verdicts, key=VERDICTS.index, default="pass")
+
+
+# -- input ---------------------------------------------------------------------------------
+
+
+def _validation_line(source: str, exc: ValidationError) -> str:
+    err = exc.errors(include_url=False)[0]
+    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    loc = loc.replace("bullet_points", "bullets")
+    msg = err["msg"]
+    if err["type"] == "missing":
+        msg = "missing; add it"
+    elif err["type"] == "string_too_short":
+        msg = "is empty; write the listing's text there"
+    return f"{source}: {loc}: {msg}"
+
+
+def _parse(source: str, data: Any) -> ClearanceListing:
+    if not isinstance(data, dict):
+        raise InputError(f"{source}: a listing must be a JSON object with at least a title")
+    try:
+        return ClearanceListing.from_mapping(data)
+    except ValidationError as exc:
+        raise InputError(_validation_line(source, exc)) from None
+
+
+def load_listing(path: str | Path) -> ClearanceListing:
+    """Read one listing JSON file; raise `InputError` with one line naming the problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read ({exc}); save it as UTF-8 JSON") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    return _parse(str(path), data)
+
+
+def read_catalogue(path: str | Path) -> Iterator[tuple[int, ClearanceListing | None, str | None]]:
+    """(line, listing, error) for every row of a CSV or JSON-lines catalogue. A bad row is
+    an error on its own line; a file that cannot be read at all raises `InputError`."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text; export the catalogue as UTF-8") from None
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        if not reader.fieldnames or "title" not in [f.strip().lower() for f in reader.fieldnames]:
+            raise InputError(f"{path}: the CSV needs a header row with a `title` column "
+                             "(and optionally description, bullets, price, currency, seller, platform, images)")
+        for count, row in enumerate(reader):
+            if count >= _MAX_CATALOGUE_ROWS:
+                raise InputError(f"{path}: more than {_MAX_CATALOGUE_ROWS} rows; split the catalogue")
+            line = reader.line_num
+            data = {(k or "").strip().lower(): (v.strip() if isinstance(v, str) else v)
+                    for k, v in row.items() if k is not None}
+            data = {k: v for k, v in data.items() if v not in ("", None)}
+            try:
+                yield line, _parse(f"{path}:{line}", data), None
+            except InputError as exc:
+                yield line, None, str(exc)
+        return
+    for line, chunk in enumerate(text.splitlines(), start=1):
+        if line > _MAX_CATALOGUE_ROWS:
+            raise InputError(f"{path}: more than {_MAX_CATALOGUE_ROWS} lines; split the catalogue")
+        if not chunk.strip():
+            continue
+        try:
+            data = json.loads(chunk)
+        except json.JSONDecodeError as exc:
+            yield line, None, f"{path}:{line}: malformed JSON at column {exc.colno}: {exc.msg}"
+            continue
+        try:
+            yield line, _parse(f"{path}:{line}", data), None
+        except InputError as exc:
+            yield line, None, str(exc)
+
+
+def _check_image(label: str, data: bytes) -> bytes:
+    if len(data) > _MAX_IMAGE_BYTES:
+        raise InputError(f"{label}: image larger than {_MAX_IMAGE_BYTES // 1_000_000} MB")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.width * img.height > _MAX_PIXELS:
+                raise InputError(f"{label}: image of {img.width}x{img.height} pixels is too large")
+            img.load()
+    except InputError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise InputError(f"{label}: not a readable image (corrupt, truncated or an unsupported format)") from None
+    return data
+
+
+def decode_images(refs: Sequence[str], *, base_dir: Path | None = None,
+                  allow_paths: bool = True) -> list[tuple[str, bytes]]:
+    """(label, bytes) for each image reference: a data: URI, or (when `allow_paths`) a file
+    path relative to `base_dir`. Any unusable image raises `InputError`."""
+    out: list[tuple[str, bytes]] = []
+    for i, ref in enumerate(refs[:_MAX_IMAGES]):
+        if ref.startswith("data:"):
+            label = f"images[{i}]"
+            header, _, payload = ref.partition(",")
+            if ";base64" not in header:
+                raise InputError(f"{label}: a data: URI must be base64 (data:image/jpeg;base64,...)")
+            try:
+                data = base64.b64decode(payload, validate=True)
+            except (binascii.Error, ValueError):
+                raise InputError(f"{label}: the data: URI is not valid base64") from None
+        elif not allow_paths:
+            raise InputError(f"images[{i}]: send images as data: URIs (data:image/jpeg;base64,...), "
+                             "not file paths")
+        else:
+            path = Path(ref)
+            if not path.is_absolute() and base_dir is not None:
+                path = base_dir / path
+            label = str(path)
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                raise InputError(f"{path}: image not found") from None
+            except OSError as exc:
+                raise InputError(f"{path}: image cannot be read ({exc.strerror or exc})") from None
+        out.append((label, _check_image(label, data)))
+    return out
+
+
+# -- the check -----------------------------------------------------------------------------
+
+
+def _merge_replica(findings: list[ClearanceFinding]) -> list[ClearanceFinding]:
+    """Replica wording is one problem however many brands it touches: one finding per span."""
+    out: list[ClearanceFinding] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    for f in findings:
+        key = (f.kind, f.field, f.start, f.end)
+        if f.kind != "replica_wording" or key not in seen:
+            seen.setdefault(key, len(out))
+            out.append(f)
+            continue
+        first = out[seen[key]]
+        brands = f"{first.brand}, {f.brand}"
+        out[seen[key]] = ClearanceFinding(
+            first.kind, first.severity, brands,
+            first.message.replace(f"{first.brand}'s mark or images", f"the marks or images of {brands}"),
+            f"remove '{_quote(first.evidence or '')}'; replicas cannot be listed at all",
+            first.field, first.start, first.end, first.evidence)
+    return out
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Clearance:
+    """One `Assessor` per registry, built once; `check` is safe to call from many threads."""
+
+    def __init__(self, registries: Sequence[Registry]) -> None:
+        if not registries:
+            raise InputError("clearance needs at least one brand registry (--registry FILE)")
+        self.registries = tuple(registries)
+        self.assessors = [Assessor(r) for r in self.registries]
+        # The matchers keep caches that are not meant for concurrent writers.
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_files(cls, paths: Sequence[str | Path]) -> Clearance:
+        return cls([load_registry(p) for p in paths])
+
+    def check(self, listing: ClearanceListing, images: Sequence[tuple[str, bytes]] = ()) -> ClearanceResult:
+        """The verdict for one listing and its (already decoded) images."""
+        text = ListingText(platform=listing.platform, title=listing.title,
+                           description=listing.description, bullets=tuple(listing.bullets),
+                           price=listing.price, currency=listing.currency, seller=listing.seller,
+                           seller_id=listing.seller_id, sku=listing.sku)
+        findings: list[ClearanceFinding] = []
+        covered: set[tuple[str | None, int | None, int | None]] = set()
+        with self._lock:
+            for assessor in self.assessors:
+                assessment = assessor.assess(text, [data for _, data in images])
+                if assessment.image_errors:
+                    raise InputError(assessment.image_errors[0])
+                if not assessment.related:
+                    continue
+                per_image = self._attribute(assessor, assessment, images)
+                findings += self._brand_findings(assessor.registry, listing, assessment, per_image, covered)
+        findings = _merge_replica(findings)
+        findings += self._replica_without_brand(listing, covered)
+        order = {s: i for i, s in enumerate(reversed(SEVERITIES))}
+        findings.sort(key=lambda f: (order[f.severity], f.brand or "", f.field or "", f.start or 0))
+        verdict = worst_verdict([_VERDICT_OF[f.severity] for f in findings])
+        return ClearanceResult(verdict, tuple(findings))
+
+    # -- pieces --------------------------------------------------------------------------
+
+    @staticmethod
+    def _attribute(assessor: Assessor, assessment: Assessment,
+                   images: Sequence[tuple[str, bytes]]) -> list[tuple[str, Any]]:
+        """(image label, hit) pairs: which image each hit was found in, with its region."""
+        if not assessment.image_hits:
+            return []
+        if len(images) == 1:
+            return [(images[0][0], hit) for hit in assessment.image_hits]
+        wanted = {h.key for h in assessment.image_hits}
+        pairs: list[tuple[str, Any]] = []
+        for label, data in images:
+            for hit in assessor.images.query(data, limit=5):
+                if hit.key in wanted:
+                    pairs.append((label, hit))
+        return pairs
+
+    def _brand_findings(self, registry: Registry, listing: ClearanceListing, a: Assessment,
+                        per_image: Sequence[tuple[str, Any]],
+                        covered: set[tuple[str | None, int | None, int | None]]) -> list[ClearanceFinding]:
+        brand = registry.brand
+        ok_seller = a.authorised or a.allowlisted
+        out: list[ClearanceFinding] = []
+        compat = [f for f in a.findings if f.kind == "compatibility"]
+        for fld, hit in a.mark_hits:
+            span = (fld, hit.start, hit.end)
+            covered.add(span)
+            shown = _quote(hit.matched)
+            nominative = any(f.field == fld and (f.start or 0) <= hit.start and hit.end <= (f.end or 0)
+                             for f in compat)
+            if hit.reason in _DISGUISES:
+                out.append(ClearanceFinding(
+                    "mark", "high", brand,
+                    f"{fld} writes {brand}'s mark '{hit.mark}' in disguise as '{shown}' ({hit.reason}), "
+                    "which reads as dodging the brand's searches",
+                    f"remove '{shown}' from the {fld}; if the product only fits {hit.mark} products, "
+                    f"write the mark plainly as 'compatible with {hit.mark}'",
+                    fld, hit.start, hit.end, hit.matched))
+            elif ok_seller:
+                out.append(ClearanceFinding(
+                    "mark", "low", brand,
+                    f"{fld} names '{hit.mark}'; you are an authorised {brand} seller on {listing.platform}",
+                    "nothing to change; keep your authorisation on file", fld, hit.start, hit.end, hit.matched))
+            elif nominative:
+                out.append(ClearanceFinding(
+                    "compatibility", "low", brand,
+                    f"{fld} uses '{hit.mark}' only to say what the product fits",
+                    f"keep it in that form ('compatible with {hit.mark}'); do not use {brand}'s logo "
+                    "or photos, or imply the product is made by them",
+                    fld, hit.start, hit.end, hit.matched))
+            else:
+                severity = "medium"
+                out.append(ClearanceFinding(
+                    "mark", severity, brand,
+                    f"{fld} uses {brand}'s registered mark '{hit.mark}' (as '{shown}') and you are not "
+                    f"an authorised {brand} seller on {listing.platform}",
+                    f"remove '{shown}' from the {fld}, or use it only as 'compatible with {hit.mark}'; "
+                    f"if these are genuine {brand} goods, keep the invoice from an authorised source",
+                    fld, hit.start, hit.end, hit.matched))
+        for f in a.findings:
+            if f.kind == "replica_wording":
+                covered.add((f.field, f.start, f.end))
+                out.append(ClearanceFinding(
+                    "replica_wording", "high", brand,
+                    f"{f.field} offers the goods as a copy ('{_quote(f.evidence or '')}') alongside {brand}'s mark or images",
+                    f"remove '{_quote(f.evidence or '')}'; replicas of {brand} goods cannot be listed at all",
+                    f.field, f.start, f.end, f.evidence))
+            elif f.kind == "price" and not ok_seller:
+                out.append(ClearanceFinding(
+                    "price", "medium", brand, f.reason[:1].upper() + f.reason[1:],
+                    "a price this far below the genuine product's reads as a counterfeit; check the "
+                    "goods are genuine and price them accordingly, or drop the brand from the listing",
+                    "price", None, None, f.evidence))
+            elif f.kind == "seller" and not ok_seller:
+                out.append(ClearanceFinding(
+                    "seller", "low", brand,
+                    f"you are not on {brand}'s list of authorised sellers for {listing.platform}",
+                    f"resale of genuine goods is lawful, but {brand} may still report the listing: "
+                    "keep proof of where the goods came from",
+                    "seller", None, None, f.evidence))
+        for label, hit in per_image:
+            if hit.score < risk_mod.IMAGE_FLOOR:
+                continue
+            region = tuple(int(v) for v in hit.region) if hit.region else None
+            kind = hit.key.split(":")[0]
+            if ok_seller:
+                severity, fix = "low", "nothing to change; authorised sellers may use the brand's images"
+            elif kind == "logo":
+                severity = "medium"
+                fix = (f"{brand}'s logo is visible in this image: unless these are genuine {brand} goods "
+                       "(keep the invoice), do not list them; otherwise crop or cover the logo")
+            elif hit.score >= _COPY_SCORE:
+                severity = "high"
+                fix = f"this is {brand}'s own photograph: replace it with a photo you took of your product"
+            else:
+                severity = "medium"
+                fix = (f"this photo closely resembles {brand}'s registered photograph: use your own "
+                       "photo of your own product")
+            what = {"logo": "the logo", "product": "a product photograph",
+                    "copyright": "a copyrighted photograph"}.get(kind, "an image")
+            out.append(ClearanceFinding(
+                "image", severity, brand,
+                f"{label} matches {what} of {brand} ('{hit.key}', {hit.method}, {hit.score:.0%})",
+                fix, "image", None, None, hit.key, label, region))
+        if a.flagged and not ok_seller and not any(f.severity == "high" for f in out):
+            reasons = "; ".join(a.risk.reasons[:3])
+            out.append(ClearanceFinding(
+                "risk", "high", brand,
+                f"{brand}'s own monitoring would flag this listing (risk {a.risk.score}/100): {reasons}",
+                "fix the findings above; together they read as a counterfeit offer"))
+        return out
+
+    @staticmethod
+    def _replica_without_brand(listing: ClearanceListing,
+                               covered: set[tuple[str | None, int | None, int | None]]) -> list[ClearanceFinding]:
+        """Replica wording is banned by marketplaces whatever the brand, so it needs review
+        even when no registry's brand is named."""
+        fields = [("title", listing.title), ("description", listing.description)]
+        fields += [(f"bullet {i + 1}", b) for i, b in enumerate(listing.bullets)]
+        out = []
+        for name, text in fields:
+            for f in signals.replica_wording(text or "", field=name):
+                if (f.field, f.start, f.end) in covered:
+                    continue
+                out.append(ClearanceFinding(
+                    "replica_wording", "medium", None,
+                    f"{name} uses replica wording '{_quote(f.evidence or '')}'",
+                    f"remove '{_quote(f.evidence or '')}': marketplaces remove listings that offer copies, "
+                    "whatever the brand", f.field, f.start, f.end, f.evidence))
+        return out
+
+    # -- files -----------------------------------------------------------------------------
+
+    def check_file(self, path: str | Path, *, extra_images: Sequence[str | Path] = ()) -> ClearanceResult:
+        """Check a listing JSON file; its image paths are relative to the file."""
+        path = Path(path)
+        listing = load_listing(path)
+        images = decode_images(listing.images, base_dir=path.parent)
+        images += decode_images([str(p) for p in extra_images], base_dir=Path.cwd())
+        return self.check(listing, images)
+
+    def check_catalogue(self, path: str | Path, *,
+                        progress: Callable[[BatchRow], None] | None = None) -> list[BatchRow]:
+        """Check every row of a CSV or JSON-lines catalogue; image paths are relative to it.
+        A bad row is recorded with its error and the rest go on."""
+        path = Path(path)
+        rows: list[BatchRow] = []
+        for line, listing, error in read_catalogue(path):
+            if listing is None:
+                row = BatchRow(line, None, None, error=error)
+            else:
+                try:
+                    images = decode_images(listing.images, base_dir=path.parent)
+                    row = BatchRow(line, listing.id, listing.title, self.check(listing, images))
+                except InputError as exc:
+                    row = BatchRow(line, listing.id, listing.title, error=f"{path}:{line}: {exc}")
+            rows.append(row)
+            if progress is not None:
+                progress(row)
+        return rows
+
