@@ -4,6 +4,8 @@ compatibility wording, a price far below MSRP, and a seller the brand did not au
 
 from __future__ import annotations
 
+import unicodedata
+
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -88,6 +90,9 @@ def mark_findings(hits: Sequence[MarkHit], *, field: str = "title") -> list[Find
         how = _HOW.get(hit.reason, "names the mark '{mark}'").format(
             mark=hit.mark, matched=_printable(hit.matched)
         )
+        if hit.reason == "homoglyph":
+            # The disguise is invisible on screen: name the foreign letters.
+            how += _foreign_letters(hit.matched)
         out.append(
             Finding(
                 kind="mark",
@@ -100,6 +105,16 @@ def mark_findings(hits: Sequence[MarkHit], *, field: str = "title") -> list[Find
             )
         )
     return out
+
+
+def _foreign_letters(text: str) -> str:
+    names = []
+    for char in dict.fromkeys(text):
+        if char.isalpha() and not char.isascii():
+            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            if not name.startswith("LATIN"):
+                names.append(f"'{char}' is {name}")
+    return f": {', '.join(names[:4])}" if names else ""
 
 
 def _printable(text: str) -> str:

@@ -315,3 +315,12 @@ def test_wording_detectors_never_fail_on_any_text(text):
     for finding in [*signals.replica_wording(text), *signals.compatibility_wording(text, hits)]:
         assert 0 <= finding.start < finding.end <= len(text)
         assert text[finding.start : finding.end] == finding.evidence
+
+
+def test_homoglyph_reason_names_the_foreign_letters() -> None:
+    """A reviewer cannot see a Cyrillic 'о' among Latin letters: the reason names it."""
+    hits = MarkMatcher(["Norvik"]).find("N\u043ervik parka")
+    (finding,) = signals.mark_findings(hits)
+    assert "CYRILLIC SMALL LETTER O" in finding.reason
+    plain = signals.mark_findings(MarkMatcher(["Norvik"]).find("Norvik parka"))[0]
+    assert "CYRILLIC" not in plain.reason and "LATIN" not in plain.reason
