@@ -27,7 +27,9 @@ _PRICE_BAD = re.compile(
 )
 _CONTEXT_BAD = re.compile(
     r"related|recommend|similar|carousel|upsell|cross-?sell|also|minicart|mini-cart|cart-|header|footer|"
-    r"nav|menu|breadcrumb|sidebar|promo|banner|review|recently|viewed|compare|bundle|accessor|tile|grid|list",
+    r"nav|menu|breadcrumb|sidebar|promo|banner|review|recently|viewed|compare|bundle|accessor|tile|grid|list|"
+    # recommendation widgets by vendor: their prices belong to other products
+    r"certona|monetate|richrelevance|\brr-|bloomreach|nosto|criteo|product-item\b",
     re.I,
 )
 _IMAGE_GOOD = re.compile(r"main|hero|primary|product|zoom|large|big|featured|landing|gallery|detail|pdp|mainimage|photo|slide|magnif|image", re.I)
@@ -58,6 +60,8 @@ class DomFacts:
     availability: str | None
     # Every amount the page shows as a price, with the best score any element showing it got.
     shown_prices: tuple[tuple[Decimal, float], ...] = ()
+    # Every amount written with a currency anywhere in the page's text, scored or not.
+    written_prices: frozenset[Decimal] = frozenset()
     # Every image URL the page shows (src, lazy-load attributes, srcset, <picture> sources),
     # with its element's score: another rendition of a declared image is found here.
     shown_images: tuple[tuple[str, float], ...] = ()
@@ -182,7 +186,40 @@ def read_dom(root: lxml.html.HtmlElement, base: str, host: str) -> DomFacts:
             if match:
                 availability = normalize_availability(match.group(1))
                 break
-    return DomFacts(title, page_title, price, currency, images, image_scores, availability, shown_prices, shown_images)
+    return DomFacts(title, page_title, price, currency, images, image_scores, availability, shown_prices,
+                    _written_prices(elements, host), shown_images)
+
+
+_MONEY_TEXT = re.compile(r"[$€£¥₹]\s*\d|\d\s*(?:€|EUR|USD|GBP|zł|kr)|\b(?:USD|EUR|GBP|CAD|AUD)\s*\d")
+_DISCOUNT_TEXT = re.compile(r"\bsav(?:e|ings?)\b|\boff\b|^\s*-\s*\D{0,3}\d|\bper\b|/\s*(?:mo|month|oz|lb|kg|count|ct)\b", re.I)
+
+
+def _written_prices(elements: list[lxml.html.HtmlElement], host: str) -> frozenset[Decimal]:
+    """Amounts the page's visible text writes as money (text and tails alike: shops often
+    put the price after a <meta> or an icon inside the price element)."""
+    found: set[Decimal] = set()
+    for element in elements:
+        if element.tag in ("meta", "input", "link", "option", "title"):
+            continue
+        for piece in (element.text, element.tail):
+            if not piece or len(piece) > 200 or not _MONEY_TEXT.search(piece):
+                continue
+            amount, _ = parse_price(piece, host=host)
+            if amount is not None and amount > 0:
+                found.add(amount)
+            if len(found) > 5_000:
+                return frozenset(found)
+    return frozenset(found)
+
+
+def _in_price_container(element: lxml.html.HtmlElement) -> bool:
+    """An unmarked amount inside a price box ("<div class=price><span><span>$49</span>")."""
+    parent, levels = element.getparent(), 0
+    while parent is not None and levels < 2:
+        if _PRICE_HINT.search(_attr_text(parent)) and not _PRICE_BAD.search(_attr_text(parent)):
+            return True
+        parent, levels = parent.getparent(), levels + 1
+    return False
 
 
 def _best_price(
@@ -212,6 +249,8 @@ def _best_price(
             score += 1.5
         elif not hinted:
             continue
+        if not hinted and _in_price_container(element):
+            score += 1.5
         if _PRICE_GOOD.search(attrs):
             score += 1
         if _PRICE_BAD.search(attrs):
@@ -220,6 +259,8 @@ def _best_price(
             score -= 1.5
         if _in_struck(element):
             score -= 4
+        if _DISCOUNT_TEXT.search(text):
+            score -= 2.5
         if anchor is not None:
             distance = index - anchor
             score -= min(abs(distance), 600) / 120 + (1.0 if distance < -40 else 0)

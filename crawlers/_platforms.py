@@ -105,6 +105,7 @@ PLATFORMS: tuple[Platform, ...] = (
             "title": ("h1[data-buy-box-listing-title]::text", "#listing-page-cart h1::text", "h1[itemprop='name']::text"),
             "price": ("[data-buy-box-region='price'] p.wt-text-title-larger::text",
                       "[data-buy-box-region='price'] p::text", "#listing-price .currency-value::text",
+                      "#listing-price::text",
                       "span.currency-value::text"),
             "images": ("ul.carousel-pane-list img::attr(src)", "img[data-index='0']::attr(src)",
                        "#image-main img::attr(src)"),

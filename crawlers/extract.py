@@ -14,7 +14,7 @@ import lxml.html
 from parsel import Selector
 
 from ._document import decode_html, parse_html
-from ._embedded import shopify_fields
+from ._embedded import aliexpress_fields, next_data_fields, shopify_fields, state_price
 from ._dom import DomFacts, read_dom, strip_site_name
 from ._normalize import (
     MAX_LENGTHS,
@@ -43,6 +43,7 @@ _CONFIDENCE: dict[str, float] = {
     "microdata": 0.85,
     "rdfa": 0.8,
     "meta": 0.7,
+    "state": 0.45,
     "dom": 0.4,
     "page-title": 0.2,
 }
@@ -102,6 +103,7 @@ class _Candidates:
         self.best: dict[str, tuple[float, Any]] = {}
         self.images: dict[str, list[str]] = {}
         self.titles: list[tuple[float, str]] = []
+        self.price_options: dict[float, list[Decimal]] = {}
 
     def offer(self, field: str, value: Any, confidence: float) -> None:
         if value in (None, "", (), [], {}):
@@ -247,6 +249,15 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
         _offer_fields(found, _platform_fields(root, platform, page_url, base, host), "platform")
         if platform.name == "shopify":
             _offer_fields(found, shopify_fields(root, text, base), "embedded")
+        elif platform.name == "aliexpress":
+            _offer_fields(found, aliexpress_fields(root, base, host=host), "embedded")
+    if "__NEXT_DATA__" in text:
+        _offer_fields(found, next_data_fields(root, base, host=host), "embedded")
+    # A client-side shop's state names its current price: better than a guess from the layout.
+    state_amount, state_currency = state_price(root, host=host)
+    found.offer("price", state_amount, _CONFIDENCE["state"])
+    if state_amount is not None and found.get("price") == state_amount:
+        found.offer("currency", state_currency, _CONFIDENCE["state"])
 
     dom = read_dom(root, base, host)
     found.offer("title", dom.title, _CONFIDENCE["dom"] + 0.2)
@@ -256,6 +267,7 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
         if found.get("price") == dom.price:
             found.offer("currency", dom.currency, _CONFIDENCE["dom"])
     found.offer("availability", dom.availability, _CONFIDENCE["dom"])
+    _reconcile_price(found, dom)
 
     seller = found.get("seller")
     return Listing(
@@ -274,6 +286,35 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
         ships_from=found.get("ships_from"),
         listing_id=found.get("listing_id"),
     )
+
+
+def _reconcile_price(found: _Candidates, dom: DomFacts) -> None:
+    """Let the page say which declared price it shows. Offers for several sizes name several
+    prices: the one shown wins. A declared price shown nowhere (a stale feed price, another
+    variant's) loses to a price the layout places confidently beside the product."""
+    best = found.best.get("price")
+    if best is None or best[0] <= _CONFIDENCE["dom"]:
+        return
+    confidence, declared = best
+    shown = dict(dom.shown_prices)
+    options = [o for o in found.price_options.get(confidence, []) if o in shown]
+    if len(found.price_options.get(confidence, [])) > 1 and options:
+        chosen = max(options, key=lambda o: shown[o])
+        if chosen != declared:
+            found.best["price"] = (confidence, chosen)
+        return
+    if declared in shown or declared in dom.written_prices or dom.price is None or dom.price == declared:
+        return
+    if confidence < _CONFIDENCE["meta"]:
+        # App state is read because the price is drawn by scripts: not being shown is expected.
+        return
+    if shown.get(dom.price, -1e9) >= _DOM_PRICE_OVERRULES:
+        found.best["price"] = (confidence, dom.price)
+        if dom.currency:
+            found.best["currency"] = (confidence, dom.currency)
+
+
+_DOM_PRICE_OVERRULES = 1.5
 
 
 def _base_url(root: lxml.html.HtmlElement, page_url: str) -> str:
@@ -297,6 +338,8 @@ def _offer_fields(found: _Candidates, fields: dict[str, Any], source: str) -> No
     for name, value in fields.items():
         if name == "images":
             found.offer_images(value, source)
+        elif name == "price_options":
+            found.price_options.setdefault(confidence_price, list(value))
         elif name == "price":
             found.offer("price", value, confidence_price)
         elif name == "currency":

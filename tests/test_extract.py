@@ -150,9 +150,127 @@ def test_opengraph_product_tags():
 
 
 def test_structured_data_outranks_dom_guesses():
-    html = page('<h1>Visible Name</h1><span class="price">$99.00</span>', json_ld(
+    # The page writes both amounts; the DOM would guess the first, the declared one is shown too.
+    html = page('<h1>Visible Name</h1><span class="price">$99.00</span><p>Members pay $79.00</p>', json_ld(
         {"@type": "Product", "name": "Visible Name", "offers": {"price": "79.00", "priceCurrency": "USD"}}))
     assert extract_listing(html, "https://x.example/").price == Decimal("79.00")
+
+
+@pytest.mark.parametrize("declared_in", ["json-ld", "og"])
+def test_a_declared_price_shown_nowhere_loses_to_the_price_beside_the_product(declared_in: str):
+    head = (json_ld({"@type": "Product", "name": "Witch Hazel", "offers": {"price": "26.50", "priceCurrency": "USD"}})
+            if declared_in == "json-ld" else
+            '<meta property="og:price:amount" content="26.5000"><meta property="og:price:currency" content="USD">')
+    body = ('<h1>Witch Hazel</h1><p class="old-price"><span class="price">$119.00</span></p>'
+            '<p class="special-price"><span class="price" id="product-price-1">$94.00</span></p>'
+            '<button>Add to Cart</button>')
+    assert extract_listing(page(body, head), "https://x.example/p").price == Decimal("94.00")
+    # Shown anywhere (here after a <meta> inside the price box), the declared price stays.
+    shown = body.replace("<button>", '<p class="priceNow"><meta itemprop="x" content="y"> $26.50 </p><button>')
+    assert extract_listing(page(shown, head), "https://x.example/p").price == Decimal("26.50")
+
+
+def test_of_several_offers_the_shown_price_wins():
+    html = page('<h1>Setting Spray</h1><div class="sku-price"><span class="price">$32.00</span></div>', json_ld(
+        {"@type": "Product", "name": "Setting Spray", "offers": [
+            {"@type": "Offer", "price": "15.0", "priceCurrency": "USD", "sku": "small"},
+            {"@type": "Offer", "price": "32.0", "priceCurrency": "USD", "sku": "large"}]}))
+    assert extract_listing(html, "https://x.example/p").price == Decimal("32.00")
+
+
+def test_microdata_sale_price_beats_the_standard_price():
+    html = page('<div itemscope itemtype="http://schema.org/Product"><h1 itemprop="name">Cardigan</h1>'
+                '<div itemprop="offers" itemscope itemtype="http://schema.org/Offer">'
+                '<span class="price-standard" itemprop="price">39.90</span>'
+                '<span class="price-sales" itemprop="price">19.90</span>'
+                '<meta itemprop="priceCurrency" content="USD"></div></div>')
+    assert extract_listing(html, "https://x.example/p").price == Decimal("19.90")
+
+
+def test_app_state_price_beats_a_layout_guess():
+    state = '<script>window.__STATE__ = {"product": {"originalPrice": 79.99, "salePrice": 39.99}};</script>'
+    body = '<h1>Shift Dress</h1><div class="badge">Only $7 shipping</div>' + state
+    listing = extract_listing(page(body), "https://x.example/p")
+    assert listing.price == Decimal("39.99")
+
+
+def test_aliexpress_run_params():
+    state = {"data": {
+        "titleModule": {"subject": "Acme Watch Steel"},
+        "priceModule": {"formatedActivityPrice": "US $12.34", "minActivityAmount": {"value": 12.34, "currency": "USD"}},
+        "imageModule": {"imagePathList": ["https://ae01.alicdn.com/kf/Hmain.jpg", "https://ae01.alicdn.com/kf/H2.jpg"]},
+        "storeModule": {"storeName": "Acme Fan Store", "storeNum": 912345, "storeURL": "//www.aliexpress.com/store/912345"},
+        "actionModule": {"productId": 1005001234567890},
+        "quantityModule": {"totalAvailQuantity": 0},
+    }}
+    html = page(f"<div id=root></div><script>window.runParams = {json.dumps(state)};\nvar x = 1;</script>")
+    listing = extract_listing(html, "https://www.aliexpress.com/item/1005001234567890.html")
+    assert listing.title == "Acme Watch Steel"
+    assert listing.price == Decimal("12.34") and listing.currency == "USD"
+    assert listing.images[0] == "https://ae01.alicdn.com/kf/Hmain.jpg"
+    assert listing.seller == Seller(name="Acme Fan Store", id="912345", url="https://www.aliexpress.com/store/912345")
+    assert listing.listing_id == "1005001234567890"
+    assert listing.availability == "OutOfStock"
+
+
+def test_walmart_next_data():
+    data = {"props": {"pageProps": {"initialData": {"data": {"product": {
+        "name": "Acme Blender 600W", "brand": "Acme", "usItemId": "123456789", "upc": "012345678905",
+        "priceInfo": {"currentPrice": {"price": 49.88, "currencyUnit": "USD"}},
+        "imageInfo": {"allImages": [{"url": "https://i5.walmartimages.com/asr/main.jpeg"}]},
+        "sellerName": "Blend Outlet", "sellerId": "F00D", "availabilityStatus": "IN_STOCK",
+    }}}}}}
+    html = page(f'<div id="__next"></div><script id="__NEXT_DATA__" type="application/json">{json.dumps(data)}</script>')
+    listing = extract_listing(html, "https://www.walmart.com/ip/acme-blender/123456789")
+    assert (listing.title, listing.brand, listing.listing_id) == ("Acme Blender 600W", "Acme", "123456789")
+    assert listing.price == Decimal("49.88") and listing.currency == "USD"
+    assert listing.images[0] == "https://i5.walmartimages.com/asr/main.jpeg"
+    assert listing.seller is not None and listing.seller.name == "Blend Outlet"
+    assert listing.availability == "InStock"
+
+
+def test_main_image_is_the_shown_rendition_of_the_declared_picture():
+    head = '<meta property="og:image" content="https://cdn.example/images/2000x2000/acme_bag_1274705.jpg">'
+    body = ('<h1>Acme Bag</h1><img src="https://cdn.example/img/logo.png" alt="logo">'
+            '<img class="main-image" src="https://cdn.example/images/500x500/acme_bag_1274705.jpg" alt="Acme Bag">'
+            '<img src="https://cdn.example/images/50x50/acme_bag_side_1274706.jpg">')
+    listing = extract_listing(page(body, head), "https://x.example/p")
+    assert listing.images[0] == "https://cdn.example/images/500x500/acme_bag_1274705.jpg"
+    assert "https://cdn.example/images/2000x2000/acme_bag_1274705.jpg" in listing.images
+
+
+def test_dom_images_read_srcset_picture_sources_and_lazy_attributes():
+    body = ('<h1>Acme Lamp</h1><img src="data:image/gif;base64,R0lGOD" class="product-image" alt="Acme Lamp" '
+            'data-srcset="/p/lamp-400.jpg 400w, /p/lamp-1200.jpg 1200w">'
+            '<picture><source srcset="/p/chair-300.webp 300w"><img src="/img/spacer.gif" alt="x"></picture>')
+    listing = extract_listing(page(body), "https://x.example/p")
+    assert listing.images[0] == "https://x.example/p/lamp-1200.jpg"
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("https://c.example/images/images500x500/canon_5d_1274705.jpg", "https://c.example/images/images2000x2000/canon_5d_1274705.jpg", True),
+    ("https://c.example/p/11880/chess_set__27842.145.1280.1280.jpg", "https://c.example/p/11880/chess_set__27842.145.500.350.jpg", True),
+    ("https://c.example/u/510979876/lg.jpg", "https://c.example/u/510979876/320x426.jpg", True),
+    ("https://c.example/u/510979876/lg.jpg", "https://c.example/u/510979877/lg.jpg", False),
+    ("https://s7.example/is/image/Crate/Name17?$zoom$&wid=60", "https://s7.example/is/image/Crate/Name17/$hero$&/1706/name.jpg", True),
+    ("https://i.example/imageService?profileId=1&itemID=44&recipeName=pdlg488x600",
+     "https://i.example/imageService?profileId=1&itemID=44&recipeName=pdlg488x601", True),
+    ("https://i.example/imageService?profileId=1&itemID=44", "https://i.example/imageService?profileId=1&itemID=45", False),
+    ("https://c.example/tail_main-01.jpg?resize=540", "https://c.example/tail_main-30.jpg", False),
+    ("https://c.example/products/bag_grande.jpg?v=1", "https://c.example/products/bag_large.jpg?v=2", True),
+])
+def test_renditions_of_one_picture(a: str, b: str, same: bool):
+    from crawlers._pictures import picture_key, same_picture
+
+    assert same_picture(picture_key(a), picture_key(b)) is same
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=200)
+def test_picture_key_takes_any_text(url: str):
+    from crawlers._pictures import picture_key
+
+    assert isinstance(picture_key(url), str)
 
 
 # ---------------------------------------------------------------- platforms
