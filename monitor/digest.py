@@ -43,6 +43,7 @@ __all__ = [
     "trend_chart_png",
     "write_digest",
     "safe_url",
+    "plain_number",
 ]
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -219,6 +220,16 @@ def _msrp(listing: Listing, findings: Sequence[Finding], registry: Registry | No
     return f"{msrp.amount:.2f}", msrp.currency, ratio
 
 
+def plain_number(value: object) -> str:
+    """'1.2E+2' (how a normalised Decimal prints) as '120'; anything else unchanged."""
+    if value is None:
+        return "—"
+    try:
+        return format(Decimal(str(value)), "f")
+    except InvalidOperation:
+        return str(value)
+
+
 def _describe_changes(snapshots: Iterable[ListingSnapshot]) -> tuple[str, ...]:
     words: list[str] = []
     for snap in snapshots:
@@ -229,7 +240,7 @@ def _describe_changes(snapshots: Iterable[ListingSnapshot]) -> tuple[str, ...]:
             continue
         for name, pair in sorted(snap.changes.items()):
             if name == "price" and isinstance(pair, list) and len(pair) == 2:
-                words.append(f"price {pair[0]} → {pair[1]}")
+                words.append(f"price {plain_number(pair[0])} → {plain_number(pair[1])}")
             elif name not in ("description", "image_urls"):
                 words.append(f"{name} changed")
             else:
@@ -375,7 +386,8 @@ def trend_chart_png(trend: Sequence[TrendDay], *, width: int = 420, height: int 
         slot = width / len(trend)
         base = height - 14
         for i, day in enumerate(trend):
-            h = round((base - 4) * day.count / top)
+            # A day with any finding gets a visible bar, however tall the busiest day.
+            h = max(2, round((base - 4) * day.count / top)) if day.count else 0
             x0 = round(i * slot + slot * 0.15)
             x1 = max(x0 + 1, round((i + 1) * slot - slot * 0.15))
             colour = "#c0392b" if i == len(trend) - 1 else "#7f9cc0"

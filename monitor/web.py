@@ -26,7 +26,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from monitor.db import Database
-from monitor.digest import safe_url
+from monitor.digest import plain_number, safe_url
 from monitor.errors import MarkwatchError
 from monitor.models import (
     CASE_STATES,
@@ -141,6 +141,7 @@ class _App:
                                autoescape=True, undefined=StrictUndefined,
                                trim_blocks=True, lstrip_blocks=True)
         self.env.filters["safe_url"] = safe_url
+        self.env.filters["plain_number"] = plain_number
         self.env.globals["brand"] = registry.brand
 
     def render(self, request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -1,0 +1,199 @@
+"""The digest: what it contains (thumbnails beside the registered image, highlighted marks,
+price against MSRP, reasons, grouping, counts, trend), that listing text cannot inject
+markup or spreadsheet formulas, and that CSV and JSON carry every entry."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+from monitor.digest import (
+    DigestEntry,
+    TrendDay,
+    collect_digest,
+    render_csv,
+    render_html,
+    render_json,
+    safe_url,
+    trend_chart_png,
+    write_digest,
+)
+from monitor.models import Digest
+from review_seed import FORMULA_TITLE, HOSTILE_TITLE, Seeded, seed
+
+
+@pytest.fixture()
+def seeded(tmp_path: Path) -> Seeded:
+    return seed(tmp_path)
+
+
+class _Tags(HTMLParser):
+    """Every start tag with its attributes, as a browser would parse them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def _tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = _Tags()
+    parser.feed(html)
+    return parser.tags
+
+
+def test_digest_content(seeded: Seeded) -> None:
+    data = collect_digest(seeded.db, seeded.brand_id, "Norvik", registry=seeded.registry)
+    flagged = {lid for lid, cid in seeded.case_ids.items()
+               if lid not in ("SH-3", "SH-4")}  # risk below 50 is not flagged
+    assert {e.listing_id for e in data.entries} == flagged
+    assert [e.risk for e in data.entries] == sorted((e.risk for e in data.entries), reverse=True)
+    first = data.entries[0]
+    assert first.listing_id == "BZ-1"
+    assert first.msrp == "349.00" and first.msrp_currency == "EUR"
+    assert first.price_ratio == pytest.approx(59 / 349)
+    assert first.asset_key == "product:NV-PARKA-01:0" and first.asset_path and first.image_path
+    # Grouped by platform then seller, the riskiest group first.
+    groups = data.by_platform
+    assert list(groups) == ["bazaar", "shoply"]
+    assert next(iter(groups["bazaar"])) == "Cheap Gear"
+    counts = data.counts()
+    assert counts["total"] == len(flagged) == counts["high"] + counts["medium"] + counts["low"]
+    assert counts["new"] == len(flagged) and counts["open"] == len(flagged)
+    assert data.trend[-1].count == len(flagged) and len(data.trend) == 14
+
+    rendered = render_html(data)
+    html = rendered.html
+    # The listing photo and the registered image it matched, embedded as data: URIs.
+    row = html[html.index("N0rv1k"):][:50]
+    assert "N0rv1k" in row
+    images = [a["src"] for tag, a in _tags(html) if tag == "img"]
+    assert sum(1 for src in images if src and src.startswith("data:image/jpeg;base64,")) >= 3
+    assert any(src and src.startswith("data:image/png;base64,") for src in images)  # the chart
+    assert "registered: product:NV-PARKA-01:0" in html
+    assert re.search(r'<span style="background:#ffe58a;[^"]*">N0rv1k</span>', html)
+    assert "against MSRP 349.00 EUR" in html and "(<span" in html
+    assert "price 59.00 EUR is 17% of the 349.00 EUR MSRP" in html
+    assert 'href="http://127.0.0.1:9/bazaar/item/BZ-1"' in html
+
+
+def test_hostile_listing_text_is_escaped(seeded: Seeded) -> None:
+    data = collect_digest(seeded.db, seeded.brand_id, "Norvik", registry=seeded.registry)
+    html = render_html(data).html
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;alert(" in html
+    assert "onerror" not in [k for _, attrs in _tags(html) for k in attrs]
+    hrefs = [a.get("href") or "" for tag, a in _tags(html) if tag == "a"]
+    assert hrefs and not any(h.lower().startswith("javascript") for h in hrefs)
+    assert all(h.startswith(("http://", "https://")) for h in hrefs)
+
+
+def test_csv_and_json_carry_every_entry(seeded: Seeded, tmp_path: Path) -> None:
+    data = collect_digest(seeded.db, seeded.brand_id, "Norvik", registry=seeded.registry)
+    rows = list(csv.DictReader(io.StringIO(render_csv(data))))
+    assert [int(r["case_id"]) for r in rows] == [e.case_id for e in data.entries]
+    by_id = {r["listing_id"]: r for r in rows}
+    assert by_id["BZ-4"]["title"] == "'" + FORMULA_TITLE  # a formula stays text in a spreadsheet
+    assert by_id["BZ-2"]["title"] == HOSTILE_TITLE
+    assert float(by_id["BZ-1"]["price_ratio"]) == pytest.approx(59 / 349, abs=1e-3)
+    payload = json.loads(render_json(data))
+    assert payload["counts"]["total"] == len(payload["entries"]) == len(rows)
+    assert {e["title"] for e in payload["entries"]} >= {HOSTILE_TITLE, FORMULA_TITLE}
+    assert [e["risk"] for e in payload["entries"]] == [int(r["risk"]) for r in rows]
+    assert sum(d["count"] for d in payload["trend"]) == len(rows)
+
+    files = write_digest(seeded.db, seeded.brand_id, data, tmp_path / "out")
+    assert set(files) == {"html", "csv", "json"} and all(p.is_file() for p in files.values())
+    assert seeded.db.count(Digest) == 1
+
+
+def test_next_digest_holds_only_what_changed(seeded: Seeded, tmp_path: Path) -> None:
+    first = collect_digest(seeded.db, seeded.brand_id, "Norvik", registry=seeded.registry)
+    write_digest(seeded.db, seeded.brand_id, first, tmp_path / "out")
+    assert collect_digest(seeded.db, seeded.brand_id, "Norvik").entries == ()
+    # The same listing seen again at half the price: a changed match, with its change.
+    from decimal import Decimal
+
+    from monitor.db import ListingInput
+
+    row = seeded.db.listing(seeded.listing_pks["BZ-3"])
+    seeded.db.upsert_listing(ListingInput(platform="bazaar", listing_id="BZ-3", url=row.url, title=row.title,
+                                          description=row.description, price=Decimal("60.00"),
+                                          currency="EUR", seller_name=row.seller_name))
+    seeded.db.record_assessment(seeded.brand_id, row.id, findings=[{"kind": "mark", "score": 0.9,
+                                "reason": "title names the mark 'Norvik'", "evidence": "Norvik"}],
+                                risk=80, level="high", reasons=["cheaper now"], flagged=True)
+    second = collect_digest(seeded.db, seeded.brand_id, "Norvik", registry=seeded.registry)
+    assert [e.listing_id for e in second.entries] == ["BZ-3"]
+    entry = second.entries[0]
+    assert entry.change == "changed" and "price 120 → 60" in entry.changes
+    assert "price 120 → 60" in render_html(second).html
+
+
+def test_cid_mode_references_only_images_it_returns(seeded: Seeded) -> None:
+    data = collect_digest(seeded.db, seeded.brand_id, "Norvik", registry=seeded.registry)
+    rendered = render_html(data, images="cid")
+    cids = set(re.findall(r'src="cid:([^"]+)"', rendered.html))
+    assert cids and cids == {image.cid for image in rendered.images}
+    assert "data:image" not in rendered.html
+
+
+def test_detail_limit_lists_the_rest_compactly(seeded: Seeded) -> None:
+    data = collect_digest(seeded.db, seeded.brand_id, "Norvik", registry=seeded.registry)
+    html = render_html(data, detail_limit=2).html
+    assert f"{len(data.entries) - 2} more, lower in risk" in html
+    assert html.count("case #") == 2  # full cards for two; BZ-2 has no link: javascript: is not one
+
+
+title_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+
+
+@given(title_text, st.lists(st.tuples(st.integers(0, 70), st.integers(0, 70)), max_size=5))
+def test_title_parts_cover_the_title_and_mark_the_spans(title: str, spans: list[tuple[int, int]]) -> None:
+    spans = [(min(a, b), max(a, b)) for a, b in spans]
+    entry = DigestEntry(
+        case_id=1, listing_pk=1, state="new", risk=90, level="high", change="new", platform="p",
+        listing_id="1", url="http://x", title=title, seller="s", price="", currency="", msrp="",
+        msrp_currency="", price_ratio=None, image_url=None, image_path=None, asset_key=None,
+        asset_path=None, reasons=(), marks=(), title_marks=tuple(spans), changes=())
+    parts = entry.title_parts()
+    assert "".join(p.text for p in parts) == title
+    marked_chars = set()
+    pos = 0
+    for part in parts:
+        if part.marked:
+            marked_chars |= set(range(pos, pos + len(part.text)))
+        pos += len(part.text)
+    wanted = {i for a, b in spans for i in range(a, min(b, len(title)))}
+    assert marked_chars == wanted
+
+
+@given(st.text(max_size=80))
+def test_safe_url_only_passes_web_links(url: str) -> None:
+    result = safe_url(url)
+    assert result is None or result.lower().startswith(("http:", "https:"))
+
+
+@given(st.lists(st.integers(0, 10_000), min_size=1, max_size=30))
+def test_trend_chart_is_a_png_of_the_asked_size(counts: list[int]) -> None:
+    start = dt.date(2026, 1, 1)
+    trend = [TrendDay(start + dt.timedelta(days=i), n) for i, n in enumerate(counts)]
+    with Image.open(io.BytesIO(trend_chart_png(trend, width=300, height=80))) as im:
+        assert im.format == "PNG" and im.size == (300, 80)
+        # the last day's bar is drawn in red when it has any count
+        rgb = im.convert("RGB")
+        red = any(r > 150 and g < 80 and b < 80 for r, g, b in
+                  (rgb.getpixel((x, y)) for x in range(0, 300) for y in range(0, 80, 2)))
+        assert red == (counts[-1] > 0)
