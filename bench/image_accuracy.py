@@ -254,6 +254,8 @@ def main() -> None:
                 hits = index.query(jpeg(copy, 88))
                 queries += 1
                 results[tname].append(any(h.key == name for h in hits))
+                if args.verbose and not results[tname][-1]:
+                    print(f"  missed: {tname} of {name} (seed {seed}) -> {hits}")
                 wrong += sum(h.key != name for h in hits)
                 if args.verbose:
                     for h in hits:
@@ -267,6 +269,8 @@ def main() -> None:
             hits = index.query(jpeg(logo_in_photo(logo, photo, r), 88))
             queries += 1
             results["logo in photo"].append(any(h.key == name for h in hits))
+            if args.verbose and not results["logo in photo"][-1]:
+                print(f"  missed: logo in photo of {name} (seed {seed}) -> {hits}")
             wrong += sum(h.key != name for h in hits)
             if args.verbose:
                 for h in hits:

@@ -74,9 +74,14 @@ def _convex(quad: np.ndarray) -> bool:
 
 
 def verify(
-    asset: Features, query: Features, *, min_inliers: int = 12, ratio: float = 0.8
+    asset: Features, query: Features, *, min_inliers: int = 12, min_inlier_share: float = 0.0, ratio: float = 0.8
 ) -> tuple[int, tuple[float, float, float, float]] | None:
-    """Inlier count and the asset's box in query coordinates, or None when geometry disagrees."""
+    """Inlier count and the asset's box in query coordinates, or None when geometry disagrees.
+
+    `min_inlier_share` is the part of the descriptor matches the homography must explain
+    (unless there are three times `min_inliers` inliers): a copy of a photo explains most of
+    them, a chance alignment on a texture only a few.
+    """
     if len(asset.desc) < min_inliers or len(query.desc) < min_inliers:
         return None
     matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
@@ -94,7 +99,7 @@ def verify(
         return None
     inl = mask.ravel().astype(bool)
     n_in = int(inl.sum())
-    if n_in < min_inliers:
+    if n_in < min_inliers or (n_in < 3 * min_inliers and n_in < min_inlier_share * len(good)):
         return None
     # Reject degenerate fits: matches bunched in one spot of the asset, or a warp that
     # folds, flips or squashes the asset; real copies and logos keep a sane shape.

@@ -55,7 +55,8 @@ _ACCEPT_WINDOW = (9, 12)
 _SHORTLIST_KP = 14
 _MIN_VOTES = 4
 _MAX_VERIFY = 5
-_MAX_VERIFY_LOGOS = 4
+_MAX_VERIFY_LOGOS = 8
+_MIN_INLIER_SHARE = 0.35
 _MIN_INLIERS = 14
 
 # Window shapes (fractions of the query's width, height) tried at a few positions each;
@@ -387,9 +388,10 @@ class ImageIndex:
         votes = self._pool.vote(query.desc)
         # Candidates: the assets the query's descriptors voted for most, then a few hash
         # near-misses; geometry (RANSAC) is checked only for these few.
-        voted = sorted((o for o, n in votes.items() if n >= _MIN_VOTES), key=lambda o: -votes[o])
-        # Logos get their own budget: a small logo collects fewer votes than a whole photo.
-        ranked = [o for o in voted if self._kinds[o] == "photo"][:_MAX_VERIFY]
+        voted = sorted(votes, key=lambda o: -votes[o])
+        ranked = [o for o in voted if self._kinds[o] == "photo" and votes[o] >= _MIN_VOTES][:_MAX_VERIFY]
+        # Logos get their own budget and no vote floor: a small logo in a busy photo
+        # collects only a few clear votes, and a brand registers few logos.
         ranked += [o for o in voted if self._kinds[o] == "logo"][:_MAX_VERIFY_LOGOS]
         ranked += sorted((o for o in shortlist if shortlist[o] <= _SHORTLIST_KP), key=lambda o: shortlist[o])[:2]
         seen: set[int] = set()
@@ -399,7 +401,9 @@ class ImageIndex:
             if o in seen or o in best:
                 continue
             seen.add(o)
-            found = verify(self._features[o], query, min_inliers=_MIN_INLIERS)
+            # A logo in a busy photo shares its matches with clutter; a copied photo does not.
+            share = 0.0 if self._kinds[o] == "logo" else _MIN_INLIER_SHARE
+            found = verify(self._features[o], query, min_inliers=_MIN_INLIERS, min_inlier_share=share)
             if found is None:
                 continue
             inliers, (x0, y0, x1, y1) = found
