@@ -1,0 +1,116 @@
+"""Speed and size of matchers.image: hashing rate beside imagehash.phash, candidate search at
+10k / 100k / 1M stored hashes, whole-query rate, and memory per stored asset.
+Run: .venv/bin/python bench/image_speed.py   (one core is used; figures are noisy on a shared box)
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from image_accuracy import jpeg, real_photos  # noqa: E402
+
+from matchers._hashindex import HashTable  # noqa: E402
+from matchers.image import ImageIndex, hash_image  # noqa: E402
+
+
+def rate(fn, items, *, repeat: int = 1) -> float:
+    """Items per second over `repeat` passes."""
+    fn(items[0])  # warm caches and lazy imports
+    t0 = time.perf_counter()
+    for _ in range(repeat):
+        for item in items:
+            fn(item)
+    return repeat * len(items) / (time.perf_counter() - t0)
+
+
+def timed(fn, *, repeat: int) -> float:
+    fn()
+    t0 = time.perf_counter()
+    for _ in range(repeat):
+        fn()
+    return (time.perf_counter() - t0) / repeat
+
+
+def main() -> None:
+    import imagehash
+
+    photos = real_photos()
+    print(f"{len(photos)} real photos")
+    with tempfile.TemporaryDirectory() as tmp:
+        native, large = [], []
+        for name, arr in photos.items():
+            img = Image.fromarray(arr)
+            p = Path(tmp) / f"{name}.jpg"
+            img.save(p, "JPEG", quality=90)
+            native.append(p)
+            # Marketplaces serve product photos at 1000-2000 px: hash those too.
+            f = 1600 / max(img.size)
+            q = Path(tmp) / f"{name}-1600.jpg"
+            img.resize((round(img.width * f), round(img.height * f)), Image.Resampling.BICUBIC).save(q, "JPEG", quality=90)
+            large.append(q)
+
+        print("\n== hashing (images/s, one core)")
+        print(f"{'set':<26}{'hash_image':>12}{'imagehash.phash':>17}{'ratio':>8}{'full decode':>13}")
+        for label, files in (("native (~0.3 Mpx)", native), ("listing size (1600 px)", large)):
+            ours = rate(hash_image, files, repeat=3)
+            theirs = rate(lambda p: imagehash.phash(Image.open(p)), files, repeat=3)
+            decode = rate(lambda p: Image.open(p).convert("RGB"), files, repeat=3)
+            print(f"{label:<26}{ours:>12.1f}{theirs:>17.1f}{ours / theirs:>7.1f}x{decode:>13.1f}")
+
+    print("\n== candidate search (exact Hamming over uint64 arrays, vectorised popcount)")
+    rng = np.random.default_rng(0)
+    print(f"{'stored hashes':>14}{'1 hash: ms':>12}{'queries/s':>11}{'full query hash set: ms':>26}{'queries/s':>11}")
+    index = ImageIndex()
+    assets = list(photos.items())[:8]
+    for name, arr in assets:
+        index.add(name, jpeg(arr, 92))
+    query = index._prepare(jpeg(assets[0][1][::-1].copy(), 80), 1024)
+    for total in (10_000, 100_000, 1_000_000):
+        n_whole = total * 8 // 88  # per asset: 8 whole-image hashes and 80 inner crops
+        n_crops = total - n_whole
+        table = HashTable(rng.integers(0, 2**63, n_whole, dtype=np.uint64), rng.integers(0, 2**63, n_whole, dtype=np.uint64),
+                          np.zeros(n_whole, np.int32), np.zeros(n_whole, np.int16))
+        flat = HashTable(np.concatenate([table.phash, rng.integers(0, 2**63, n_crops, dtype=np.uint64)]),
+                         np.zeros(total, np.uint64), np.zeros(total, np.int32), np.zeros(total, np.int16))
+        q1 = np.array([rng.integers(0, 2**63)], np.uint64)
+        single = timed(lambda: flat.search(q1, 15), repeat=20)
+        big = ImageIndex()
+        big._keys, big._kinds, big._features = index._keys, index._kinds, index._features
+        big._whole = HashTable(*(np.concatenate([getattr(index._whole, k), getattr(table, k)]) for k in ("phash", "dhash", "owner", "variant")))
+        big._crops = HashTable(rng.integers(0, 2**63, n_crops, dtype=np.uint64), rng.integers(0, 2**63, n_crops, dtype=np.uint64),
+                               np.zeros(n_crops, np.int32), np.full(n_crops, 8, np.int16))
+        full = timed(lambda: big._hash_search(query, {}, {}), repeat=5)
+        print(f"{total:>14,}{single * 1000:>12.2f}{1 / single:>11.0f}{full * 1000:>26.1f}{1 / full:>11.1f}")
+    print("(stored hashes are random 64-bit values: the popcount cost does not depend on their content)")
+
+    print("\n== whole query (decode, hash windows, ORB + RANSAC on the shortlist)")
+    queries = [jpeg(arr[:, ::-1].copy(), 80) for _, arr in list(photos.items())[:12]]
+    qps = rate(index.query, queries, repeat=1)
+    print(f"{qps:.1f} queries/s against {len(index)} assets ({1000 / qps:.0f} ms per listing image)")
+
+    print("\n== memory per stored asset")
+    with tempfile.TemporaryDirectory() as tmp:
+        logo_index = ImageIndex()
+        for name, arr in photos.items():
+            logo_index.add(name, jpeg(arr, 92))
+        n = len(logo_index)
+        w, c = logo_index._whole, logo_index._crops
+        hash_bytes = sum(getattr(t, k).nbytes for t in (w, c) for k in ("phash", "dhash", "owner", "variant"))
+        kp_bytes = sum(f.xy.nbytes + f.desc.nbytes for f in logo_index._features)
+        path = Path(tmp) / "index.npz"
+        logo_index.save(path)
+        print(f"hashes: {(len(w) + len(c)) / n:.0f} per asset, {hash_bytes / n / 1024:.1f} KiB per asset in memory")
+        print(f"keypoints: {sum(len(f.desc) for f in logo_index._features) / n:.0f} per asset, {kp_bytes / n / 1024:.1f} KiB per asset")
+        print(f"saved .npz: {path.stat().st_size / n / 1024:.1f} KiB per asset ({n} assets)")
+
+
+if __name__ == "__main__":
+    main()
