@@ -36,8 +36,9 @@ class EvidencePack:
 def highlight_segments(text: str, spans: Sequence[tuple[int, int, str]]) -> list[dict[str, Any]]:
     """`text` cut into pieces, each `{"text", "mark", "why"}`; overlapping spans merge and
     spans outside the text are ignored, so the pieces always join back to `text`."""
-    clean = sorted((max(0, a), min(len(text), b), why) for a, b, why in spans
-                   if isinstance(a, int) and isinstance(b, int) and a < b and a < len(text) and b > 0)
+    clamped = ((max(0, a), min(len(text), b), why) for a, b, why in spans
+               if isinstance(a, int) and isinstance(b, int))
+    clean = sorted((a, b, why) for a, b, why in clamped if a < b)
     merged: list[list[Any]] = []
     for a, b, why in clean:
         if merged and a < merged[-1][1]:
