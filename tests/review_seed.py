@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -100,3 +104,25 @@ def seed(tmp: Path, *, extra: int = 0) -> Seeded:
         case_ids[lid] = case.id
         pks[lid] = result.listing_pk
     return Seeded(db=db, registry=registry, brand_id=brand.id, case_ids=case_ids, listing_pks=pks)
+
+
+@contextmanager
+def running(app: object) -> Iterator[str]:
+    """Serve an ASGI app with a real uvicorn server on 127.0.0.1, port 0; yield its URL."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+                                           lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
