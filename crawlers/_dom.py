@@ -39,6 +39,8 @@ _IMAGE_BAD = re.compile(
     r"close|play|video|rss|qr|captcha|tracking|beacon|1x1|trans\.gif|clear\.gif|/ads?/|advert|cart|header|footer|nav",
     re.I,
 )
+# The shop's own name for its main picture ("main-image", "hero-img", "primary_photo").
+_IMAGE_MAIN = re.compile(r"(main|hero|primary|featured|landing)[-_]?(image|img|photo|picture|pic)", re.I)
 _IMAGE_EXT = re.compile(r"\.(jpe?g|png|webp|avif|gif)(\?|$|;)|/is/image/|/image|imageservice|images?/", re.I)
 # The shown picture first; lazy-loading and zoom attributes when `src` is a placeholder.
 _IMAGE_ATTRS = ("src", "data-src", "data-original", "data-lazy-src", "data-old-hires", "data-zoom-image", "data-large-image")
@@ -280,6 +282,18 @@ def _best_price(
     return best[1], best[2], tuple(shown.items())
 
 
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def _hidden(element: lxml.html.HtmlElement, levels: int = 6) -> bool:
+    """Inside an element styled invisible: a stored page keeps what scripts had hidden."""
+    while element is not None and levels >= 0:
+        if _DISPLAY_NONE.search(element.get("style") or ""):
+            return True
+        element, levels = element.getparent(), levels - 1
+    return False
+
+
 def _srcset_urls(value: str | None) -> list[str]:
     """URLs of a srcset, the largest candidate first ("a.jpg 300w, b.jpg 800w" -> b, a)."""
     if not value or len(value) > 20_000:
@@ -347,6 +361,10 @@ def _best_images(
         score = 0.0
         if _IMAGE_GOOD.search(attrs):
             score += 2
+        if _IMAGE_MAIN.search((element.get("id") or "") + " " + (element.get("class") or "")):
+            score += 1
+        if _hidden(element):
+            score -= 2
         if _IMAGE_BAD.search(attrs) or _IMAGE_BAD.search(url):
             score -= 3
         if _CONTEXT_BAD.search(_context_text(element, 4)):

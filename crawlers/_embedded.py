@@ -23,7 +23,7 @@ from ._normalize import (
     parse_price,
 )
 
-__all__ = ["shopify_fields", "state_price", "aliexpress_fields", "next_data_fields"]
+__all__ = ["shopify_fields", "state_price", "state_image", "aliexpress_fields", "next_data_fields"]
 
 _SHOPIFY_META = re.compile(r"var\s+meta\s*=\s*(?=\{\s*\"product\")")
 _MAX_JSON_CHARS = 2_000_000
@@ -116,6 +116,23 @@ def state_price(root: lxml.html.HtmlElement, *, host: str = "") -> tuple[Decimal
             if amount is not None and amount > 0:
                 return amount, currency
     return None, None
+
+
+_STATE_IMAGE = re.compile(
+    r'"(?:largeImagePath|mainImage|mainImageUrl|primaryImage|primaryImageUrl|heroImage|heroImageUrl|'
+    r'productImage|productImageUrl|mainImagePath|imageLarge|largeImage)"\s*:\s*'
+    r'(?:\{[^{}]{0,200}?"(?:url|src|large|path)"\s*:\s*)?"([^"\\]{4,400})"'
+)
+
+
+def state_image(root: lxml.html.HtmlElement, page_url: str) -> str | None:
+    """The first main-image key of a script's app state ("largeImagePath": "/w/cn1.jpg")."""
+    for script in _scripts(root):
+        for match in _STATE_IMAGE.finditer(script.text or ""):
+            url = absolute_url(match.group(1).replace("\\/", "/"), page_url)
+            if url and re.search(r"\.(jpe?g|png|webp|avif)(\?|$)|/is/image/", url, re.I):
+                return url
+    return None
 
 
 def _assigned_json(text: str, name: str) -> Any:

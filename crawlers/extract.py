@@ -14,7 +14,7 @@ import lxml.html
 from parsel import Selector
 
 from ._document import decode_html, parse_html
-from ._embedded import aliexpress_fields, next_data_fields, shopify_fields, state_price
+from ._embedded import aliexpress_fields, next_data_fields, shopify_fields, state_image, state_price
 from ._dom import DomFacts, read_dom, strip_site_name
 from ._normalize import (
     MAX_LENGTHS,
@@ -144,8 +144,12 @@ class _Candidates:
         declared = [u for source in _DECLARED_IMAGE_SOURCES for u in self.images.get(source, [])]
         top_dom = dom.image_scores[0] if dom.images and dom.image_scores else None
         main: str | None = None
+        microdata = self.images.get("microdata", [])
         if platform:
             main = platform[0]
+        elif microdata and _MICRODATA_FIRST:
+            # Microdata's image property sits on the shown picture (or names it on purpose).
+            main = microdata[0]
         else:
             # A declared picture the page shows; the layout's score decides among several, and
             # each further source naming the same picture is a vote for it.
@@ -186,7 +190,8 @@ class _Candidates:
         return tuple(out)
 
 
-_DECLARED_IMAGE_SOURCES = ("microdata", "json-ld", "embedded", "rdfa", "meta")
+_MICRODATA_FIRST = True
+_DECLARED_IMAGE_SOURCES = ("microdata", "json-ld", "embedded", "rdfa", "meta", "state")
 # A declared picture shown only as a thumbnail loses to a picture the layout makes far more
 # prominent (a share image of another view, a feed image of another colour).
 _LAYOUT_OVERRULES = 2.5
@@ -254,6 +259,7 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
     if "__NEXT_DATA__" in text:
         _offer_fields(found, next_data_fields(root, base, host=host), "embedded")
     # A client-side shop's state names its current price: better than a guess from the layout.
+    found.offer_images([u for u in [state_image(root, base)] if u], "state")
     state_amount, state_currency = state_price(root, host=host)
     found.offer("price", state_amount, _CONFIDENCE["state"])
     if state_amount is not None and found.get("price") == state_amount:

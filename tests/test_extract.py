@@ -488,3 +488,18 @@ def test_shopify_embedded_product_json_in_cents():
     assert first.images[0] == "https://cdn.shopify.com/s/files/1/0001/products/jacket.jpg?v=1"
     chosen = extract_listing(html, "https://outlet.example/products/norvik-field-jacket?variant=222")
     assert (chosen.price, chosen.sku, chosen.availability) == (Decimal("139.00"), "NFJ-M", "InStock")
+
+
+def test_app_state_main_image_when_markup_declares_none():
+    state = ('<script>var s = {"productStyleColors": [{"swatchImage": "/w/cn1-swatch.jpg", '
+             '"largeImagePath": "/w/cn2-large.jpg"}]};</script>')
+    body = ('<h1>Leggings</h1><img class="product-photo--image" src="/w/cn9.jpg" alt="product photo">'
+            '<img class="product-photo--image" src="/w/cn2-large.jpg" alt="product photo">' + state)
+    assert extract_listing(page(body), "https://x.example/p").images[0] == "https://x.example/w/cn2-large.jpg"
+
+
+def test_a_picture_hidden_by_style_is_not_the_main_one():
+    body = ('<h1>Cable Sweater</h1><div style="display: none"><img id="prod-img" class="main-image" '
+            'src="/g/sweater_standard.jpg" alt="Cable Sweater"></div>'
+            '<div><img class="main-image" src="/g/sweater_alternate.jpg" alt="Cable Sweater"></div>')
+    assert extract_listing(page(body), "https://x.example/p").images[0] == "https://x.example/g/sweater_alternate.jpg"
