@@ -30,6 +30,7 @@ from monitor.registry import Registry
 __all__ = [
     "TEMPLATES",
     "DETAIL_LIMIT",
+    "LIST_LIMIT",
     "TitlePart",
     "DigestEntry",
     "TrendDay",
@@ -50,6 +51,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 # Full cards for the highest-risk entries; the rest are one table row each (and every
 # entry is in the CSV and JSON), so a 10,000-match day stays a mail people can open.
 DETAIL_LIMIT = 200
+# Rows of the compact list after the cards; beyond it the mail points to the CSV (mail
+# clients clip or refuse messages of several megabytes).
+LIST_LIMIT = 800
 THUMB_SIZE = 96
 _MSRP_EVIDENCE = re.compile(r"^([\d.,]+) ([A-Z]{3}) vs MSRP ([\d.,]+) ([A-Z]{3})$")
 _LEVEL_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -418,7 +422,8 @@ _ENV: Environment | None = None
 
 
 def render_html(data: DigestData, *, images: Literal["data", "cid"] = "data",
-                detail_limit: int = DETAIL_LIMIT, review_url: str | None = None) -> RenderedDigest:
+                detail_limit: int = DETAIL_LIMIT, list_limit: int = LIST_LIMIT,
+                review_url: str | None = None) -> RenderedDigest:
     """The digest as one HTML document with inline CSS. `images="cid"` references the
     thumbnails and the chart as `cid:` parts (returned alongside) for a mail; `"data"`
     embeds them, for a file opened in a browser."""
@@ -432,7 +437,8 @@ def render_html(data: DigestData, *, images: Literal["data", "cid"] = "data",
         chart=pics.png(trend_chart_png(data.trend)) if data.trend else None,
         thumb=pics.thumbnail, detailed=detailed, detail_limit=detail_limit,
         review=review, quote=quote,
-        rest=[e for e in data.entries if e.case_id not in detailed],
+        rest=[e for e in data.entries if e.case_id not in detailed][:max(list_limit, 0)],
+        unlisted=max(0, len(data.entries) - len(detailed) - max(list_limit, 0)),
     )
     return RenderedDigest(html=html, images=tuple(pics.inline.values()))
 

@@ -197,3 +197,11 @@ def test_trend_chart_is_a_png_of_the_asked_size(counts: list[int]) -> None:
         red = any(r > 150 and g < 80 and b < 80 for r, g, b in
                   (rgb.getpixel((x, y)) for x in range(0, 300) for y in range(0, 80, 2)))
         assert red == (counts[-1] > 0)
+
+
+def test_list_limit_points_to_the_csv(seeded: Seeded) -> None:
+    data = collect_digest(seeded.db, seeded.brand_id, "Norvik", registry=seeded.registry)
+    html = render_html(data, detail_limit=1, list_limit=2).html
+    hidden = len(data.entries) - 3
+    assert f"{len(data.entries) - 1} more, lower in risk" in html
+    assert f"and {hidden} more in the attached CSV" in html
