@@ -12,6 +12,7 @@ import hmac
 import ipaddress
 import math
 import secrets
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -406,13 +407,37 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
         return state.render(request, "error.html.j2", status_code=exc.status_code,
                             status=exc.status_code, message=str(exc.detail))
 
-    try:
-        from monitor.api import router as clearance_router  # another engineer's module
-    except ImportError:
-        clearance_router = None
-    if clearance_router is not None:
-        app.include_router(clearance_router)
+    _include_clearance(app, registry)
     return app
+
+
+class _LazyClearance:
+    """Builds the clearance matcher (marks compiled, images indexed) on the first check,
+    so the review pages start at once."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._built: Any = None
+        self._lock = threading.Lock()
+
+    def check(self, listing: Any, images: Any = ()) -> Any:
+        with self._lock:
+            if self._built is None:
+                from monitor.clearance import Clearance
+
+                self._built = Clearance([self.registry])
+        return self._built.check(listing, images)
+
+
+def _include_clearance(app: FastAPI, registry: Registry) -> None:
+    """`POST /api/clearance` from monitor.api, when that module is installed."""
+    try:
+        from monitor import api
+    except ImportError:
+        return
+    app.include_router(api.router)
+    if hasattr(api, "set_clearance"):
+        api.set_clearance(app, _LazyClearance(registry))  # type: ignore[arg-type]
 
 
 def _image_type(path: str) -> str:

@@ -241,3 +241,11 @@ def test_any_query_string_gives_a_valid_filter(params: dict[str, str]) -> None:
 
 def test_hostile_title_constant_is_hostile() -> None:
     assert "<script>" in HOSTILE_TITLE  # the escaping tests above rely on it
+
+
+def test_clearance_api_is_served_when_installed(client: httpx.Client) -> None:
+    pytest.importorskip("monitor.api", reason="monitor.api (POST /api/clearance) is not installed")
+    done = client.post("/api/clearance", json={"title": "N0rv1k parka replica 1:1", "platform": "bazaar"})
+    assert done.status_code == 200
+    assert done.json()["verdict"] in ("review", "block")
+    assert any(f["kind"] == "mark" for f in done.json()["findings"])
