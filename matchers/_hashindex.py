@@ -70,10 +70,13 @@ def informative(small: np.ndarray, *, min_std: float = 6.0) -> np.ndarray:
     """
     flat = small.reshape(len(small), -1)
     std = flat.std(axis=1)
-    # Fraction of pixels near the dominant (median) level: placeholders are mostly background.
+    # Placeholders ("no image" icons) are mostly background with a faint drawing; a small
+    # product or a wordmark on white is mostly background too, but drawn in strong contrast.
     med = np.median(flat, axis=1, keepdims=True)
-    background = (np.abs(flat - med) < 4.0).mean(axis=1)
-    return (std >= min_std) & (background < 0.85)
+    deviation = np.abs(flat - med)
+    background = (deviation < 4.0).mean(axis=1)
+    faint = np.percentile(deviation, 99, axis=1) < 70.0
+    return (std >= min_std) & ~((background >= 0.8) & faint)
 
 
 def dihedral(small: np.ndarray) -> np.ndarray:

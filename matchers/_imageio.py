@@ -10,6 +10,7 @@ import os
 import warnings
 from typing import IO, Union
 
+import numpy as np
 from PIL import Image, ImageOps
 
 from matchers.errors import ImageDecodeError, ImageTooLargeError
@@ -65,8 +66,12 @@ def _to_rgb(img: Image.Image) -> Image.Image:
         rgba = img.convert("RGBA")
         canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(canvas, rgba).convert("RGB")
-    if mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
-        img = ImageOps.autocontrast(img.convert("F").convert("L")) if mode != "F" else img.convert("L")
+    if mode.startswith("I") or mode == "F":
+        # 16/32-bit and float samples have no fixed white level: stretch them to 8 bits.
+        arr = np.asarray(img, dtype=np.float64)
+        lo, hi = float(np.nanmin(arr)), float(np.nanmax(arr))
+        scaled = (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
+        img = Image.fromarray(np.nan_to_num(scaled).astype(np.uint8), "L")
     return img.convert("RGB")
 
 

@@ -213,6 +213,7 @@ class ImageIndex:
         self._crops = HashTable.empty()
         self._pool = KeypointPool()
         self._features: list[Features] = []
+        self._logos: list[int] = []
 
     # -- building -------------------------------------------------------------------------
 
@@ -270,6 +271,8 @@ class ImageIndex:
         self._features.append(feats)
         self._keys.append(key)
         self._kinds.append(kind)
+        if kind == "logo":
+            self._logos.append(owner)
 
     def add_many(
         self, items: Iterable[tuple[str, ImageSource]], *, kind: AssetKind = "photo"
@@ -390,9 +393,9 @@ class ImageIndex:
         # near-misses; geometry (RANSAC) is checked only for these few.
         voted = sorted(votes, key=lambda o: -votes[o])
         ranked = [o for o in voted if self._kinds[o] == "photo" and votes[o] >= _MIN_VOTES][:_MAX_VERIFY]
-        # Logos get their own budget and no vote floor: a small logo in a busy photo
-        # collects only a few clear votes, and a brand registers few logos.
-        ranked += [o for o in voted if self._kinds[o] == "logo"][:_MAX_VERIFY_LOGOS]
+        # Logos get their own budget and no vote floor: a small logo in a busy photo may
+        # collect no clear vote at all, and a brand registers only a few logos.
+        ranked += sorted(self._logos, key=lambda o: -votes.get(o, 0))[:_MAX_VERIFY_LOGOS]
         ranked += sorted((o for o in shortlist if shortlist[o] <= _SHORTLIST_KP), key=lambda o: shortlist[o])[:2]
         seen: set[int] = set()
         sx = prep.size[0] / g.shape[1]
@@ -459,6 +462,7 @@ class ImageIndex:
         index = cls(max_pixels=max_pixels)
         index._keys = list(meta["keys"])
         index._kinds = list(meta["kinds"])
+        index._logos = [n for n, kind in enumerate(index._kinds) if kind == "logo"]
         whole = arrays["variant"] < 8
         index._whole = HashTable(*(arrays[k][whole] for k in ("phash", "dhash", "owner", "variant")))
         index._crops = HashTable(*(arrays[k][~whole] for k in ("phash", "dhash", "owner", "variant")))
