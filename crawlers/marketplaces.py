@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote_plus, urljoin, urlsplit
 
-__all__ = ["SearchAdapter", "ADAPTERS", "adapter_for", "listing_id_from_url"]
+__all__ = ["SearchAdapter", "ADAPTERS", "adapter_for", "listing_id_from_url", "looks_like_listing_url"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +117,13 @@ _GENERIC_ID_PATTERNS = (
     r"/ip/(?:[^/?]+/)?(?P<id>\d{5,15})",
     r"/products?/(?P<id>[A-Za-z0-9_-]{2,120})",
 )
+
+
+def looks_like_listing_url(url: str) -> bool:
+    """True when a URL has the shape of a listing on common shop software (/item/ID,
+    /products/HANDLE, /dp/ASIN, ...): how a crawl without an adapter tells listings apart."""
+    path = urlsplit(url).path
+    return any(re.search(pattern, path) for pattern in _GENERIC_ID_PATTERNS)
 
 
 def listing_id_from_url(url: str, platform: str | None = None) -> str:

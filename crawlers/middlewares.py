@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -12,6 +14,22 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
 
 __all__ = ["BackoffRetryMiddleware", "ProxyMiddleware"]
+
+
+def _retry_after(header: bytes | None) -> float | None:
+    """Seconds a Retry-After header asks for: delta-seconds or an HTTP date (RFC 9110)."""
+    if not header:
+        return None
+    text = header.decode("latin-1", "replace").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -27,9 +45,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         retries = request.meta.get("retry_times", 0)
         delay = self.base_delay * (2**retries) * (1 + random.random() / 4)
         if response is not None:
-            header = response.headers.get(b"Retry-After")
-            if header and header.strip().isdigit():
-                delay = max(delay, float(header.strip()))
+            asked = _retry_after(response.headers.get(b"Retry-After"))
+            if asked is not None:
+                delay = max(delay, asked)
         return min(delay, self.max_delay)
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:

@@ -20,6 +20,9 @@ DEFAULTS: dict[str, Any] = {
     "ROBOTSTXT_OBEY": True,
     "CONCURRENT_REQUESTS": 16,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+    # Scrapy's downloader, but counting a download from the moment it leaves the queue (under
+    # the asyncio reactor Scrapy 2.19 let a whole domain queue out at once with no delay).
+    "DOWNLOADER": "crawlers.downloader.PoliteDownloader",
     "DOWNLOAD_DELAY": 0.25,
     "AUTOTHROTTLE_ENABLED": True,
     "AUTOTHROTTLE_START_DELAY": 0.25,

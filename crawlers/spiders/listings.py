@@ -17,7 +17,7 @@ from scrapy_playwright.page import PageMethod
 
 from crawlers.extract import extract_listing, looks_like_app_shell
 from crawlers.items import ListingItem
-from crawlers.marketplaces import SearchAdapter, adapter_for, listing_id_from_url
+from crawlers.marketplaces import SearchAdapter, adapter_for, listing_id_from_url, looks_like_listing_url
 
 __all__ = ["ListingSpider"]
 
@@ -84,7 +84,7 @@ class ListingSpider(scrapy.Spider):
     def _is_listing_url(self, url: str) -> bool:
         if self.adapter is not None:
             return self.adapter.is_listing(url)
-        return listing_id_from_url(url) != url
+        return looks_like_listing_url(url)
 
     def _listing_request(self, url: str) -> scrapy.Request | None:
         listing_id = listing_id_from_url(url, self.platform)
