@@ -211,6 +211,8 @@ def run(
     email: Annotated[bool, typer.Option("--email", help="Mail the digest with the brand's settings.mail.")] = False,
     review_url: Annotated[Optional[str], typer.Option(help="Address of `markwatch serve`, for links in the digest.")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Crawl again even if today's crawl already finished.")] = False,
+    platform: Annotated[Optional[list[str]], typer.Option("--platform", "-p", help="Only this platform (repeatable).")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="At most this many listings per platform.")] = None,
     delay: Annotated[Optional[float], typer.Option(help="Seconds between requests to one site (default 0.25, adaptive); 0 for your own test servers.")] = None,
     db: DbOption = None,
 ) -> None:
@@ -230,7 +232,8 @@ def run(
     overrides: dict[str, Any] = {}
     if delay is not None:
         overrides = {"DOWNLOAD_DELAY": max(delay, 0.0), "AUTOTHROTTLE_ENABLED": delay > 0}
-    outcome = run_once(registry, database, out_dir=out_dir, base_url=base_url, browser_path=browser.path,
+    outcome = run_once(registry, database, out_dir=out_dir, base_url=base_url, platforms=platform,
+                       limit=limit, browser_path=browser.path,
                        overrides=overrides, email=email, review_url=review_url, fresh=fresh,
                        progress=on_event)
     if outcome.resumed_assessments:
@@ -258,28 +261,29 @@ def schedule(
     db: DbOption = None,
 ) -> None:
     """Run `markwatch run` every day at --at until stopped, without cron or systemd."""
-    from monitor.browser import find_chromium
-    from monitor.db import Database
     from monitor.registry import load_registry
-    from monitor.schedule import parse_time, run_once, run_schedule
+    from monitor.schedule import parse_time, run_in_process, run_schedule
 
     when = parse_time(at)
     registry = load_registry(brand)
     if email and registry.settings.mail is None:
         raise MarkwatchError(f"{brand}: settings.mail is missing; add host, from and to to mail the digest")
-    database = Database(db)
-    browser = find_chromium()
+    args = ["--brand", str(brand), "--out", str(out_dir)]
+    args += ["--base-url", base_url] if base_url else []
+    args += ["--email"] if email else []
+    args += ["--review-url", review_url] if review_url else []
+    args += ["--db", db] if db else []
 
     def job() -> object:
-        fresh_registry = load_registry(brand)  # edits to brand.yaml apply from the next run
-        return run_once(fresh_registry, database, out_dir=out_dir, base_url=base_url,
-                        browser_path=browser.path, email=email, review_url=review_url)
+        # Each day's run in a fresh process: Twisted's reactor (Scrapy) runs once per
+        # process, and brand.yaml edits apply from the next run.
+        return run_in_process(args)
 
     def on_event(event: str, data: dict[str, Any]) -> None:
         if event == "waiting":
             err.print(f"next run at {data['until']:%Y-%m-%d %H:%M %Z}", markup=False)
         elif event == "run-done":
-            err.print(f"run done: digest of {data['result'].entries} matches at {data['result'].digest['html']}", markup=False)
+            err.print("run done", markup=False)
         elif event == "run-failed":
             err.print(f"run failed (the next one goes ahead): {data['error']}", markup=False)
 
@@ -354,8 +358,13 @@ def takedown(
     browser_path = None
     if screenshots:
         from monitor.browser import find_chromium
+        from monitor.errors import BrowserNotFoundError
 
-        browser_path = find_chromium().path
+        try:
+            # Never download a browser just for screenshots: draft without them instead.
+            browser_path = find_chromium(install=False).path
+        except BrowserNotFoundError as exc:
+            err.print(f"no screenshots: {exc}", markup=False, highlight=False)
     drafted, refusals = draft_takedowns(database, registry, row.id, out_dir, case_ids=case,
                                         include_flagged=include_flagged, platform=platform,
                                         letters=letters, browser_path=browser_path)

@@ -394,6 +394,19 @@ def _load(db: Database, brand_id: int, states: Sequence[str], case_ids: Sequence
     return rows, findings
 
 
+def _in_open_notices(db: Database, case_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+    """Cases already in a platform notice that is not rejected: case id -> (notice, status)."""
+    if not case_ids:
+        return {}
+    with db.session() as s:
+        rows = s.exec(select(TakedownItem.case_id, Takedown.id, Takedown.status)
+                      .join(Takedown, Takedown.id == TakedownItem.takedown_id)
+                      .where(TakedownItem.case_id.in_(list(case_ids)), Takedown.status != "rejected",
+                             Takedown.template != "cease_and_desist")
+                      .order_by(Takedown.id)).all()
+    return {case_id: (notice_id, status) for case_id, notice_id, status in rows}
+
+
 def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: str | Path, *,
                     case_ids: list[int] | None = None, include_flagged: bool = False,
                     platform: str | None = None, letters: bool = False,
@@ -424,9 +437,14 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
     for kind, code in (vero_reason_codes or {}).items():
         if kind in vero_codes:
             vero_codes[kind] = (str(code), vero_codes[kind][1])
+    pending = _in_open_notices(db, [case.id for case, _ in rows])
     by_platform: dict[str, list[tuple[Case, Listing]]] = defaultdict(list)
     for case, listing in rows:
-        if listing.status == "removed":
+        if case.id in pending:
+            notice_id, status = pending[case.id]
+            refusals.append(f"case #{case.id}: already in notice #{notice_id} ({status.replace('_', '-')}); "
+                            f"a platform rejects duplicates (mark that notice rejected to draft it again)")
+        elif listing.status == "removed":
             refusals.append(f"case #{case.id}: the listing {listing.url} is already gone; nothing to take down")
         elif registry.is_authorised(listing.platform, listing.seller_name):
             refusals.append(f"case #{case.id}: {listing.seller_name} is an authorised "

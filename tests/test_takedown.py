@@ -358,6 +358,20 @@ def test_refuses_a_listing_already_gone(tmp_path: Path, registry: Registry, asse
     assert f"case #{case.id}" in refusals[0] and "already gone" in refusals[0]
 
 
+def test_refuses_a_case_already_in_an_open_notice(tmp_path: Path, registry: Registry, assessor: Assessor) -> None:
+    db, brand_id = new_db(tmp_path, registry)
+    case = add_case(db, assessor, brand_id, "walmart", "W-2")
+    (first,), _ = draft_takedowns(db, registry, brand_id, tmp_path / "out", evidence=False, today=TODAY)
+    drafted, refusals = draft_takedowns(db, registry, brand_id, tmp_path / "out", evidence=False, today=TODAY)
+    assert drafted == [] and refusals == [
+        f"case #{case.id}: already in notice #{first.takedown_id} (drafted); a platform rejects duplicates "
+        "(mark that notice rejected to draft it again)"]
+    set_notice_status(db, first.takedown_id, "submitted")
+    set_notice_status(db, first.takedown_id, "rejected", note="missing registration certificate")
+    drafted, refusals = draft_takedowns(db, registry, brand_id, tmp_path / "out", evidence=False, today=TODAY)
+    assert refusals == [] and [d.case_ids for d in drafted] == [(case.id,)]
+
+
 def test_nothing_to_draft_says_so(tmp_path: Path, registry: Registry, assessor: Assessor) -> None:
     db, brand_id = new_db(tmp_path, registry)
     add_case(db, assessor, brand_id, "ebay", "E-10", state="new")
