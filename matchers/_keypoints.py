@@ -53,6 +53,8 @@ class KeypointPool:
         self.consolidate()
         if len(query) == 0 or len(self.desc) < 2:
             return {}
+        # Brute force: on real ORB descriptors FLANN's LSH buckets fill unevenly and it was
+        # slower than this in bench/image_speed.py.
         matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
         votes: dict[int, int] = {}
         for pair in matcher.knnMatch(query, self.desc, k=2):
@@ -74,7 +76,12 @@ def _convex(quad: np.ndarray) -> bool:
 
 
 def verify(
-    asset: Features, query: Features, *, min_inliers: int = 12, min_inlier_share: float = 0.0, ratio: float = 0.8
+    asset: Features,
+    query: Features,
+    *,
+    min_inliers: int = 12,
+    min_inlier_share: float = 0.0,
+    ratio: float = 0.8,
 ) -> tuple[int, tuple[float, float, float, float]] | None:
     """Inlier count and the asset's box in query coordinates, or None when geometry disagrees.
 
@@ -84,9 +91,9 @@ def verify(
     """
     if len(asset.desc) < min_inliers or len(query.desc) < min_inliers:
         return None
-    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(asset.desc, query.desc, k=2)
     good = [
-        p[0] for p in matcher.knnMatch(asset.desc, query.desc, k=2)
+        p[0] for p in pairs
         if len(p) == 2 and p[0].distance < ratio * p[1].distance and p[0].distance <= 70
     ]
     if len(good) < min_inliers:

@@ -55,7 +55,6 @@ _ACCEPT_WINDOW = (9, 12)
 _SHORTLIST_KP = 14
 _MIN_VOTES = 4
 _MAX_VERIFY = 5
-_MAX_VERIFY_LOGOS = 8
 _MIN_INLIER_SHARE = 0.35
 _MIN_INLIERS = 14
 
@@ -267,7 +266,8 @@ class ImageIndex:
         self._crops.extend(ph[8:], dh[8:], owner, variant_ids[8:])
         # Logos appear small in listing photos: more pyramid levels reach down to ~1/9 scale.
         feats = extract(prep.gray_kp, 600, levels=12) if kind == "logo" else extract(prep.gray_kp, 400)
-        self._pool.add(owner, feats.desc)
+        if kind == "photo":  # logos are all checked directly, they need no votes
+            self._pool.add(owner, feats.desc)
         self._features.append(feats)
         self._keys.append(key)
         self._kinds.append(kind)
@@ -388,14 +388,14 @@ class ImageIndex:
         query = extract(g, 2000)
         if len(query.desc) < _MIN_INLIERS:
             return
-        votes = self._pool.vote(query.desc)
-        # Candidates: the assets the query's descriptors voted for most, then a few hash
-        # near-misses; geometry (RANSAC) is checked only for these few.
-        voted = sorted(votes, key=lambda o: -votes[o])
-        ranked = [o for o in voted if self._kinds[o] == "photo" and votes[o] >= _MIN_VOTES][:_MAX_VERIFY]
-        # Logos get their own budget and no vote floor: a small logo in a busy photo may
-        # collect no clear vote at all, and a brand registers only a few logos.
-        ranked += sorted(self._logos, key=lambda o: -votes.get(o, 0))[:_MAX_VERIFY_LOGOS]
+        # Candidates, the only assets whose geometry (RANSAC) is checked: every logo (a brand
+        # registers few, and a small logo in a busy photo collects too few votes to rank);
+        # when hashes found no copy, the photos the query's descriptors voted for most; and
+        # the closest hash near-misses.
+        ranked = list(self._logos)
+        if not best:
+            votes = self._pool.vote(query.desc)
+            ranked += sorted((o for o, n in votes.items() if n >= _MIN_VOTES), key=lambda o: -votes[o])[:_MAX_VERIFY]
         ranked += sorted((o for o in shortlist if shortlist[o] <= _SHORTLIST_KP), key=lambda o: shortlist[o])[:2]
         seen: set[int] = set()
         sx = prep.size[0] / g.shape[1]
@@ -471,7 +471,8 @@ class ImageIndex:
             a, b = offsets[n], offsets[n + 1]
             feats = Features(arrays["kp_xy"][a:b], arrays["kp_desc"][a:b], (int(w), int(h)))
             index._features.append(feats)
-            index._pool.add(n, feats.desc)
+            if index._kinds[n] == "photo":
+                index._pool.add(n, feats.desc)
         return index
 
 
