@@ -19,7 +19,7 @@ def _blocks(lang: str) -> list[str]:
 
 
 def test_readme_registry_example_is_valid(tmp_path: Path) -> None:
-    (yaml_block,) = _blocks("yaml")
+    yaml_block = next(b for b in _blocks("yaml") if b.startswith("brand:"))
     (tmp_path / "assets").symlink_to(DEMO_BRAND.parent / "assets")
     path = tmp_path / "brand.yaml"
     path.write_text(yaml_block, encoding="utf-8")
