@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import subprocess
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,8 @@ from monitor.models import utcnow
 from monitor.registry import Registry
 from monitor.run import Monitor, Progress, RunSummary
 
-__all__ = ["STATE_FILE", "RunOutcome", "run_once", "next_run_time", "run_schedule", "parse_time"]
+__all__ = ["STATE_FILE", "RunOutcome", "run_once", "run_in_process", "next_run_time", "run_schedule",
+           "parse_time"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,8 @@ def run_once(
     out_dir: str | Path,
     images_dir: str | Path | None = None,
     base_url: str | None = None,
+    platforms: Sequence[str] | None = None,
+    limit: int | None = None,
     browser_path: str | None = None,
     overrides: dict[str, Any] | None = None,
     email: bool = False,
@@ -81,14 +86,15 @@ def run_once(
     if state.get("day") != day.isoformat() or fresh:
         state = {"day": day.isoformat()}
     monitor = Monitor(registry, db, images_dir=images_dir or out / "images", progress=progress)
-    resumed = monitor.assess_pending()
+    resumed = monitor.assess_pending(platforms=platforms)
     if resumed:
         progress("resumed", {"assessed": resumed})
     summary = None
     if not state.get("crawl_done"):
         state["crawl_started"] = utcnow().isoformat()
         _write_state(state_path, state)
-        summary = monitor.crawl(base_url=base_url, browser_path=browser_path, overrides=overrides)
+        summary = monitor.crawl(base_url=base_url, platforms=platforms, limit=limit,
+                                browser_path=browser_path, overrides=overrides)
         state["crawl_done"] = utcnow().isoformat()
         state["run_id"] = summary.run_id
         _write_state(state_path, state)
@@ -107,6 +113,16 @@ def run_once(
         _write_state(state_path, state)
     return RunOutcome(day=day, summary=summary, resumed_assessments=resumed, digest=files,
                       entries=len(data.entries), mailed=mailed)
+
+
+def run_in_process(args: Sequence[str], *, timeout: float | None = None) -> int:
+    """`markwatch run ARGS` in a child process (its output goes to ours); a failure is a
+    `MarkwatchError` with the exit code."""
+    done = subprocess.run([sys.executable, "-m", "monitor.cli", "run", *args], timeout=timeout,
+                          check=False)
+    if done.returncode:
+        raise MarkwatchError(f"markwatch run exited with code {done.returncode}")
+    return done.returncode
 
 
 def parse_time(text: str) -> dt.time:

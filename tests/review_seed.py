@@ -126,3 +126,38 @@ def running(app: object) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+class Inbox:
+    """What a loopback SMTP server received."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[object] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def smtp_inbox(authenticator: object | None = None) -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1; yields its inbox and port."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    port = free_port()
+    extra = {"authenticator": authenticator, "auth_require_tls": False} if authenticator else {}
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **extra)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()

@@ -7,33 +7,16 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from monitor.digest import collect_digest, write_digest
 from monitor.mail import MailError, send_digest
 from monitor.registry import MailSettings
-from review_seed import Seeded, seed
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.envelopes: list[Envelope] = []
-
-    async def handle_DATA(self, server: object, session: Session, envelope: Envelope) -> str:
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from review_seed import Inbox, Seeded, free_port, seed, smtp_inbox
 
 
 class _Auth:
@@ -47,16 +30,9 @@ class _Auth:
 
 
 @pytest.fixture()
-def smtp_server() -> Iterator[tuple[_Inbox, int]]:
-    inbox = _Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port,
-                            authenticator=_Auth("digest", "s3cret pass"), auth_require_tls=False)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    with smtp_inbox(_Auth("digest", "s3cret pass")) as server:
+        yield server
 
 
 @pytest.fixture()
@@ -72,7 +48,7 @@ def _settings(port: int, **changes: object) -> MailSettings:
     return MailSettings.model_validate(values)
 
 
-def test_html_digest_arrives_with_images_and_attachments(smtp_server: tuple[_Inbox, int], seeded: Seeded,
+def test_html_digest_arrives_with_images_and_attachments(smtp_server: tuple[Inbox, int], seeded: Seeded,
                                                          tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     inbox, port = smtp_server
@@ -105,7 +81,7 @@ def test_html_digest_arrives_with_images_and_attachments(smtp_server: tuple[_Inb
     assert attached[files["csv"].name].get_payload(decode=True) == files["csv"].read_bytes()
 
 
-def test_wrong_password_is_one_clear_error(smtp_server: tuple[_Inbox, int], seeded: Seeded,
+def test_wrong_password_is_one_clear_error(smtp_server: tuple[Inbox, int], seeded: Seeded,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     inbox, port = smtp_server
     monkeypatch.setenv("MW_TEST_SMTP_PASSWORD", "wrong")
@@ -119,10 +95,10 @@ def test_missing_password_variable_is_named(seeded: Seeded, monkeypatch: pytest.
     monkeypatch.delenv("MW_TEST_ABSENT", raising=False)
     data = collect_digest(seeded.db, seeded.brand_id, "Norvik")
     with pytest.raises(MailError, match="MW_TEST_ABSENT"):
-        send_digest(data, _settings(_free_port(), username="digest", password_env="MW_TEST_ABSENT"))
+        send_digest(data, _settings(free_port(), username="digest", password_env="MW_TEST_ABSENT"))
 
 
-def test_server_without_starttls_is_refused_not_sent_in_clear(smtp_server: tuple[_Inbox, int],
+def test_server_without_starttls_is_refused_not_sent_in_clear(smtp_server: tuple[Inbox, int],
                                                                seeded: Seeded) -> None:
     inbox, port = smtp_server
     data = collect_digest(seeded.db, seeded.brand_id, "Norvik")
@@ -134,7 +110,7 @@ def test_server_without_starttls_is_refused_not_sent_in_clear(smtp_server: tuple
 def test_unreachable_server_and_missing_settings(seeded: Seeded) -> None:
     data = collect_digest(seeded.db, seeded.brand_id, "Norvik")
     with pytest.raises(MailError, match="cannot reach the mail server"):
-        send_digest(data, _settings(_free_port()), timeout=5)
+        send_digest(data, _settings(free_port()), timeout=5)
     with pytest.raises(MailError, match="settings.mail"):
         send_digest(data, None)
 
