@@ -296,6 +296,28 @@ def decode_images(refs: Sequence[str], *, base_dir: Path | None = None,
 # -- the check -----------------------------------------------------------------------------
 
 
+def _fields(listing: ClearanceListing) -> dict[str, str]:
+    fields = {"title": listing.title, "description": listing.description or ""}
+    fields.update({f"bullet {i + 1}": b for i, b in enumerate(listing.bullets)})
+    return fields
+
+
+def _nominative(listing: ClearanceListing, a: Assessment) -> set[tuple[str, int, int]]:
+    """Mark hits used only to say what a product fits: those inside a compatibility phrase,
+    and the marks chained right after one ("for Norvik Trailforge boots": both marks)."""
+    texts = _fields(listing)
+    compat = [(f.field, f.start or 0, f.end or 0) for f in a.findings if f.kind == "compatibility"]
+    found: set[tuple[str, int, int]] = set()
+    for fld, hit in sorted(a.mark_hits, key=lambda fh: (fh[0], fh[1].start)):
+        inside = any(cf == fld and cs <= hit.start and hit.end <= ce for cf, cs, ce in compat)
+        text = texts.get(fld, "")
+        chained = any(f == fld and e <= hit.start and not text[e:hit.start].strip(" -–")
+                      for f, _s, e in found)
+        if (inside or chained) and hit.reason not in _DISGUISES:
+            found.add((fld, hit.start, hit.end))
+    return found
+
+
 def _merge_replica(findings: list[ClearanceFinding]) -> list[ClearanceFinding]:
     """Replica wording is one problem however many brands it touches: one finding per span."""
     out: list[ClearanceFinding] = []
@@ -384,13 +406,16 @@ class Clearance:
         brand = registry.brand
         ok_seller = a.authorised or a.allowlisted
         out: list[ClearanceFinding] = []
-        compat = [f for f in a.findings if f.kind == "compatibility"]
+        nominative_hits = _nominative(listing, a)
+        # A listing that says what it fits ("insoles for Norvik boots") may name the brand
+        # again in its description and disclaimers; the risk model damps it the same way.
+        says_what_it_fits = bool(nominative_hits)
         for fld, hit in a.mark_hits:
             span = (fld, hit.start, hit.end)
             covered.add(span)
             shown = _quote(hit.matched)
-            nominative = any(f.field == fld and (f.start or 0) <= hit.start and hit.end <= (f.end or 0)
-                             for f in compat)
+            nominative = span in nominative_hits or (says_what_it_fits and fld != "title"
+                                                     and hit.reason not in _DISGUISES)
             if hit.reason in _DISGUISES:
                 out.append(ClearanceFinding(
                     "mark", "high", brand,
