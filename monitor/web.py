@@ -12,6 +12,7 @@ import hmac
 import ipaddress
 import math
 import secrets
+import socket
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -472,17 +473,22 @@ def serve(db: Database, registry: Registry, *, host: str = "127.0.0.1", port: in
         raise MarkwatchError(f"serving on {host} makes the queue reachable from other machines; "
                              "pass --token (or set MARKWATCH_TOKEN) to require one")
     app = create_app(db, registry, token=token, takedown_dir=takedown_dir)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
+    # Bind here, so a busy port or a bad address is one clear error rather than uvicorn's.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+        sock.listen(128)
+    except (OSError, OverflowError) as exc:
+        sock.close()
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise MarkwatchError(f"cannot listen on {host}:{port}: {reason}; pick another --port or --host") from None
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     if on_ready is not None:
         shown = f"[{host}]" if ":" in host else host
-        suffix = f"/?token={token}" if token else "/"
-        original = server.startup
-
-        async def startup(sockets: Any = None) -> None:
-            await original(sockets)
-            bound = server.servers[0].sockets[0].getsockname()[1] if server.servers else port
-            on_ready(f"http://{shown}:{bound}{suffix}")
-
-        server.startup = startup  # type: ignore[method-assign]
-    server.run()
+        on_ready(f"http://{shown}:{sock.getsockname()[1]}/" + (f"?token={token}" if token else ""))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()

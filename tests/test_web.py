@@ -249,3 +249,14 @@ def test_clearance_api_is_served_when_installed(client: httpx.Client) -> None:
     assert done.status_code == 200
     assert done.json()["verdict"] in ("review", "block")
     assert any(f["kind"] == "mark" for f in done.json()["findings"])
+
+
+def test_busy_port_is_one_clear_error(seeded: Seeded, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        with pytest.raises(MarkwatchError, match=f"cannot listen on 127.0.0.1:{port}"):
+            serve(seeded.db, seeded.registry, port=port, takedown_dir=tmp_path / "t")
