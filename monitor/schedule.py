@@ -76,7 +76,10 @@ def run_once(
     now: dt.datetime | None = None,
 ) -> RunOutcome:
     """One day's run: finish what an interrupted run left, crawl (unless today's crawl
-    already finished and `fresh` is false), write the digest, and mail it if asked."""
+    already finished and `fresh` is false), write the digest, and mail it if asked.
+
+    Scrapy's reactor runs once per process, so a process crawls once: a long-lived caller
+    (the scheduler) starts each run with `run_in_process`."""
     progress = progress or (lambda _event, _data: None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
