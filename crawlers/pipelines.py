@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from pathlib import Path
@@ -46,6 +47,7 @@ class ImageFetchPipeline:
         self.max_bytes = max_bytes
         self.per_listing = per_listing
         self.by_url: dict[str, ImageFile] = {}
+        self.pending: dict[str, asyncio.Future[ImageFile]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ImageFetchPipeline:
@@ -58,13 +60,36 @@ class ImageFetchPipeline:
     async def _fetch(self, url: str) -> ImageFile:
         if url in self.by_url:
             return self.by_url[url]
+        if url in self.pending:
+            # Another listing is downloading this URL right now: share its result.
+            return await asyncio.shield(self.pending[url])
+        waiting: asyncio.Future[ImageFile] = asyncio.get_running_loop().create_future()
+        self.pending[url] = waiting
+        try:
+            result = await self._download(url)
+        except BaseException:
+            waiting.cancel()
+            raise
+        finally:
+            del self.pending[url]
+        self.by_url[url] = result
+        waiting.set_result(result)
+        return result
+
+    async def _download(self, url: str) -> ImageFile:
         request = scrapy.Request(url, meta={"download_maxsize": self.max_bytes}, dont_filter=True)
         try:
             response = await self.crawler.engine.download_async(request)
         except Exception as exc:  # noqa: BLE001 - any download failure is this image's error
-            result = ImageFile(url=url, error=f"download failed: {type(exc).__name__}: {exc}"[:300])
+            if type(exc).__name__ == "CancelledError" or "max size" in str(exc):
+                # Scrapy cancels a download whose declared or received size passes the limit.
+                result = ImageFile(url=url, error=f"over the image size limit of {self.max_bytes} bytes")
+            else:
+                result = ImageFile(url=url, error=f"download failed: {type(exc).__name__}: {exc}"[:300])
         else:
-            if response.status != 200:
+            if len(response.body) > self.max_bytes:
+                result = ImageFile(url=url, error=f"over the image size limit of {self.max_bytes} bytes")
+            elif response.status != 200:
                 result = ImageFile(url=url, error=f"HTTP {response.status}")
             elif not response.body:
                 result = ImageFile(url=url, error="empty response")
@@ -77,7 +102,6 @@ class ImageFetchPipeline:
                     tmp.write_bytes(response.body)
                     tmp.replace(path)
                 result = ImageFile(url=url, sha256=digest, path=str(path))
-        self.by_url[url] = result
         return result
 
     async def process_item(self, item: ListingItem) -> ListingItem:

@@ -1,16 +1,18 @@
 """The generic listing spider: search terms through a marketplace adapter, start URLs and
-sitemaps; follows only listing links, within per-run caps, sampling result pages
-reproducibly; reads every listing page with `extract_listing`, rendering it in a browser
+sitemaps; follows only listing links, within per-run caps, reading a seeded random sample of
+all the listings the result pages name; reads every listing page with `extract_listing`, rendering it in a browser
 when the site needs scripts (by setting, or when the page turns out to be an app shell)."""
 
 from __future__ import annotations
 
-import random
-import zlib
+import hashlib
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from scrapy_playwright.page import PageMethod
@@ -59,6 +61,9 @@ class ListingSpider(scrapy.Spider):
         self.pages_seen = 0
         self.listings_scheduled = 0
         self._scheduled_ids: set[str] = set()
+        self._candidates: dict[str, str] = {}   # listing id -> first URL seen, until sampled
+        self._pages: dict[str, int] = {}        # result pages requested per chain
+        self._chains = 1
 
     # -- requests --------------------------------------------------------------------
 
@@ -67,19 +72,34 @@ class ListingSpider(scrapy.Spider):
             meta.update(_browser_meta())
         return meta
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ListingSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        return spider
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.sample_seed is None:
             self.sample_seed = self.settings.getint("MARKWATCH_SAMPLE_SEED", 0)
         if self.search_terms and self.adapter is None:
             self.logger.error("no search adapter for platform %r; give start_urls instead", self.platform)
-        for term in self.search_terms if self.adapter else ():
-            url = self.adapter.search_url(term, base_url=self.base_url)
-            yield scrapy.Request(url, callback=self.parse_results, meta=self._meta(term=term))
+        terms = self.search_terms if self.adapter else []
+        self._chains = len(terms) + sum(1 for url in self.seed_urls if not self._is_listing_url(url))
+        for term in terms:
+            request = self._results_request(self.adapter.search_url(term, base_url=self.base_url), f"term:{term}")
+            if request is not None:
+                request.meta["term"] = term
+                yield request
         for url in self.seed_urls:
             if url.endswith(".xml") or url.endswith("robots.txt"):
-                yield scrapy.Request(url, callback=self.parse_sitemap)
+                request = self._results_request(url, url, self.parse_sitemap)
+            elif self._is_listing_url(url):
+                # A listing named outright is read, within the cap, without sampling.
+                request = self._listing_request(url)
             else:
-                yield scrapy.Request(url, callback=self.parse_any, meta=self._meta())
+                request = self._results_request(url, url, self.parse_any)
+            if request is not None:
+                yield request
 
     def _is_listing_url(self, url: str) -> bool:
         if self.adapter is not None:
@@ -94,32 +114,65 @@ class ListingSpider(scrapy.Spider):
         self.listings_scheduled += 1
         return scrapy.Request(url, callback=self.parse_listing, meta=self._meta(listing_id=listing_id))
 
-    def _sample(self, links: list[str], key: str) -> list[str]:
-        """A reproducible order for one result page: the same seed and page give the same
-        sample on every run, so a capped crawl is repeatable."""
-        rng = random.Random((self.sample_seed or 0) ^ zlib.crc32(key.encode()))
-        links = list(dict.fromkeys(links))
-        rng.shuffle(links)
-        return links
+    def _results_request(self, url: str, chain: str, callback: Any = None) -> scrapy.Request | None:
+        """A result page (or sitemap) of one chain (a search term, a start URL): each chain
+        gets an equal share of the page cap, so which pages are read does not depend on
+        which chain the network answered first."""
+        budget = max(1, self.max_pages // max(1, self._chains))
+        if self._pages.get(chain, 0) >= budget:
+            return None
+        self._pages[chain] = self._pages.get(chain, 0) + 1
+        meta = {"chain": chain} if callback == self.parse_sitemap else self._meta(chain=chain)
+        return scrapy.Request(url, callback=callback or self.parse_results, meta=meta)
+
+    def _add_candidates(self, urls: Iterable[str]) -> None:
+        for url in urls:
+            if self._is_listing_url(url):
+                self._candidates.setdefault(listing_id_from_url(url, self.platform), url)
+
+    def sample(self) -> list[str]:
+        """The listings to read: every candidate when under the cap, else a seeded random
+        sample. Each listing's rank is a hash of (seed, platform, listing id), so the same
+        seed picks the same listings whatever order the result pages arrived in."""
+        def rank(listing_id: str) -> bytes:
+            key = f"{self.sample_seed or 0}:{self.platform}:{listing_id}".encode()
+            return hashlib.blake2b(key, digest_size=8).digest()
+
+        waiting = [lid for lid in self._candidates if lid not in self._scheduled_ids]
+        room = max(0, self.max_listings - self.listings_scheduled)
+        return [self._candidates[lid] for lid in sorted(waiting, key=rank)[:room]]
+
+    def _on_idle(self) -> None:
+        # Every result page is in: the sample is drawn from all of them at once.
+        requests = [r for r in (self._listing_request(url) for url in self.sample()) if r is not None]
+        self._candidates.clear()
+        if requests:
+            self.crawler.stats.inc_value("markwatch/listings_sampled", len(requests))
+            for request in requests:
+                self.crawler.engine.crawl(request)
+            raise DontCloseSpider
 
     # -- parsing -----------------------------------------------------------------------
 
     def parse_results(self, response: Response) -> Iterator[scrapy.Request]:
         self.pages_seen += 1
+        self.crawler.stats.inc_value("markwatch/result_pages")
+        before = len(self._candidates)
         selector = self.adapter.result_links if self.adapter else "a::attr(href)"
-        links = [response.urljoin(href) for href in response.css(selector).getall()]
-        links = [u for u in links if self._is_listing_url(u)]
-        for url in self._sample(links, response.url):
-            request = self._listing_request(url)
-            if request is not None:
-                yield request
-        if self.pages_seen >= self.max_pages or self.listings_scheduled >= self.max_listings:
-            return
+        self._add_candidates(response.urljoin(href) for href in response.css(selector).getall())
         next_selector = self.adapter.next_page if self.adapter else "a[rel~=next]::attr(href)"
-        next_href = response.css(next_selector).get()
-        if next_href:
-            yield scrapy.Request(response.urljoin(next_href), callback=self.parse_results,
-                                 meta=self._meta(term=response.meta.get("term")))
+        next_url = response.css(next_selector).get()
+        next_url = response.urljoin(next_url) if next_url else None
+        term = response.meta.get("term")
+        if next_url is None and self.adapter and self.adapter.next_by_template and term and len(self._candidates) > before:
+            page = response.meta.get("page", self.adapter.first_page) + 1
+            next_url = self.adapter.search_url(term, page, base_url=self.base_url)
+        if next_url:
+            request = self._results_request(next_url, response.meta.get("chain", response.url))
+            if request is not None:
+                request.meta["term"] = term
+                request.meta["page"] = response.meta.get("page", self.adapter.first_page if self.adapter else 1) + 1
+                yield request
 
     def parse_any(self, response: Response) -> Iterator[Any]:
         """A start URL: a listing page, or a page of listing links."""
@@ -129,9 +182,12 @@ class ListingSpider(scrapy.Spider):
             yield from self.parse_results(response)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        chain = response.meta.get("chain", response.url)
         if response.url.endswith("robots.txt"):
             for url in sitemap_urls_from_robots(response.text, base_url=response.url):
-                yield scrapy.Request(url, callback=self.parse_sitemap)
+                request = self._results_request(url, chain, self.parse_sitemap)
+                if request is not None:
+                    yield request
             return
         try:
             sitemap = Sitemap(response.body)
@@ -141,11 +197,11 @@ class ListingSpider(scrapy.Spider):
         for entry in sitemap:
             url = response.urljoin(entry["loc"])
             if sitemap.type == "sitemapindex":
-                yield scrapy.Request(url, callback=self.parse_sitemap)
-            elif self._is_listing_url(url):
-                request = self._listing_request(url)
+                request = self._results_request(url, chain, self.parse_sitemap)
                 if request is not None:
                     yield request
+            else:
+                self._add_candidates([url])
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         rendered = bool(response.meta.get("playwright"))
