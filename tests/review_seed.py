@@ -36,10 +36,11 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def seed(tmp: Path, *, extra: int = 0) -> Seeded:
-    """Ten hand-made listings on two platforms (plus `extra` plain ones on bazaar)."""
+def seed(tmp: Path, *, extra: int = 0, url: str | None = None) -> Seeded:
+    """Eight hand-made listings on two platforms (plus `extra` plain ones on bazaar), in
+    SQLite under `tmp` unless a database `url` is given."""
     registry = load_registry(DEMO_BRAND)
-    db = Database(f"sqlite:///{tmp / 'review.db'}")
+    db = Database(url or f"sqlite:///{tmp / 'review.db'}")
     brand = db.upsert_brand(registry.brand, marks=[m.model_dump(mode="json") for m in registry.marks])
     for kind, key, path in registry.image_files():
         sku = key.split(":")[1] if kind == "product" else None

@@ -260,3 +260,36 @@ def test_busy_port_is_one_clear_error(seeded: Seeded, tmp_path: Path) -> None:
         port = taken.getsockname()[1]
         with pytest.raises(MarkwatchError, match=f"cannot listen on 127.0.0.1:{port}"):
             serve(seeded.db, seeded.registry, port=port, takedown_dir=tmp_path / "t")
+
+
+@pytest.mark.postgres
+def test_queue_and_digest_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from monitor.digest import collect_digest, render_html
+
+    name = f"mw_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        seeded = seed(tmp_path, extra=6, url=pg_url.rsplit("/", 1)[0] + f"/{name}")
+        app = create_app(seeded.db, seeded.registry, takedown_dir=tmp_path / "t", page_size=4)
+        with running(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+            assert _all_ids(http, "state=new&seller=CHEAP+gear") == [seeded.case_ids["BZ-1"], seeded.case_ids["SH-1"]]
+            assert _all_ids(http, "state=new&q=%25") == []
+            ids = _all_ids(http, "state=new&sort=price")
+            assert len(ids) == len(seeded.db.cases(seeded.brand_id, flagged_only=True))
+            token = _csrf(http.get("/").text)
+            http.post("/cases/bulk", data={"csrf": token, "case_id": [str(i) for i in ids[:3]], "action": "confirm"})
+            assert sorted(_all_ids(http, "state=confirmed")) == sorted(ids[:3])
+            assert "Cheap Gear Store" in http.get("/sellers").text
+        data = collect_digest(seeded.db, seeded.brand_id, "Norvik", registry=seeded.registry)
+        assert len(data.entries) == len(ids) and "&lt;script&gt;" in render_html(data).html
+        seeded.db.close()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
