@@ -344,6 +344,7 @@ def takedown(
     include_flagged: Annotated[bool, typer.Option(help="Also draft flagged cases nobody has confirmed yet.")] = False,
     letters: Annotated[bool, typer.Option(help="Also draft a cease-and-desist letter to each seller.")] = False,
     screenshots: Annotated[bool, typer.Option(help="Screenshot each listing with Chromium for the evidence pack (a page that answers 404/410 is refused as gone).")] = True,
+    country: Annotated[Optional[str], typer.Option(help="The marketplace's country when not its home one (e.g. DE for amazon.de): registrations must cover it.")] = None,
     db: DbOption = None,
 ) -> None:
     """Draft takedown notices for confirmed cases (without a subcommand), per platform and within
@@ -367,7 +368,7 @@ def takedown(
             err.print(f"no screenshots: {exc}", markup=False, highlight=False)
     drafted, refusals = draft_takedowns(database, registry, row.id, out_dir, case_ids=case,
                                         include_flagged=include_flagged, platform=platform,
-                                        letters=letters, browser_path=browser_path)
+                                        letters=letters, browser_path=browser_path, country=country)
     for d in drafted:
         out.print(f"drafted notice #{d.takedown_id}: {d.path} ({d.platform}, {d.template}, "
                   f"{len(d.case_ids)} listings, {len(d.evidence)} evidence files)", markup=False)

@@ -12,7 +12,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -412,6 +412,7 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
                     platform: str | None = None, letters: bool = False,
                     browser_path: str | None = None, evidence: bool = True,
                     vero_reason_codes: Mapping[str, str] | None = None,
+                    country: str | None = None,
                     today: dt.date | None = None) -> tuple[list[Drafted], list[str]]:
     """Draft notices for confirmed cases (and flagged new ones when asked), one folder per
     notice with its evidence pack. Returns the drafts and the refusals, one sentence each.
@@ -419,6 +420,8 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
     `browser_path` turns on listing screenshots (Playwright); a listing page that answers
     404 or 410 is refused as already gone. `letters` adds a cease-and-desist letter per
     seller. `vero_reason_codes` maps counterfeit/mark/image to your eBay site's code ids.
+    `country` (ISO 3166, e.g. DE for amazon.de) replaces each platform's home country as the
+    territory a registration must cover.
     """
     from monitor.evidence import EvidenceCollector
 
@@ -460,6 +463,8 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
         for plat_name, pairs in sorted(by_platform.items()):
             plat = PLATFORMS.get(plat_name) or Platform(plat_name, plat_name, "US",
                                                         DEFAULT_ITEMS_PER_NOTICE, ("notice",))
+            if country:
+                plat = replace(plat, country=country.upper())
             ready: list[tuple[Case, Listing, dict[str, Any]]] = []
             for case, listing in pairs:
                 its = findings[listing.id]

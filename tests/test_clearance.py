@@ -360,6 +360,23 @@ def test_openapi_schema_documents_the_endpoint(server: str) -> None:
     assert {"422", "503"} <= set(post["responses"])
 
 
+def test_bodies_over_the_limit_are_refused_before_parsing(clearance: Clearance) -> None:
+    body = json.dumps({"title": "x" * 1500}).encode()
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(body), 100):
+            yield body[start:start + 100]
+
+    with _serve(create_api_app(clearance, max_body_bytes=1000)) as url:
+        declared = httpx.post(f"{url}/api/clearance", content=body,
+                              headers={"Content-Type": "application/json"}, timeout=30)
+        streamed = httpx.post(f"{url}/api/clearance", content=chunks(),
+                              headers={"Content-Type": "application/json"}, timeout=30)
+        small = httpx.post(f"{url}/api/clearance", json={"title": "Plain mug"}, timeout=30)
+    assert declared.status_code == 413 and streamed.status_code == 413
+    assert small.status_code == 200 and small.json()["verdict"] == "pass"
+
+
 def test_the_router_alone_has_no_registries_and_says_so() -> None:
     from fastapi import FastAPI
 

@@ -318,6 +318,15 @@ def test_refuses_without_a_registration_covering_the_marketplace(tmp_path: Path,
     assert len(drafted) == 1 and "018456789" in drafted[0].path.read_text(encoding="utf-8")
 
 
+def test_a_marketplace_country_override_changes_the_registration_needed(tmp_path: Path, registry: Registry,
+                                                                       assessor: Assessor) -> None:
+    db, brand_id = new_db(tmp_path, registry)
+    add_case(db, assessor, brand_id, "amazon", "A-DE", title="Summit Series tent replica")
+    assert draft_takedowns(db, registry, brand_id, tmp_path / "us", today=TODAY)[0] == []
+    drafted, refusals = draft_takedowns(db, registry, brand_id, tmp_path / "de", country="de", today=TODAY)
+    assert refusals == [] and "covers DE" in drafted[0].path.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(("update", "words"), [
     ("no signatory", ["signatory"]),
     ("no owner email", ["owner's email"]),
