@@ -17,10 +17,11 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -63,6 +64,8 @@ SORTS = {
     "seller": (Listing.seller_name, Case.risk.desc(), Case.id),
 }
 LEVELS = ("high", "medium", "low")
+# A row id in a URL: what a database integer holds, so a huge number is a 422, not a crash.
+RowId = Annotated[int, PathParam(ge=1, lt=2**63)]
 
 
 def is_loopback(host: str) -> bool:
@@ -210,9 +213,11 @@ def _case_ids(values: list[Any]) -> list[int]:
     ids = []
     for value in values[:10_000]:
         try:
-            ids.append(int(value))
+            number = int(value)
         except (TypeError, ValueError):
             raise HTTPException(400, "case ids are whole numbers") from None
+        if 0 < number < 2**63:  # what a database integer holds; anything else is no case
+            ids.append(number)
     return ids
 
 
@@ -295,7 +300,7 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
         return RedirectResponse(_local_next(form.get("next")), status_code=303)
 
     @app.post("/cases/{case_id}/state")
-    async def one(request: Request, case_id: int) -> Response:
+    async def one(request: Request, case_id: RowId) -> Response:
         form = await _checked_form(request)
         if state.set_states([case_id], str(form.get("action") or ""),
                             note=str(form.get("note") or "") or None) == 0:
@@ -303,7 +308,7 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
         return RedirectResponse(_local_next(form.get("next"), f"/cases/{case_id}"), status_code=303)
 
     @app.get("/cases/{case_id}", response_class=HTMLResponse)
-    def case_view(request: Request, case_id: int) -> HTMLResponse:
+    def case_view(request: Request, case_id: RowId) -> HTMLResponse:
         with db.session() as s:
             case = s.get(Case, case_id)
             if case is None or case.brand_id != state.brand_id:
@@ -328,7 +333,7 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
                             actions=list(ACTIONS))
 
     @app.get("/listings/{listing_pk}/history", response_class=HTMLResponse)
-    def history(request: Request, listing_pk: int) -> HTMLResponse:
+    def history(request: Request, listing_pk: RowId) -> HTMLResponse:
         listing = db.listing(listing_pk)
         if listing is None:
             raise HTTPException(404, "no such listing")
@@ -336,7 +341,7 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
                             snapshots=db.snapshots(listing_pk))
 
     @app.get("/media/listing/{listing_pk}/{index}")
-    def listing_image(listing_pk: int, index: int) -> FileResponse:
+    def listing_image(listing_pk: RowId, index: Annotated[int, PathParam(ge=0, lt=1_000)]) -> FileResponse:
         listing = db.listing(listing_pk)
         files = [f for f in (listing.image_files if listing else []) if f.get("path")]
         if not 0 <= index < len(files) or not Path(files[index]["path"]).is_file():
@@ -345,7 +350,7 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
         return FileResponse(files[index]["path"], media_type=_image_type(files[index]["path"]))
 
     @app.get("/media/asset/{asset_id}")
-    def asset_image(asset_id: int) -> FileResponse:
+    def asset_image(asset_id: RowId) -> FileResponse:
         with db.session() as s:
             asset = s.get(Asset, asset_id)
         if asset is None or asset.brand_id != state.brand_id or not Path(asset.path).is_file():
@@ -381,7 +386,7 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
         return state.render(request, "takedowns.html.j2", rows=rows, items=dict(items))
 
     @app.get("/takedowns/{takedown_id}", response_class=HTMLResponse)
-    def takedown_view(request: Request, takedown_id: int) -> HTMLResponse:
+    def takedown_view(request: Request, takedown_id: RowId) -> HTMLResponse:
         with db.session() as s:
             row = s.get(Takedown, takedown_id)
             if row is None or row.brand_id != state.brand_id:

@@ -121,6 +121,9 @@ def test_bulk_and_single_decisions(client: httpx.Client, seeded: Seeded) -> None
     assert client.post("/cases/bulk", data={"csrf": token, "case_id": [str(one)],
                                             "action": "delete"}).status_code == 400
     assert client.post("/cases/999999/state", data={"csrf": token, "action": "confirm"}).status_code == 404
+    for bad in ("12abc", str(2**70)):
+        done = client.post("/cases/bulk", data={"csrf": token, "case_id": [bad], "action": "confirm"})
+        assert done.status_code in (303, 400)
 
 
 def test_forms_without_the_session_token_are_refused(client: httpx.Client, seeded: Seeded,
@@ -293,3 +296,10 @@ def test_queue_and_digest_on_postgresql(pg_url: str, tmp_path: Path) -> None:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.mark.parametrize("path", ["/cases/{big}", "/listings/{big}/history", "/media/listing/{big}/0",
+                                  "/media/asset/{big}", "/takedowns/{big}", "/media/listing/1/{big}",
+                                  "/cases/-1", "/cases/abc"])
+def test_impossible_ids_are_client_errors(client: httpx.Client, path: str) -> None:
+    assert client.get(path.format(big=2**70)).status_code in (404, 422)
