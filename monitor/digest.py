@@ -123,6 +123,7 @@ class DigestData:
     entries: tuple[DigestEntry, ...] = ()
     trend: tuple[TrendDay, ...] = ()   # flagged cases opened per day, oldest first
     open_cases: int = 0                # flagged cases nobody has decided yet, all days
+    last_digest_total: int | None = None  # entries in the previous digest, if any
 
     @property
     def by_platform(self) -> dict[str, dict[str, list[DigestEntry]]]:
@@ -271,6 +272,8 @@ def collect_digest(
             last = s.exec(select(Digest).where(Digest.brand_id == brand_id)
                           .order_by(Digest.created_at.desc())).first()
             since = last.created_at if last else None
+        previous = s.exec(select(Digest).where(Digest.brand_id == brand_id)
+                          .order_by(Digest.created_at.desc())).first()
         conditions = [Case.brand_id == brand_id, Case.state.in_(("new", "confirmed"))]
         if flagged_only:
             conditions.append(Case.flagged == True)  # noqa: E712 - SQL expression
@@ -331,7 +334,8 @@ def collect_digest(
             changes=_describe_changes(snapshots.get(listing.id, ())),
         ))
     return DigestData(brand=brand_name, since=since, created_at=now, entries=tuple(entries),
-                      trend=trend, open_cases=open_cases)
+                      trend=trend, open_cases=open_cases,
+                      last_digest_total=(previous.counts or {}).get("total") if previous else None)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -481,6 +485,7 @@ def render_json(data: DigestData) -> str:
         "since": data.since.isoformat() if data.since else None,
         "created_at": data.created_at.isoformat(),
         "counts": data.counts(),
+        "last_digest_total": data.last_digest_total,
         "platforms": data.platform_counts(),
         "trend": [{"day": d.day.isoformat(), "count": d.count} for d in data.trend],
         "entries": [_entry_json(e) for e in data.entries],

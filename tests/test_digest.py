@@ -56,6 +56,7 @@ def _tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
 
 def test_digest_content(seeded: Seeded) -> None:
     data = collect_digest(seeded.db, seeded.brand_id, "Norvik", registry=seeded.registry)
+    assert data.last_digest_total is None and "The last digest had" not in render_html(data).html
     flagged = {lid for lid, cid in seeded.case_ids.items()
                if lid not in ("SH-3", "SH-4")}  # risk below 50 is not flagged
     assert {e.listing_id for e in data.entries} == flagged
@@ -137,6 +138,8 @@ def test_next_digest_holds_only_what_changed(seeded: Seeded, tmp_path: Path) -> 
                                 risk=80, level="high", reasons=["cheaper now"], flagged=True)
     second = collect_digest(seeded.db, seeded.brand_id, "Norvik", registry=seeded.registry)
     assert [e.listing_id for e in second.entries] == ["BZ-3"]
+    assert second.last_digest_total == len(first.entries)
+    assert f"The last digest had {len(first.entries)} ({1 - len(first.entries)} today)" in render_html(second).html
     entry = second.entries[0]
     assert entry.change == "changed" and "price 120 → 60" in entry.changes
     assert "price 120 → 60" in render_html(second).html
