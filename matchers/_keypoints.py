@@ -81,6 +81,7 @@ def verify(
     *,
     min_inliers: int = 12,
     min_inlier_share: float = 0.0,
+    min_area: float = 0.002,
     ratio: float = 0.8,
 ) -> tuple[int, tuple[float, float, float, float]] | None:
     """Inlier count and the asset's box in query coordinates, or None when geometry disagrees.
@@ -127,6 +128,8 @@ def verify(
         return None
     x0, y0 = np.clip(quad.min(axis=0), 0, None)
     x1, y1 = np.minimum(quad.max(axis=0), query.size)
-    if x1 <= x0 or y1 <= y0:
+    # The visible part of the asset, as a share of the query: a copied photo fills a good
+    # part of the listing image, a logo may be small.
+    if x1 <= x0 or y1 <= y0 or (x1 - x0) * (y1 - y0) < min_area * q_area:
         return None
     return n_in, (float(x0), float(y0), float(x1), float(y1))

@@ -50,13 +50,14 @@ _MIN_SIDE = 24  # images smaller than this carry no usable detail (icons, tracki
 # Thresholds on 64-bit hashes, tuned with bench/image_accuracy.py. Unrelated photos sit
 # around 32 bits apart; sub-windows get stricter limits because each query tries many.
 _SHORTLIST = 15
-_ACCEPT_FULL = (12, 16)  # (pHash, dHash) for the whole query image
+_ACCEPT_FULL = (10, 14)  # (pHash, dHash) for the whole query image
 _ACCEPT_WINDOW = (9, 12)
 _SHORTLIST_KP = 14
 _MIN_VOTES = 4
 _MAX_VERIFY = 5
 _MIN_INLIER_SHARE = 0.35
 _MIN_INLIERS = 14
+_MIN_INLIERS_LOGO = 11
 
 # Window shapes (fractions of the query's width, height) tried at a few positions each;
 # collage tiles and padded content on a plain background are also found as blobs.
@@ -405,13 +406,17 @@ class ImageIndex:
                 continue
             seen.add(o)
             # A logo in a busy photo shares its matches with clutter; a copied photo does not.
-            share = 0.0 if self._kinds[o] == "logo" else _MIN_INLIER_SHARE
-            found = verify(self._features[o], query, min_inliers=_MIN_INLIERS, min_inlier_share=share)
+            if self._kinds[o] == "logo":
+                found = verify(self._features[o], query, min_inliers=_MIN_INLIERS_LOGO)
+            else:
+                found = verify(
+                    self._features[o], query, min_inliers=_MIN_INLIERS, min_inlier_share=_MIN_INLIER_SHARE, min_area=0.04
+                )
             if found is None:
                 continue
             inliers, (x0, y0, x1, y1) = found
             region = (round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy))
-            score = round(inliers / (inliers + _MIN_INLIERS), 4)
+            score = round(inliers / (inliers + _MIN_INLIERS), 4)  # 0.5 at the photo floor
             best[o] = ImageHit(self._keys[o], score, "keypoints", region)
 
     # -- persistence ----------------------------------------------------------------------
