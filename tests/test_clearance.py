@@ -95,6 +95,37 @@ def test_a_copied_photo_is_blocked_with_its_region(clearance: Clearance) -> None
     assert all(f.kind != "image" for f in clearance.check(listing).findings)
 
 
+def test_a_logo_in_the_photo_needs_review_and_is_located(clearance: Clearance) -> None:
+    import io
+    import random
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(3)
+    photo = Image.new("RGB", (900, 900), (200, 190, 170))
+    draw = ImageDraw.Draw(photo)
+    for _ in range(40):  # a busy backdrop, so the logo is not the whole picture
+        x, y = rng.randrange(900), rng.randrange(900)
+        draw.ellipse((x, y, x + rng.randrange(20, 120), y + rng.randrange(20, 120)),
+                     fill=tuple(rng.randrange(256) for _ in range(3)))
+    with Image.open(DEMO_BRAND.parent / "assets" / "logo.png") as logo:
+        logo = logo.convert("RGBA")
+        logo = logo.resize((260, logo.height * 260 // logo.width))
+    box = (420, 300, 420 + logo.width, 300 + logo.height)
+    photo.paste(logo, box[:2], logo)
+    buf = io.BytesIO()
+    photo.save(buf, "JPEG", quality=88)
+    listing = ClearanceListing(title="Warm winter jacket", seller="Alpine Basics", platform="amazon")
+    result = clearance.check(listing, [("photo.jpg", buf.getvalue())])
+    found = next(f for f in result.findings if f.kind == "image")
+    assert result.verdict == "review" and found.severity == "medium" and found.evidence.startswith("logo:")
+    x0, y0, x1, y1 = found.region
+    inter = max(0, min(x1, box[2]) - max(x0, box[0])) * max(0, min(y1, box[3]) - max(y0, box[1]))
+    union = (x1 - x0) * (y1 - y0) + (box[2] - box[0]) * (box[3] - box[1]) - inter
+    assert inter / union > 0.5
+    assert clearance.check(listing).verdict == "pass"  # the same listing without the photo
+
+
 def test_other_brands_marks_count_only_with_their_registry() -> None:
     listing = ClearanceListing(title="Valtoro Lago Sunglasses, polarised", seller="Alpine Basics",
                                platform="amazon", price=150, currency="EUR")

@@ -264,11 +264,12 @@ def test_html_templates_escape_listing_text(drafts: dict[str, str]) -> None:
 # -- per-notice limits --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("platform", "count"), [("walmart", 23), ("amazon", 51)])
+@pytest.mark.parametrize(("platform", "count"), [("walmart", 23), ("amazon", 51), ("aliexpress", 301)])
 def test_cases_are_grouped_within_each_platforms_limit(tmp_path: Path, registry: Registry,
                                                        assessor: Assessor, platform: str, count: int) -> None:
     db, brand_id = new_db(tmp_path, registry)
-    ids = [add_case(db, assessor, brand_id, platform, f"L{i}").id for i in range(count)]
+    ids = [add_case(db, assessor, brand_id, platform, f"L{i}", title="Trailforge boots replica").id
+           for i in range(count)]
     drafted, refusals = draft_takedowns(db, registry, brand_id, tmp_path / "out", evidence=False, today=TODAY)
     limit = PLATFORMS[platform].items_per_notice
     assert refusals == []
