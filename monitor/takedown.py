@@ -284,8 +284,11 @@ def _explanation(listing: Listing, findings: Sequence[Finding], kinds: Sequence[
                      f"genuine {registry.brand} products")
     elif "mark" in kinds:
         parts.append(f"The listing uses the {registry.brand} mark without authorisation")
-    if "image" in kinds:
+    shown = {(f.evidence or "").split(":")[0] for f in findings if f.kind == "image"}
+    if shown & {"product", "copyright"}:
         parts.append("it shows a photograph owned by the rights owner")
+    if "logo" in shown:
+        parts.append(f"its photos show the {registry.brand} logo")
     seller = listing.seller_name or "the seller"
     parts.append(f"{seller} is not an authorised {registry.brand} seller")
     evidence = [f.reason for f in sorted(findings, key=lambda f: -f.score) if f.kind != "seller"][:4]
@@ -359,7 +362,7 @@ def _item(case: Case, listing: Listing, findings: Sequence[Finding], registry: R
         "case_id": case.id,
         "url": listing.url,
         "listing_id": listing.listing_id,
-        "seller": listing.seller_name or "unknown",
+        "seller": " ".join((listing.seller_name or "unknown").split())[:200],
         # One line each: listing text must not be able to forge lines of the notice.
         "title": " ".join((listing.title or "").split())[:300],
         "price": str(listing.price) if listing.price is not None else "",
@@ -392,6 +395,12 @@ def _load(db: Database, brand_id: int, states: Sequence[str], case_ids: Sequence
                                                   Finding.listing_pk.in_([li.id for _, li in rows]))):
                 findings[f.listing_pk].append(f)
     return rows, findings
+
+
+def _seller_key(db: Database, listing: Listing) -> str | None:
+    """The platform's own seller id, which brand.yaml may list instead of the shop name."""
+    seller = db.seller(listing.seller_id) if listing.seller_id else None
+    return seller.seller_key if seller else None
 
 
 def _in_open_notices(db: Database, case_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
@@ -449,7 +458,7 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
                             f"a platform rejects duplicates (mark that notice rejected to draft it again)")
         elif listing.status == "removed":
             refusals.append(f"case #{case.id}: the listing {listing.url} is already gone; nothing to take down")
-        elif registry.is_authorised(listing.platform, listing.seller_name):
+        elif registry.is_authorised(listing.platform, listing.seller_name, _seller_key(db, listing)):
             refusals.append(f"case #{case.id}: {listing.seller_name} is an authorised "
                             f"{listing.platform} seller; not an infringement to report")
         elif registry.is_allowlisted(listing.seller_name, listing.url):

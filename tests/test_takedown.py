@@ -359,6 +359,20 @@ def test_refuses_an_authorised_seller(tmp_path: Path, registry: Registry, assess
     assert refusals == [f"case #{case.id}: Fjällsport AB is an authorised bazaar seller; not an infringement to report"]
 
 
+def test_refuses_a_seller_authorised_by_its_platform_id(tmp_path: Path, registry: Registry,
+                                                        assessor: Assessor) -> None:
+    db, brand_id = new_db(tmp_path, registry)
+    case = add_case(db, assessor, brand_id, "shopstores", "S-1", seller="Norvik Flagship Shop")
+    # the crawl learns the shop's platform id, which brand.yaml lists as authorised
+    db.upsert_listing(ListingInput(platform="shopstores", listing_id="S-1", url="https://shopstores.example/item/S-1",
+                                   title="Norvik Fjell Parka replica 1:1", seller_name="Norvik Flagship Shop",
+                                   seller_id="norvik-official", price=Decimal("49"), currency="EUR"))
+    drafted, refusals = draft_takedowns(db, registry, brand_id, tmp_path / "out", evidence=False, today=TODAY)
+    assert drafted == []
+    assert refusals == [f"case #{case.id}: Norvik Flagship Shop is an authorised shopstores seller; "
+                        "not an infringement to report"]
+
+
 def test_refuses_a_listing_already_gone(tmp_path: Path, registry: Registry, assessor: Assessor) -> None:
     db, brand_id = new_db(tmp_path, registry)
     case = add_case(db, assessor, brand_id, "ebay", "E-9")
