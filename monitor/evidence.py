@@ -21,6 +21,7 @@ __all__ = ["EvidencePack", "EvidenceCollector", "highlight_segments", "side_by_s
 _PANEL_HEIGHT = 420
 _MAX_PIXELS = 40_000_000
 _GONE_STATUSES = (404, 410)
+_MAX_SHOT_HEIGHT = 8_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +143,10 @@ class EvidenceCollector:
             response = page.goto(url, timeout=self.timeout_ms, wait_until="load")
             status = response.status if response is not None else None
             out.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(out), full_page=True, timeout=self.timeout_ms)
+            height = page.evaluate("document.documentElement.scrollHeight") or 0
+            # A hostile page can be kilometres long: past a few screens, the top is the evidence.
+            page.screenshot(path=str(out), full_page=int(height) <= _MAX_SHOT_HEIGHT,
+                            timeout=self.timeout_ms)
             if status in _GONE_STATUSES:
                 return out, f"the page answered HTTP {status}"
             return out, None
