@@ -45,11 +45,11 @@ DEFAULTS: dict[str, Any] = {
     "COOKIES_ENABLED": False,
     "TELNETCONSOLE_ENABLED": False,
     "LOG_LEVEL": "WARNING",
-    # Playwright only renders requests that ask for it (meta["playwright"]); the browser
-    # starts on the first such request, so static crawls never launch it.
+    # Playwright only renders requests that ask for it (meta["playwright"]); its driver and
+    # the browser start on the first such request, so static crawls never launch them.
     "DOWNLOAD_HANDLERS": {
-        "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-        "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        "http": "crawlers.browser.LazyPlaywrightDownloadHandler",
+        "https": "crawlers.browser.LazyPlaywrightDownloadHandler",
     },
     "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
     "PLAYWRIGHT_BROWSER_TYPE": "chromium",

@@ -200,8 +200,9 @@ class ReportComponents:
         self.crawler.stats.set_value("test/extensions", sorted(type(m).__name__ for m in self.crawler.extensions.middlewares))
         self.crawler.stats.set_value("test/downloader_middlewares",
                                      sorted(type(m).__name__ for m in engine.downloader.middleware.middlewares))
-        handlers = engine.downloader.handlers._schemes
-        self.crawler.stats.set_value("test/http_handler", str(handlers.get("http")))
+        handler = engine.downloader.handlers._handlers.get("http")
+        self.crawler.stats.set_value("test/http_handler", type(handler).__name__)
+        self.crawler.stats.set_value("test/playwright_started", getattr(handler, "_driver_started", None))
 
 
 def _main(config_path: str) -> int:

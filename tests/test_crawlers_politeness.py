@@ -79,6 +79,9 @@ def test_crawl_obeys_robots_retries_and_identifies_itself(tmp_path: Path) -> Non
     assert "AutoThrottle" in stats["test/extensions"]
     assert {"BackoffRetryMiddleware", "RobotsTxtMiddleware", "ProxyMiddleware"} <= set(stats["test/downloader_middlewares"])
     assert "RetryMiddleware" not in stats["test/downloader_middlewares"]
+    # Playwright's handler is installed (an app shell could turn up) but never started
+    assert stats["test/http_handler"] == "LazyPlaywrightDownloadHandler"
+    assert stats["test/playwright_started"] is False
 
 
 def test_per_domain_concurrency_is_capped(tmp_path: Path) -> None:

@@ -1,0 +1,128 @@
+"""Crawl speed on the demo marketplace (served by `python -m monitor.demo_market` in its own
+process): pages per minute for static pages, with and without the Playwright download
+handler installed, and for pages rendered in Chromium, beside `scrapy bench` on this machine.
+
+    .venv/bin/python bench/crawl_speed.py [--listings 300] [--rendered 40] [--repeat 1]
+
+Each crawl runs in a fresh process (Scrapy's reactor runs once per process) through
+`crawlers.runner.run_crawl`, without image downloads. "Unthrottled" crawls turn politeness off
+(no delay, no AutoThrottle, 16 requests per domain) to measure the crawler itself, as
+`scrapy bench` does; "polite defaults" is what a user's crawl of one site does. Pages per
+minute = responses received / Scrapy's elapsed_time_seconds. The machine's 2 cores are shared
+with the demo market (and other work): figures are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+UNTHROTTLED = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": 16,
+               "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "LOG_LEVEL": "ERROR"}
+PLAIN_HANDLERS = {"DOWNLOAD_HANDLERS": {"http": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
+                                        "https": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"}}
+
+
+def _child(config_path: str) -> int:
+    """Run one crawl and print its figures as one JSON line."""
+    from crawlers.runner import CrawlJob, run_crawl
+    from monitor.browser import find_chromium
+
+    config = json.loads(Path(config_path).read_text())
+    items: list[int] = []
+    job = CrawlJob(**{k: tuple(v) if isinstance(v, list) else v for k, v in config["job"].items()})
+    stats = run_crawl([job], sink=lambda item: items.append(1), browser_path=find_chromium(install=False).path,
+                      overrides=config["overrides"])[job.platform]
+    elapsed = float(stats.get("elapsed_time_seconds") or 0)
+    pages = int(stats.get("response_received_count") or 0)
+    print(json.dumps({"pages": pages, "items": len(items), "seconds": elapsed,
+                      "rendered": int(stats.get("playwright/response_count/resource_type/document") or 0)}))
+    return 0
+
+
+def _crawl(job: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump({"job": job, "overrides": overrides}, handle)
+    try:
+        done = subprocess.run([sys.executable, __file__, "--child", handle.name], cwd=ROOT,
+                              capture_output=True, text=True, timeout=1800)
+    finally:
+        os.unlink(handle.name)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"crawl failed ({done.returncode}): {done.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def _scrapy_bench() -> str:
+    scrapy = Path(sys.executable).with_name("scrapy")
+    done = subprocess.run([str(scrapy), "bench", "-s", "LOG_LEVEL=INFO", "-s", "CLOSESPIDER_TIMEOUT=10"],
+                          cwd=tempfile.gettempdir(), capture_output=True, text=True, timeout=300)
+    rates = [int(m) for m in re.findall(r"at (\d+) pages/min", done.stderr + done.stdout)]
+    # The first log line is written before any page: the later ones are the steady rate.
+    steady = [r for r in rates if r > 0]
+    if not steady:
+        return "scrapy bench printed no rate"
+    return f"{max(steady):>8.0f} pages/min (best 1-minute-rate log line of a 10 s run; last {steady[-1]})"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--listings", type=int, default=300, help="static listings per crawl")
+    parser.add_argument("--rendered", type=int, default=40, help="listings rendered in Chromium")
+    parser.add_argument("--repeat", type=int, default=1, help="crawls per figure (best is shown)")
+    args = parser.parse_args()
+    if args.child:
+        return _child(args.child)
+
+    market = subprocess.Popen([sys.executable, "-m", "monitor.demo_market"], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        ready = market.stdout.readline() if market.stdout else ""
+        match = re.search(r"(http://\S+)", ready)
+        if not match:
+            raise SystemExit(f"demo market did not start: {ready!r}")
+        base = match.group(1)
+        static = {"platform": "bazaar", "search_terms": ["norvik", "trailforge", "parka", "hiking boots", "backpack"],
+                  "base_url": base, "max_pages": 40, "max_listings": args.listings}
+        rendered = {"platform": "shoply", "search_terms": ["norvik", "trailforge", "outdoor"], "base_url": base,
+                    "max_pages": 6, "max_listings": args.rendered, "javascript": True}
+        runs = [
+            ("static, unthrottled, Playwright handler installed", static, UNTHROTTLED),
+            ("static, unthrottled, Scrapy's HTTP handler only", static, {**UNTHROTTLED, **PLAIN_HANDLERS}),
+            ("static, polite defaults (delay 0.25 s, AutoThrottle)", {**static, "max_listings": min(60, args.listings)},
+             {"LOG_LEVEL": "ERROR"}),
+            ("Playwright-rendered (Chromium), unthrottled", rendered, UNTHROTTLED),
+        ]
+        print(f"demo market at {base}; {os.cpu_count()} cores shared; best of {args.repeat}\n")
+        for label, job, overrides in runs:
+            best: dict[str, Any] | None = None
+            for _ in range(args.repeat):
+                got = _crawl(job, overrides)
+                if best is None or got["pages"] / max(got["seconds"], 1e-9) > best["pages"] / max(best["seconds"], 1e-9):
+                    best = got
+            assert best is not None
+            rate = 60 * best["pages"] / max(best["seconds"], 1e-9)
+            extra = f", {best['rendered']} rendered" if best["rendered"] else ""
+            print(f"{label:<55} {rate:>8.0f} pages/min ({best['pages']} pages, {best['items']} listings{extra}, "
+                  f"{best['seconds']:.1f} s)")
+    finally:
+        market.terminate()
+        market.wait(timeout=30)
+    print(f"{'scrapy bench (its own local site, same machine)':<55} {_scrapy_bench()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
