@@ -106,12 +106,14 @@ def transforms(others: list[np.ndarray]):
     c = cv2.BORDER_CONSTANT
 
     def alb(t):
-        return lambda a, rng: t(image=a)["image"]
+        # A seeded Compose draws the same parameters on every run: figures are repeatable.
+        pipeline = A.Compose([t], seed=1234)
+        return lambda a, rng: pipeline(image=a)["image"]
 
     def pad(a, rng):
-        colour = tuple(int(v) for v in np.random.default_rng(rng.random().hex().__hash__() % 2**32).integers(0, 256, 3))
-        return A.CropAndPad(percent=(0.1, 0.5), keep_size=False, sample_independently=True, fill=colour,
-                            border_mode=c, p=1.0)(image=a)["image"]
+        colour = tuple(rng.randrange(256) for _ in range(3))
+        return A.Compose([A.CropAndPad(percent=(0.1, 0.5), keep_size=False, sample_independently=True, fill=colour,
+                                       border_mode=c, p=1.0)], seed=rng.randrange(2**31))(image=a)["image"]
 
     def stretch(a, rng):
         h, w = a.shape[:2]
@@ -171,8 +173,8 @@ def make_logos() -> dict[str, np.ndarray]:
 
 def logo_in_photo(logo: np.ndarray, photo: np.ndarray, rng: random.Random) -> np.ndarray:
     """The logo scaled to 15-35% of the photo's width, in perspective, partly hidden."""
-    warped = A.Perspective(scale=(0.03, 0.08), keep_size=False, fit_output=True, border_mode=cv2.BORDER_CONSTANT,
-                           fill=(255, 255, 255), p=1.0)(image=logo)["image"]
+    warped = A.Compose([A.Perspective(scale=(0.03, 0.08), keep_size=False, fit_output=True, border_mode=cv2.BORDER_CONSTANT,
+                                      fill=(255, 255, 255), p=1.0)], seed=rng.randrange(2**31))(image=logo)["image"]
     base = Image.fromarray(photo).copy()
     if max(base.size) < 640:
         f = 640 / max(base.size)

@@ -386,7 +386,8 @@ class ImageIndex:
             # scale for a stored logo; enlarging the query lets its features line up.
             f = _KP_SIDE_QUERY / max(g.shape)
             g = cv2.resize(g, (round(g.shape[1] * f), round(g.shape[0] * f)), interpolation=cv2.INTER_LINEAR)
-        query = extract(g, 2000)
+        # Many features: a small logo in a busy photo holds only a few percent of them.
+        query = extract(g, 4000)
         if len(query.desc) < _MIN_INLIERS:
             return
         # Candidates, the only assets whose geometry (RANSAC) is checked: every logo (a brand
