@@ -1,2 +1,27 @@
 """Pure matching logic: marks in text, brand images in listing images, counterfeit signals
 and the risk score that combines them. Imports nothing else of markwatch."""
+
+from __future__ import annotations
+
+from matchers.errors import ImageDecodeError, ImageError, ImageTooLargeError, MatcherError
+from matchers.image import ImageHit, ImageIndex, hash_image
+from matchers.risk import FLAG_THRESHOLD, Risk, assess
+from matchers.signals import Finding
+from matchers.text import Mark, MarkHit, MarkMatcher
+
+__all__ = [
+    "Mark",
+    "MarkHit",
+    "MarkMatcher",
+    "ImageIndex",
+    "ImageHit",
+    "hash_image",
+    "Finding",
+    "Risk",
+    "assess",
+    "FLAG_THRESHOLD",
+    "MatcherError",
+    "ImageError",
+    "ImageDecodeError",
+    "ImageTooLargeError",
+]
