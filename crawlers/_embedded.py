@@ -125,13 +125,20 @@ _STATE_IMAGE = re.compile(
 )
 
 
+# Keys that name the image of the variant shown now: they beat the first colour's image.
+_STATE_CURRENT_IMAGE = re.compile(
+    r'"(?:current|selected|active)\w{0,20}(?:Image|ImageUrl|ImagePath)"\s*:\s*"([^"\\]{4,400})"', re.I)
+
+
 def state_image(root: lxml.html.HtmlElement, page_url: str) -> str | None:
-    """The first main-image key of a script's app state ("largeImagePath": "/w/cn1.jpg")."""
-    for script in _scripts(root):
-        for match in _STATE_IMAGE.finditer(script.text or ""):
-            url = absolute_url(match.group(1).replace("\\/", "/"), page_url)
-            if url and re.search(r"\.(jpe?g|png|webp|avif)(\?|$)|/is/image/", url, re.I):
-                return url
+    """The main image a script's app state names: the current variant's when a key says so
+    ("currentColorMainImage"), else the first main-image key ("largeImagePath")."""
+    for pattern in (_STATE_CURRENT_IMAGE, _STATE_IMAGE):
+        for script in _scripts(root):
+            for match in pattern.finditer(script.text or ""):
+                url = absolute_url(match.group(1).replace("\\/", "/"), page_url)
+                if url and re.search(r"\.(jpe?g|png|webp|avif)(\?|$)|/is/image/", url, re.I):
+                    return url
     return None
 
 

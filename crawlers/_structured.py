@@ -387,9 +387,13 @@ def product_fields(node: dict[str, Any], base: str, host: str) -> dict[str, Any]
     images: list[str] = []
     for source in (variant, node, group):
         raw = source.get("image") if isinstance(source, dict) else None
-        for image in (raw if isinstance(raw, list) else [raw])[:50]:
-            url = absolute_url(image, base)
-            if url and url not in images:
+        urls = [u for u in (absolute_url(image, base) for image in (raw if isinstance(raw, list) else [raw])[:50]) if u]
+        if len(urls) >= 3 and urls[0] in urls[2:]:
+            # A looping carousel marked up slide by slide opens with a clone of its last
+            # slide (and ends with one of its first): the real first slide is the second.
+            urls = urls[1:] + urls[:1]
+        for url in urls:
+            if url not in images:
                 images.append(url)
     out["images"] = images
 

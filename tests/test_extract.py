@@ -503,3 +503,22 @@ def test_a_picture_hidden_by_style_is_not_the_main_one():
             'src="/g/sweater_standard.jpg" alt="Cable Sweater"></div>'
             '<div><img class="main-image" src="/g/sweater_alternate.jpg" alt="Cable Sweater"></div>')
     assert extract_listing(page(body), "https://x.example/p").images[0] == "https://x.example/g/sweater_alternate.jpg"
+
+
+@pytest.mark.parametrize(("slides", "main"), [
+    (["30", "01", "20", "23", "30", "01"], "01"),  # clone of the last, the slides, clone of the first
+    (["30", "01", "20", "23"], "30"),              # a gallery that does not loop keeps its order
+])
+def test_a_looping_carousels_leading_clone_is_not_the_main_image(slides: list[str], main: str):
+    body = "<div itemscope itemtype='http://schema.org/Product'><h1 itemprop='name'>Mermaid Tail</h1>" + "".join(
+        f"<img itemprop='image' src='/images/tail_main-{n}.jpg'>" for n in slides) + "</div>"
+    listing = extract_listing(page(body), "https://x.example/p")
+    assert listing.images[0] == f"https://x.example/images/tail_main-{main}.jpg"
+
+
+def test_app_state_current_variant_image_beats_the_first_colour():
+    state = ('<script>var p = {"productStyleColors": [{"colorName": "Gray", "largeImagePath": "/w/gray.jpg"}, '
+             '{"colorName": "Black", "largeImagePath": "/w/black.jpg"}], "currentColorMainImage": "/w/black.jpg"};</script>')
+    body = ('<h1>Cardi</h1><img class="product-photo--image" src="/w/gray-swatch.jpg" alt="Gray">'
+            '<img class="product-photo--image" src="/w/black.jpg" alt="product photo">' + state)
+    assert extract_listing(page(body), "https://x.example/p").images[0] == "https://x.example/w/black.jpg"
