@@ -134,6 +134,7 @@ def crawl(
     redis_url: Annotated[Optional[str], typer.Option(help="Share the crawl frontier through Redis (scrapy-redis), so several processes or machines crawl one run.")] = None,
     run_key: Annotated[Optional[str], typer.Option(help="With --redis-url: the run's name every process shares (default: today's date).")] = None,
     delay: Annotated[Optional[float], typer.Option(help="Seconds between requests to one site (default 0.25, adaptive); 0 for your own test servers.")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Seed of the listing sample when results exceed a cap: the same seed reads the same listings.")] = None,
 ) -> None:
     """Crawl the brand's watch list, store listings and assess them."""
     from monitor.browser import find_chromium
@@ -152,6 +153,8 @@ def crawl(
         overrides = {"DOWNLOAD_DELAY": max(delay, 0.0), "AUTOTHROTTLE_ENABLED": delay > 0}
         if delay == 0:
             overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = 16
+    if seed is not None:
+        overrides["MARKWATCH_SAMPLE_SEED"] = seed
     if redis_url and not run_key:
         import datetime as dt
 
