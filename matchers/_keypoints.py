@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-__all__ = ["Features", "extract", "KeypointPool", "verify"]
+__all__ = ["Features", "extract", "thumbnail", "KeypointPool", "verify"]
 
 cv2.setNumThreads(1)  # the matcher runs one image per core; OpenCV's own threads only contend
 
@@ -19,6 +19,45 @@ class Features:
     xy: np.ndarray  # (n, 2) float32, in the coordinates of the image given to extract()
     desc: np.ndarray  # (n, 32) uint8
     size: tuple[int, int]  # (width, height) of that image
+    thumb: np.ndarray | None = None  # small uint8 grayscale copy, to compare pixels after a fit
+
+
+_THUMB_SIDE = 96
+
+
+def thumbnail(gray: np.ndarray) -> np.ndarray:
+    h, w = gray.shape
+    f = min(1.0, _THUMB_SIDE / max(h, w))
+    return cv2.resize(gray, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+
+
+def _pixel_agreement(asset: Features, hom: np.ndarray, query_gray: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    """Correlation between the asset's pixels warped by the fitted homography and the query's.
+
+    Keypoints can line up by chance (shared letters, repeated texture); a real copy also
+    agrees pixel by pixel over the whole outline, whatever its brightness or contrast.
+    """
+    thumb = asset.thumb
+    assert thumb is not None
+    th, tw = thumb.shape
+    x0, y0, x1, y1 = box
+    f = min(1.0, 128.0 / max(x1 - x0, y1 - y0))
+    size = (max(2, round((x1 - x0) * f)), max(2, round((y1 - y0) * f)))
+    to_box = np.array([[f, 0, -x0 * f], [0, f, -y0 * f], [0, 0, 1]], dtype=np.float64)
+    from_thumb = np.diag([asset.size[0] / tw, asset.size[1] / th, 1.0])
+    warp = to_box @ hom @ from_thumb
+    warped = cv2.warpPerspective(thumb, warp, size, flags=cv2.INTER_LINEAR)
+    mask = cv2.warpPerspective(np.full_like(thumb, 255), warp, size, flags=cv2.INTER_NEAREST) > 0
+    patch = cv2.resize(query_gray[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA)
+    if mask.sum() < 50:
+        return 0.0
+    # Blur both: thin strokes misaligned by a pixel or two should still count as agreeing.
+    a = cv2.GaussianBlur(warped.astype(np.float32), (0, 0), 1.5)[mask]
+    b = cv2.GaussianBlur(patch.astype(np.float32), (0, 0), 1.5)[mask]
+    a -= a.mean()
+    b -= b.mean()
+    denom = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum() / denom) if denom > 0 else 0.0
 
 
 def extract(gray: np.ndarray, nfeatures: int, *, levels: int = 8) -> Features:
@@ -82,6 +121,9 @@ def verify(
     min_inliers: int = 12,
     min_inlier_share: float = 0.0,
     min_area: float = 0.002,
+    min_agreement: float = 0.0,
+    allow_negative: bool = False,
+    query_gray: np.ndarray | None = None,
     ratio: float = 0.8,
 ) -> tuple[int, tuple[float, float, float, float]] | None:
     """Inlier count and the asset's box in query coordinates, or None when geometry disagrees.
@@ -132,4 +174,10 @@ def verify(
     # part of the listing image, a logo may be small.
     if x1 <= x0 or y1 <= y0 or (x1 - x0) * (y1 - y0) < min_area * q_area:
         return None
+    if min_agreement > 0 and asset.thumb is not None and query_gray is not None:
+        box = (int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1)))
+        agreement = _pixel_agreement(asset, hom, query_gray, box)
+        # A logo may be printed in negative (light on a dark product): either sign agrees.
+        if (abs(agreement) if allow_negative else agreement) < min_agreement:
+            return None
     return n_in, (float(x0), float(y0), float(x1), float(y1))

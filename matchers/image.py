@@ -20,7 +20,7 @@ from PIL import Image
 
 from matchers._hashindex import HashTable, dhash_batch, dihedral, informative, phash_batch, thumbs
 from matchers._imageio import DEFAULT_MAX_PIXELS, ImageSource, open_image
-from matchers._keypoints import Features, KeypointPool, extract, verify
+from matchers._keypoints import Features, KeypointPool, extract, thumbnail, verify
 from matchers.errors import (
     ImageBlankError,
     ImageDecodeError,
@@ -58,6 +58,7 @@ _MAX_VERIFY = 5
 _MIN_INLIER_SHARE = 0.35
 _MIN_INLIERS = 14
 _MIN_INLIERS_LOGO = 11
+_MIN_AGREEMENT = 0.25  # pixel correlation of the warped asset with the query region
 
 # Window shapes (fractions of the query's width, height) tried at a few positions each;
 # collage tiles and padded content on a plain background are also found as blobs.
@@ -267,6 +268,7 @@ class ImageIndex:
         self._crops.extend(ph[8:], dh[8:], owner, variant_ids[8:])
         # Logos appear small in listing photos: more pyramid levels reach down to ~1/9 scale.
         feats = extract(prep.gray_kp, 600, levels=12) if kind == "logo" else extract(prep.gray_kp, 400)
+        feats.thumb = thumbnail(prep.gray_kp)
         if kind == "photo":  # logos are all checked directly, they need no votes
             self._pool.add(owner, feats.desc)
         self._features.append(feats)
@@ -407,11 +409,16 @@ class ImageIndex:
                 continue
             seen.add(o)
             # A logo in a busy photo shares its matches with clutter; a copied photo does not.
+            # Both must agree pixel by pixel once warped into place.
             if self._kinds[o] == "logo":
-                found = verify(self._features[o], query, min_inliers=_MIN_INLIERS_LOGO)
+                found = verify(
+                    self._features[o], query, min_inliers=_MIN_INLIERS_LOGO, min_agreement=_MIN_AGREEMENT,
+                    allow_negative=True, query_gray=g,
+                )
             else:
                 found = verify(
-                    self._features[o], query, min_inliers=_MIN_INLIERS, min_inlier_share=_MIN_INLIER_SHARE, min_area=0.04
+                    self._features[o], query, min_inliers=_MIN_INLIERS, min_inlier_share=_MIN_INLIER_SHARE,
+                    min_area=0.04, min_agreement=_MIN_AGREEMENT, query_gray=g,
                 )
             if found is None:
                 continue
@@ -440,6 +447,8 @@ class ImageIndex:
             kp_sizes=np.array([f.size for f in self._features], np.int64).reshape(-1, 2),
             kp_xy=np.concatenate([f.xy for f in self._features]) if self._features else np.empty((0, 2), np.float32),
             kp_desc=np.concatenate([f.desc for f in self._features]) if self._features else np.empty((0, 32), np.uint8),
+            thumb_shapes=np.array([f.thumb.shape if f.thumb is not None else (0, 0) for f in self._features], np.int64).reshape(-1, 2),
+            thumb_pixels=np.concatenate([f.thumb.ravel() for f in self._features if f.thumb is not None] or [np.empty(0, np.uint8)]),
         )
 
     @classmethod
@@ -463,6 +472,8 @@ class ImageIndex:
             or len(arrays["kp_sizes"]) != n_assets
             or int(arrays["kp_counts"].sum()) != len(arrays["kp_desc"])
             or len(arrays["kp_desc"]) != len(arrays["kp_xy"])
+            or len(arrays.get("thumb_shapes", ())) != n_assets
+            or int(arrays["thumb_shapes"].prod(axis=1).sum()) != len(arrays["thumb_pixels"])
         ):
             raise MatcherConfigError(f"{os.fspath(path)}: the saved image index is inconsistent")
         index = cls(max_pixels=max_pixels)
@@ -473,9 +484,13 @@ class ImageIndex:
         index._whole = HashTable(*(arrays[k][whole] for k in ("phash", "dhash", "owner", "variant")))
         index._crops = HashTable(*(arrays[k][~whole] for k in ("phash", "dhash", "owner", "variant")))
         offsets = np.concatenate([[0], np.cumsum(arrays["kp_counts"])])
+        thumb_offsets = np.concatenate([[0], np.cumsum(arrays["thumb_shapes"].prod(axis=1))])
         for n, (w, h) in enumerate(arrays["kp_sizes"]):
             a, b = offsets[n], offsets[n + 1]
             feats = Features(arrays["kp_xy"][a:b], arrays["kp_desc"][a:b], (int(w), int(h)))
+            th, tw = (int(v) for v in arrays["thumb_shapes"][n])
+            if th * tw:
+                feats.thumb = arrays["thumb_pixels"][thumb_offsets[n]: thumb_offsets[n] + th * tw].reshape(th, tw)
             index._features.append(feats)
             if index._kinds[n] == "photo":
                 index._pool.add(n, feats.desc)

@@ -365,8 +365,12 @@ def test_save_and_load_round_trip(index: ImageIndex, tmp_path: Path) -> None:
     index.save(path)
     loaded = ImageIndex.load(path)
     assert loaded.keys() == index.keys() and len(loaded) == len(index)
-    for img in (ASSETS["coffee"].transpose(Image.Transpose.FLIP_LEFT_RIGHT), ASSETS["rocket"].crop((60, 40, 600, 400))):
+    in_photo = DISTRACTORS["coins"].resize((800, 631))
+    in_photo.paste(_logo().resize((240, 103)), (300, 200))
+    queries = (ASSETS["coffee"].transpose(Image.Transpose.FLIP_LEFT_RIGHT), ASSETS["rocket"].crop((60, 40, 600, 400)), in_photo)
+    for img in queries:
         assert loaded.query(_jpeg(img)) == index.query(_jpeg(img))
+    assert "zentrax-logo" in keys(loaded.query(_jpeg(in_photo)))
 
 
 def test_load_rejects_a_file_that_is_not_an_index(tmp_path: Path) -> None:
