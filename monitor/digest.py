@@ -246,8 +246,6 @@ def _describe_changes(snapshots: Iterable[ListingSnapshot]) -> tuple[str, ...]:
         for name, pair in sorted(snap.changes.items()):
             if name == "price" and isinstance(pair, list) and len(pair) == 2:
                 words.append(f"price {plain_number(pair[0])} → {plain_number(pair[1])}")
-            elif name not in ("description", "image_urls"):
-                words.append(f"{name} changed")
             else:
                 words.append(f"{name.replace('_', ' ')} changed")
     return tuple(dict.fromkeys(words))[:6]
@@ -268,12 +266,11 @@ def collect_digest(
     risk, with their evidence; plus per-day counts of flagged cases for the trend."""
     now = now or utcnow()
     with db.session() as s:
-        if since is None:
-            last = s.exec(select(Digest).where(Digest.brand_id == brand_id)
-                          .order_by(Digest.created_at.desc())).first()
-            since = last.created_at if last else None
         previous = s.exec(select(Digest).where(Digest.brand_id == brand_id)
                           .order_by(Digest.created_at.desc())).first()
+        if since is None and previous is not None:
+            since = previous.created_at
+        since = _aware(since) if since is not None else None
         conditions = [Case.brand_id == brand_id, Case.state.in_(("new", "confirmed"))]
         if flagged_only:
             conditions.append(Case.flagged == True)  # noqa: E712 - SQL expression

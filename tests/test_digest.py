@@ -208,3 +208,12 @@ def test_list_limit_points_to_the_csv(seeded: Seeded) -> None:
     hidden = len(data.entries) - 3
     assert f"{len(data.entries) - 1} more, lower in risk" in html
     assert f"and {hidden} more in the attached CSV" in html
+
+
+def test_since_may_be_naive_utc(seeded: Seeded) -> None:
+    aware = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    naive = aware.replace(tzinfo=None)
+    got = collect_digest(seeded.db, seeded.brand_id, "Norvik", since=naive)
+    assert [e.case_id for e in got.entries] == [
+        e.case_id for e in collect_digest(seeded.db, seeded.brand_id, "Norvik", since=aware).entries]
+    assert got.entries and all(e.change == "new" for e in got.entries)
