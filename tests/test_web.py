@@ -303,3 +303,32 @@ def test_queue_and_digest_on_postgresql(pg_url: str, tmp_path: Path) -> None:
                                   "/cases/-1", "/cases/abc"])
 def test_impossible_ids_are_client_errors(client: httpx.Client, path: str) -> None:
     assert client.get(path.format(big=2**70)).status_code in (404, 422)
+
+
+def test_contact_details_normalise_what_sellers_write() -> None:
+    from monitor.sellers import contact_details
+
+    a = contact_details("Mail DEALS@Cheap.example or call +46 (70) 123-45-67, WhatsApp: cheapgear88")
+    b = contact_details("contact deals@cheap.example · tel +46 70 123 45 67 · whatsapp @CheapGear88")
+    assert a == b == {"deals@cheap.example", "tel:46701234567", "handle:cheapgear88"}
+    assert contact_details("Size 42, 1200 mm waterproof, model 2024") == set()
+
+
+@given(st.text(max_size=300))
+def test_contact_details_take_any_text(text: str) -> None:
+    from monitor.sellers import contact_details
+
+    assert all(isinstance(d, str) and d for d in contact_details(text))
+
+
+def test_sellers_link_by_name_image_and_contact() -> None:
+    from monitor.sellers import link_sellers
+
+    sellers = [(1, "Norvik Outlet Store"), (2, "norvik  outlet-store"), (3, "Alpine Books"), (4, "Zed")]
+    links = link_sellers(sellers, images={3: {"f" * 64}, 4: {"f" * 64}}, contacts={1: {"a@b.example"},
+                                                                                   3: {"a@b.example"}})
+    kinds = {(link.a, link.b, link.kind) for link in links}
+    assert (1, 2, "name") in kinds and (3, 4, "image") in kinds and (1, 3, "contact") in kinds
+    assert not any(link.kind == "name" and {link.a, link.b} & {3, 4} for link in links)
+    assert all(link.a < link.b for link in links)
+    assert len(link_sellers(sellers, {}, {}, score_cutoff=100)) == 0
