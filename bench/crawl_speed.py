@@ -1,6 +1,6 @@
 """Crawl speed on the demo marketplace (served by `python -m monitor.demo_market` in its own
-process): pages per minute for static pages, with and without the Playwright download
-handler installed, and for pages rendered in Chromium, beside `scrapy bench` on this machine.
+process): pages per minute for static pages (with markwatch's lazy Playwright handler, the
+stock one, and none), and for pages rendered in Chromium, beside `scrapy bench` on this machine.
 
     .venv/bin/python bench/crawl_speed.py [--listings 300] [--rendered 40] [--repeat 1]
 
@@ -29,6 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 UNTHROTTLED = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": 16,
                "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "LOG_LEVEL": "ERROR"}
+STOCK_PLAYWRIGHT = {"DOWNLOAD_HANDLERS": {"http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+                                          "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"}}
 PLAIN_HANDLERS = {"DOWNLOAD_HANDLERS": {"http": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
                                         "https": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"}}
 
@@ -99,7 +101,8 @@ def main() -> int:
         rendered = {"platform": "shoply", "search_terms": ["norvik", "trailforge", "outdoor"], "base_url": base,
                     "max_pages": 6, "max_listings": args.rendered, "javascript": True}
         runs = [
-            ("static, unthrottled, Playwright handler installed", static, UNTHROTTLED),
+            ("static, unthrottled, as shipped (lazy Playwright handler)", static, UNTHROTTLED),
+            ("static, unthrottled, stock scrapy-playwright handler", static, {**UNTHROTTLED, **STOCK_PLAYWRIGHT}),
             ("static, unthrottled, Scrapy's HTTP handler only", static, {**UNTHROTTLED, **PLAIN_HANDLERS}),
             ("static, polite defaults (delay 0.25 s, AutoThrottle)", {**static, "max_listings": min(60, args.listings)},
              {"LOG_LEVEL": "ERROR"}),
@@ -115,12 +118,12 @@ def main() -> int:
             assert best is not None
             rate = 60 * best["pages"] / max(best["seconds"], 1e-9)
             extra = f", {best['rendered']} rendered" if best["rendered"] else ""
-            print(f"{label:<55} {rate:>8.0f} pages/min ({best['pages']} pages, {best['items']} listings{extra}, "
+            print(f"{label:<58} {rate:>8.0f} pages/min ({best['pages']} pages, {best['items']} listings{extra}, "
                   f"{best['seconds']:.1f} s)")
     finally:
         market.terminate()
         market.wait(timeout=30)
-    print(f"{'scrapy bench (its own local site, same machine)':<55} {_scrapy_bench()}")
+    print(f"{'scrapy bench (its own local site, same machine)':<58} {_scrapy_bench()}")
     return 0
 
 

@@ -55,7 +55,7 @@ def test_images_are_fetched_once_deduplicated_and_size_limited(tmp_path: Path) -
         result = run_crawl_subprocess(
             tmp_path, [{"platform": "testshop", "start_urls": [site.url("/results")]}],
             images_dir=str(images_dir),
-            overrides={"DOWNLOAD_DELAY": 0, "MARKWATCH_IMAGE_MAX_BYTES": LIMIT, "MARKWATCH_IMAGES_PER_LISTING": 4})
+            overrides={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "MARKWATCH_IMAGE_MAX_BYTES": LIMIT, "MARKWATCH_IMAGES_PER_LISTING": 4})
     assert result.returncode == 0, result.stderr
     items = {item["listing_id"]: item for item in result.items}
     assert set(items) == {"AC-1", "AC-2"}

@@ -154,7 +154,7 @@ def test_every_adapter_against_its_result_pages(tmp_path: Path) -> None:
     try:
         jobs = [{"platform": platform, "search_terms": [MARK], "base_url": site.base_url, "javascript": False,
                  "max_pages": 4, "max_listings": 50} for platform, site in sites.items()]
-        result = run_crawl_subprocess(tmp_path, jobs, overrides={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0})
+        result = run_crawl_subprocess(tmp_path, jobs, overrides={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False})
     finally:
         for context in contexts:
             context.__exit__(None, None, None)

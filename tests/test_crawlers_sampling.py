@@ -20,7 +20,7 @@ def _crawl(tmp_path: Path, market, *, seed: int, max_listings: int, max_pages: i
     job = {"platform": "bazaar", "search_terms": ["norvik", "parka", "backpack"], "base_url": market.base_url,
            "max_listings": max_listings, "max_pages": max_pages}
     result = run_crawl_subprocess(tmp_path, [job], overrides={
-        "MARKWATCH_SAMPLE_SEED": seed, "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0})
+        "MARKWATCH_SAMPLE_SEED": seed, "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False})
     assert result.returncode == 0, result.stderr
     return result
 
