@@ -59,6 +59,7 @@ _MIN_INLIER_SHARE = 0.35
 _MIN_INLIERS = 14
 _MIN_INLIERS_LOGO = 11
 _MIN_AGREEMENT = 0.25  # pixel correlation of the warped asset with the query region
+_MIN_AGREEMENT_LOGO = 0.15  # a logo's plain canvas rarely matches what it is printed on
 
 # Window shapes (fractions of the query's width, height) tried at a few positions each;
 # collage tiles and padded content on a plain background are also found as blobs.
@@ -412,7 +413,7 @@ class ImageIndex:
             # Both must agree pixel by pixel once warped into place.
             if self._kinds[o] == "logo":
                 found = verify(
-                    self._features[o], query, min_inliers=_MIN_INLIERS_LOGO, min_agreement=_MIN_AGREEMENT,
+                    self._features[o], query, min_inliers=_MIN_INLIERS_LOGO, min_agreement=_MIN_AGREEMENT_LOGO,
                     allow_negative=True, query_gray=g,
                 )
             else:
