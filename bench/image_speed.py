@@ -108,11 +108,12 @@ def main() -> None:
             full_index.add(name, jpeg(arr, 92))
         n = len(full_index)
         w, c = full_index._whole, full_index._crops
+        rows = len(w) + len(c)  # len() also folds pending rows into the arrays
         hash_bytes = sum(getattr(t, k).nbytes for t in (w, c) for k in ("phash", "dhash", "owner", "variant"))
         kp_bytes = sum(f.xy.nbytes + f.desc.nbytes for f in full_index._features)
         path = Path(tmp) / "index.npz"
         full_index.save(path)
-        print(f"hashes: {(len(w) + len(c)) / n:.0f} per asset, {hash_bytes / n / 1024:.1f} KiB per asset in memory")
+        print(f"hashes: {rows / n:.0f} per asset, {hash_bytes / n / 1024:.1f} KiB per asset in memory")
         print(f"keypoints: {sum(len(f.desc) for f in full_index._features) / n:.0f} per asset, {kp_bytes / n / 1024:.1f} KiB per asset")
         print(f"saved .npz: {path.stat().st_size / n / 1024:.1f} KiB per asset ({n} assets)")
 
