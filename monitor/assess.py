@@ -13,8 +13,8 @@ from typing import Any
 
 from matchers import risk as risk_mod
 from matchers import signals
-from matchers.errors import ImageError
-from matchers.image import ImageIndex
+from matchers.errors import ImageError, OcrUnavailableError
+from matchers.image import ImageIndex, read_text
 from matchers.text import Mark, MarkHit, MarkMatcher
 from monitor.registry import Product, Registry
 
@@ -68,6 +68,7 @@ class Assessor:
     """Built once per brand (marks compiled, images indexed), then applied per listing."""
 
     registry: Registry
+    ocr: bool | None = None  # read text in images; None: as the registry's settings say
     matcher: MarkMatcher = field(init=False)
     images: ImageIndex = field(init=False)
     asset_errors: list[str] = field(init=False, default_factory=list)
@@ -76,6 +77,8 @@ class Assessor:
         self.matcher = MarkMatcher(
             [Mark(m.text, aliases=m.aliases, distinctive=m.distinctive) for m in self.registry.marks]
         )
+        if self.ocr is None:
+            self.ocr = self.registry.settings.ocr
         self.images = ImageIndex()
         for kind, key, path in self.registry.image_files():
             try:
@@ -120,6 +123,34 @@ class Assessor:
         ranked = sorted(best.values(), key=lambda h: -h.score)
         return signals.image_findings(ranked), ranked, errors
 
+    def _ocr_findings(self, images: Sequence[Any]) -> tuple[list[signals.Finding], list[tuple[str, MarkHit]], list[str]]:
+        """Marks printed in the images: OCR words fed to the same text matcher."""
+        findings: list[signals.Finding] = []
+        hits_found: list[tuple[str, MarkHit]] = []
+        errors: list[str] = []
+        for image in images:
+            try:
+                words = read_text(image)
+            except OcrUnavailableError as exc:
+                self.ocr = False  # say it once, then carry on without OCR
+                return findings, hits_found, [str(exc)]
+            except ImageError:
+                continue  # the image matcher has already recorded why
+            text, boxes = "", []
+            for word, box in words:
+                boxes.append((len(text), len(text) + len(word), box))
+                text += word + " "
+            for hit in self.matcher.find(text):
+                box = next((b for start, end, b in boxes if start <= hit.start < end), None)
+                for finding in signals.mark_findings([hit], field="image text"):
+                    where = f" at {box}" if box else ""
+                    findings.append(signals.Finding(
+                        kind=finding.kind, score=finding.score, reason=finding.reason + where,
+                        evidence=finding.evidence, field=finding.field, start=finding.start,
+                        end=finding.end))
+                hits_found.append(("image text", hit))
+        return findings, hits_found, errors
+
     def _product(self, item: ListingText, image_hits: Sequence[Any]) -> Product | None:
         for hit in image_hits:
             if hit.key.startswith("product:"):
@@ -139,9 +170,15 @@ class Assessor:
     # -- the whole assessment ------------------------------------------------------------
 
     def assess(self, item: ListingText, images: Iterable[Any] = ()) -> Assessment:
+        images = list(images)
         findings, mark_hits = self._text_findings(item)
         image_found, image_hits, image_errors = self._image_findings(images)
         findings += image_found
+        if self.ocr and images:
+            ocr_found, ocr_hits, ocr_errors = self._ocr_findings(images)
+            findings += ocr_found
+            mark_hits += ocr_hits
+            image_errors += ocr_errors
         related = bool(mark_hits or image_hits)
         authorised = self.registry.is_authorised(item.platform, item.seller, item.seller_id)
         allowlisted = self.registry.is_allowlisted(item.seller, item.url)

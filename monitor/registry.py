@@ -263,6 +263,9 @@ class MailSettings(_Model):
 
 class Settings(_Model):
     price_threshold: float = Field(default=0.4, gt=0, lt=1)
+    # Read words printed in listing images and look for the marks in them (needs the OCR
+    # extra, pip install 'markwatch[ocr]'; slower: about a second per image on a CPU).
+    ocr: bool = False
     currency_rates: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_RATES))
     mail: MailSettings | None = None
 

@@ -1,0 +1,69 @@
+"""The assessment joins the matchers for one listing; OCR finds a mark printed in a photo."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from conftest import DEMO_BRAND
+from monitor.assess import Assessor, ListingText
+from monitor.registry import load_registry
+
+REGISTRY = load_registry(DEMO_BRAND)
+
+
+def _poster(text: str) -> bytes:
+    img = Image.new("RGB", (900, 360), (236, 232, 226))
+    draw = ImageDraw.Draw(img)
+    try:
+        font = ImageFont.truetype("DejaVuSans-Bold.ttf", 120)
+    except OSError:
+        font = ImageFont.load_default(size=120)
+    draw.text((60, 110), text, fill=(25, 25, 30), font=font)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=92)
+    return out.getvalue()
+
+
+def test_ocr_finds_a_mark_printed_in_the_photo() -> None:
+    pytest.importorskip("rapidocr_onnxruntime", reason="the OCR extra is not installed")
+    assessor = Assessor(REGISTRY, ocr=True)
+    item = ListingText(platform="bazaar", title="Winter parka, warm, hooded", seller="Someone")
+    found = assessor.assess(item, [_poster("N0RVIK")])
+    assert any(f.field == "image text" and f.kind == "mark" for f in found.findings), found.findings
+    assert found.related
+    without = Assessor(REGISTRY, ocr=False).assess(item, [_poster("N0RVIK")])
+    assert not any(f.field == "image text" for f in without.findings)
+    plain = assessor.assess(item, [_poster("WARM PARKA")])
+    assert not any(f.field == "image text" for f in plain.findings)
+
+
+def test_missing_ocr_extra_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matchers.errors import OcrUnavailableError
+
+    def absent(_image, **_kw):  # type: ignore[no-untyped-def]
+        raise OcrUnavailableError("reading text in images needs the OCR extra: pip install 'markwatch[ocr]'")
+
+    monkeypatch.setattr("monitor.assess.read_text", absent)
+    assessor = Assessor(REGISTRY, ocr=True)
+    item = ListingText(platform="bazaar", title="Norvik parka")
+    first = assessor.assess(item, [_poster("NORVIK")])
+    assert any("markwatch[ocr]" in e for e in first.image_errors)
+    assert assessor.ocr is False  # said once; the rest of the run goes on without OCR
+
+
+def test_genuine_listing_is_low_risk_and_counterfeit_is_flagged() -> None:
+    assessor = Assessor(REGISTRY, ocr=False)
+    parka = REGISTRY.resolve(Path("assets/parka.jpg"))
+    genuine = assessor.assess(ListingText(platform="bazaar", title="Norvik Fjell Parka", price=Decimal("349"),
+                                          currency="EUR", seller="Norvik Official Store"), [parka])
+    fake = assessor.assess(ListingText(platform="bazaar", title="N0RV1K Fjell Parka 1:1 replica",
+                                       price=Decimal("59"), currency="EUR", seller="Cheap Gear"), [parka])
+    assert genuine.authorised and not genuine.flagged
+    assert fake.flagged and fake.risk.score > genuine.risk.score
+    kinds = {f.kind for f in fake.findings}
+    assert {"mark", "image", "replica_wording", "price", "seller"} <= kinds
