@@ -19,6 +19,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session, select
 
+from matchers.errors import ImageError
+from matchers.image import hash_distance, hash_image
 from monitor.db import Database
 from monitor.errors import InputError, TakedownRefused
 from monitor.models import (
@@ -662,6 +664,30 @@ def _taken_down(s: Session, brand_id: int) -> list[tuple[Case, Listing]]:
     return list(rows)
 
 
+_RELIST_PHASH_BITS = 6  # of 64: a re-encoded or resized copy, not a similar product photo
+_PHASH_CACHE: dict[tuple[str, str], str | None] = {}
+
+
+def _phashes(files: Sequence[Mapping[str, Any]], *, limit: int = 4) -> list[str]:
+    """pHashes of a listing's downloaded images (main first), cached by path and sha256."""
+    out = []
+    for entry in files[:limit]:
+        path = entry.get("path")
+        if not path:
+            continue
+        key = (str(path), str(entry.get("sha256")))
+        if key not in _PHASH_CACHE:
+            try:
+                _PHASH_CACHE[key] = hash_image(path)
+            except (ImageError, OSError):
+                _PHASH_CACHE[key] = None
+            if len(_PHASH_CACHE) > 50_000:
+                _PHASH_CACHE.clear()
+        if (value := _PHASH_CACHE[key]) is not None:
+            out.append(value)
+    return out
+
+
 def open_relisting_case(db: Database, brand_id: int, listing_pk: int, *,
                         related: bool = True) -> Case | None:
     """Before a listing's assessment is recorded: when it is a re-listing (the listing a
@@ -686,10 +712,9 @@ def open_relisting_case(db: Database, brand_id: int, listing_pk: int, *,
             if back is not None and related and latest.state not in ("dismissed", "allowlisted"):
                 previous, why = latest, f"re-listing: the listing of case #{latest.id} came back after removal"
         else:
+            taken = [(case, old) for case, old in _taken_down(s, brand_id) if old.id != listing_pk]
             hashes = {f.get("sha256") for f in listing.image_files if f.get("sha256")}
-            for case, old in _taken_down(s, brand_id):
-                if old.id == listing_pk:
-                    continue
+            for case, old in taken:
                 same_seller = (listing.seller_id is not None and listing.seller_id == old.seller_id)
                 old_hashes = {f.get("sha256") for f in old.image_files if f.get("sha256")}
                 shared = hashes & old_hashes
@@ -698,6 +723,17 @@ def open_relisting_case(db: Database, brand_id: int, listing_pk: int, *,
                     what = "the same images" if shared else "the same seller"
                     why = f"re-listing: {what} as case #{case.id}, whose listing was taken down"
                     break
+            if previous is None and taken and listing.image_files:
+                # Re-uploaded photos are re-encoded, so their bytes differ: compare pHashes.
+                mine = _phashes(listing.image_files)
+                for case, old in taken:
+                    close = [(a, b) for a in mine for b in _phashes(old.image_files)
+                             if hash_distance(a, b) <= _RELIST_PHASH_BITS]
+                    if close:
+                        previous = case
+                        why = (f"re-listing: the same photos (re-encoded) as case #{case.id}, "
+                               "whose listing was taken down")
+                        break
         if previous is None:
             return None
         case = Case(brand_id=brand_id, listing_pk=listing_pk, previous_case_id=previous.id,

@@ -544,33 +544,49 @@ def test_a_removed_listing_coming_back_opens_a_linked_case(tmp_path: Path, regis
     monitor = Monitor(registry, db, images_dir=tmp_path / "img")
     brand_id = monitor.brand.id
 
-    def crawl(listing_id: str, title: str, seller: str) -> Listing:
+    photo = _copy_of_parka(tmp_path / "a")
+    reupload = tmp_path / "b" / "reupload.jpg"
+    reupload.parent.mkdir()
+    with Image.open(photo) as im:
+        im.resize((500, 500)).save(reupload, quality=70)  # re-encoded: other bytes, same photo
+    other_photo = tmp_path / "b" / "boot.jpg"
+    shutil.copy(DEMO_BRAND.parent / "assets" / "boot.jpg", other_photo)
+
+    def crawl(listing_id: str, title: str, seller: str, image: Path | None = None) -> Listing:
+        import hashlib
+
+        files = ({"url": f"https://img.example/{listing_id}.jpg", "path": str(image), "error": None,
+                  "sha256": hashlib.sha256(image.read_bytes()).hexdigest()},) if image else ()
         result = db.upsert_listing(ListingInput(platform="ebay", listing_id=listing_id,
                                                 url=f"https://ebay.example/{listing_id}", title=title,
                                                 seller_name=seller, seller_id=seller.lower(),
-                                                price=Decimal("39"), currency="EUR"))
+                                                price=Decimal("39"), currency="EUR", image_files=files))
         row = db.listing(result.listing_pk)
         monitor.assess_listing(row)
         return row
 
-    first = crawl("E-1", "N0rvik parka replica", "FakeHouse")
+    first = crawl("E-1", "N0rvik parka replica", "FakeHouse", photo)
     case = db.cases(brand_id)[0]
     db.set_case_state(case.id, "confirmed")
     notice = draft_takedowns(db, registry, brand_id, tmp_path / "out", evidence=False, today=TODAY)[0][0]
     set_notice_status(db, notice.takedown_id, "submitted")
     set_notice_status(db, notice.takedown_id, "removed")
 
-    crawl("E-1", "N0rvik parka replica, back again", "FakeHouse")      # the same listing returns
+    crawl("E-1", "N0rvik parka replica, back again", "FakeHouse", photo)  # the same listing returns
     crawl("E-2", "Norvik boots 1:1", "FakeHouse")                      # same seller, new listing
     crawl("E-3", "Plain camping mug", "FakeHouse")                     # same seller, unrelated
     crawl("E-4", "Norvik boots replica", "SomeoneElse")                # someone else
+    crawl("E-5", "Winter parka", "ThirdShop", reupload)                # the photo, re-encoded
+    crawl("E-6", "Norvik boots, used", "FourthShop", other_photo)      # another photo
     cases = {db.listing(c.listing_pk).listing_id: c for c in db.cases(brand_id)
              if c.id != case.id}
     assert cases["E-1"].previous_case_id == case.id and cases["E-1"].listing_pk == first.id
     assert cases["E-2"].previous_case_id == case.id and "same seller" in (cases["E-2"].note or "")
     assert "E-3" not in cases
     assert cases["E-4"].previous_case_id is None
-    assert db.count(Case) == 4
+    assert cases["E-5"].previous_case_id == case.id and "re-encoded" in (cases["E-5"].note or "")
+    assert cases["E-6"].previous_case_id is None
+    assert db.count(Case) == 6
 
 
 # -- CLI ------------------------------------------------------------------------------------
