@@ -402,10 +402,12 @@ def takedown_status(
                           "platforms": [{"platform": p.platform, "counts": dict(p.counts), "open": p.open,
                                          "success_rate": p.success_rate} for p in report.platforms]}))
         return
-    table = Table("notice", "platform", "template", "status", "listings", "since", "file", title="open notices")
+    table = Table("notice", "platform", "template", "status", "listings", "since", "next step", "file",
+                  title="open notices")
     for n in report.open_notices:
         table.add_row(str(n["id"]), n["platform"], n["template"], n["status"].replace("_", "-"),
-                      str(n["listings"]), n["since"][:16].replace("T", " "), escape(n["path"] or "-"))
+                      str(n["listings"]), n["since"][:16].replace("T", " "), n["next"],
+                      escape(n["path"] or "-"))
     out.print(table)
     stats = Table("platform", "drafted", "submitted", "removed", "rejected", "counter-noticed", "success rate",
                   title="per platform")

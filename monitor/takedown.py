@@ -614,6 +614,29 @@ def _mark_listings_removed(s: Session, takedown_id: int, at: dt.datetime) -> Non
                                   content_hash=listing.content_hash))
 
 
+def _business_days_after(start: dt.date, days: int) -> dt.date:
+    day = start
+    while days:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def _next_step(status: str, since: str) -> str:
+    if status == "drafted":
+        return "review and submit it, then `markwatch takedown mark ID submitted`"
+    if status == "submitted":
+        return "wait for the platform's decision"
+    # 17 U.S.C. § 512(g)(2)(C): the platform restores the listing 10 to 14 business days
+    # after a counter-notice unless the rights owner has filed suit.
+    try:
+        start = dt.datetime.fromisoformat(since).date()
+    except ValueError:
+        return "file suit, or the listing may be restored"
+    return f"file suit by {_business_days_after(start, 10).isoformat()} or the listing may be restored"
+
+
 def notice_report(db: Database, brand_id: int | None, *, platform: str | None = None) -> NoticeReport:
     """Open notices (drafted, submitted, counter-noticed) and each platform's success rate,
     for one brand or (`brand_id=None`) every brand."""
@@ -639,7 +662,7 @@ def notice_report(db: Database, brand_id: int | None, *, platform: str | None = 
             last = n.history[-1]["at"] if n.history else n.created_at.isoformat()
             open_rows.append({"id": n.id, "platform": n.platform, "template": n.template,
                               "status": n.status, "listings": counts_items[n.id],
-                              "since": last, "path": n.path})
+                              "since": last, "path": n.path, "next": _next_step(n.status, last)})
     stats = []
     for plat, counts in sorted(per.items()):
         resolved = counts["removed"] + counts["rejected"] + counts["counter_noticed"]

@@ -525,7 +525,9 @@ def test_status_changes_are_timestamped_and_checked(tmp_path: Path, registry: Re
     assert [h["status"] for h in notice.history] == ["drafted", "submitted", "removed"]
     assert notice.submitted_at is not None and notice.resolved_at >= notice.submitted_at
     assert db.listings("ebay")[0].status == "removed"
-    set_notice_status(db, by["ebay"], "counter-noticed")
+    set_notice_status(db, by["ebay"], "counter-noticed", at=dt.datetime(2026, 6, 5, 12, tzinfo=dt.UTC))
+    (open_notice,) = [n for n in notice_report(db, brand_id).open_notices if n["id"] == by["ebay"]]
+    assert open_notice["next"] == "file suit by 2026-06-19 or the listing may be restored"  # 10 business days
     set_notice_status(db, by["walmart"], "submitted")
     set_notice_status(db, by["walmart"], "rejected")
     report = notice_report(db, brand_id)
