@@ -48,6 +48,7 @@ __all__ = [
     "PlatformStats",
     "NoticeReport",
     "template_environment",
+    "template_file",
     "notice_context",
     "render_notice",
     "check_parties",
