@@ -7,8 +7,12 @@ from __future__ import annotations
 from time import monotonic
 
 from scrapy.core.downloader import Downloader, Slot
-from scrapy.utils.asyncio import call_later
-from scrapy.utils.defer import _schedule_coro
+
+try:  # private helpers of Scrapy 2.19's downloader; without them Scrapy's own queue runs
+    from scrapy.utils.asyncio import call_later
+    from scrapy.utils.defer import _schedule_coro
+except ImportError:  # pragma: no cover - another Scrapy version
+    call_later = _schedule_coro = None  # type: ignore[assignment]
 
 __all__ = ["PoliteDownloader"]
 
@@ -17,6 +21,9 @@ class PoliteDownloader(Downloader):
     """Reserves a request's transfer slot when it leaves the queue, not when its task starts."""
 
     def _process_queue(self, slot: Slot) -> None:
+        if _schedule_coro is None or not hasattr(self, "_wait_for_download"):
+            super()._process_queue(slot)
+            return
         if slot.latercall:
             return
         now = monotonic()
