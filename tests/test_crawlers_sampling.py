@@ -43,3 +43,13 @@ def test_page_cap_is_shared_between_search_terms(tmp_path: Path, demo_market) ->
     assert run.stats["bazaar"]["markwatch/result_pages"] == 3
     assert len(run.items) == run.stats["bazaar"]["markwatch/listings_sampled"] > 0
     assert len({item["listing_id"] for item in run.items}) == len(run.items)
+
+
+def test_sitemap_from_robots_txt_is_sampled_within_the_cap(tmp_path: Path, demo_market) -> None:  # type: ignore[no-untyped-def]
+    job = {"platform": "bazaar", "kind": "urls", "start_urls": [demo_market.base_url + "/robots.txt"], "max_listings": 6}
+    overrides = {"MARKWATCH_SAMPLE_SEED": 3, "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}
+    runs = [run_crawl_subprocess(tmp_path, [job], overrides=overrides) for _ in range(2)]
+    assert all(run.returncode == 0 for run in runs), runs[0].stderr
+    samples = [{item["listing_id"] for item in run.items} for run in runs]
+    assert len(samples[0]) == 6 and samples[0] <= BAZAAR and samples[0] == samples[1]
+    assert all(item["listing"]["title"] and item["listing"]["price"] for item in runs[0].items)
