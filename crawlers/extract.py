@@ -133,10 +133,11 @@ class _Candidates:
         return self.get("title")
 
     def ordered_images(self, dom: DomFacts) -> tuple[str, ...]:
-        """Main image first. The main picture is the platform's own gallery's first, else a
-        declared picture (microdata, JSON-LD, embedded, RDFa, meta) that the page also shows,
-        else the picture the layout makes main, else the first declared. It is given in the
-        rendition the page shows (declared images are often another size of the same photo)."""
+        """Main image first. The main picture is the platform's own gallery's first, else
+        microdata's first, else a declared picture (JSON-LD, embedded, RDFa, meta, app state)
+        that the page also shows, else the picture the layout makes main, else the first
+        declared. It is given in the rendition the page shows (declared images are often
+        another size of the same photo)."""
         shown: dict[str, list[tuple[str, float]]] = {}
         for url, score in dom.shown_images:
             shown.setdefault(picture_key(url), []).append((url, score))
@@ -147,7 +148,7 @@ class _Candidates:
         microdata = self.images.get("microdata", [])
         if platform:
             main = platform[0]
-        elif microdata and _MICRODATA_FIRST:
+        elif microdata:
             # Microdata's image property sits on the shown picture (or names it on purpose).
             main = microdata[0]
         else:
@@ -190,7 +191,6 @@ class _Candidates:
         return tuple(out)
 
 
-_MICRODATA_FIRST = True
 _DECLARED_IMAGE_SOURCES = ("microdata", "json-ld", "embedded", "rdfa", "meta", "state")
 # A declared picture shown only as a thumbnail loses to a picture the layout makes far more
 # prominent (a share image of another view, a feed image of another colour).
