@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-__all__ = ["Features", "extract", "thumbnail", "KeypointPool", "verify"]
+__all__ = ["Features", "Fit", "extract", "mirrored", "thumbnail", "KeypointPool", "verify", "distinct_inliers"]
 
 cv2.setNumThreads(1)  # the matcher runs one image per core; OpenCV's own threads only contend
 
@@ -23,6 +23,16 @@ class Features:
 
 
 _THUMB_SIDE = 96
+
+
+@dataclass(frozen=True, slots=True)
+class Fit:
+    """A geometric fit of an asset in a query: inlier count, the asset's box in query
+    coordinates, and the matched descriptor pairs (asset row, query row) that agree with it."""
+
+    inliers: int
+    box: tuple[float, float, float, float]
+    pairs: np.ndarray  # (inliers, 2) int: asset descriptor row, query descriptor row
 
 
 def thumbnail(gray: np.ndarray) -> np.ndarray:
@@ -67,6 +77,36 @@ def extract(gray: np.ndarray, nfeatures: int, *, levels: int = 8) -> Features:
         return Features(np.empty((0, 2), np.float32), np.empty((0, 32), np.uint8), (gray.shape[1], gray.shape[0]))
     xy = np.array([kp.pt for kp in kps], dtype=np.float32)
     return Features(xy, desc, (gray.shape[1], gray.shape[0]))
+
+
+def mirrored(gray: np.ndarray, nfeatures: int, *, levels: int = 8) -> Features:
+    """Features of the left-right mirror image (ORB descriptors are not mirror-invariant), in
+    the mirror image's own coordinates, with a mirrored thumbnail."""
+    flipped = np.ascontiguousarray(gray[:, ::-1])
+    feats = extract(flipped, nfeatures, levels=levels)
+    feats.thumb = thumbnail(flipped)
+    return feats
+
+
+def distinct_inliers(fit: Fit, asset: Features, query: Features, rivals: np.ndarray, *, margin: float = 0.9) -> int:
+    """How many of the fit's inliers match this asset clearly better than any rival asset.
+
+    Wordmarks share letters (often the very same typeface): a fit on shared glyphs is as
+    good for a rival logo, while a logo that is really there also has parts of its own.
+    """
+    if len(rivals) == 0 or fit.inliers == 0:
+        return fit.inliers
+    a_rows, q_rows = fit.pairs[:, 0], fit.pairs[:, 1]
+    own = _hamming(asset.desc[a_rows], query.desc[q_rows])
+    nearest = cv2.BFMatcher(cv2.NORM_HAMMING).match(query.desc[q_rows], rivals)
+    rival = np.full(len(q_rows), 256.0)
+    for m in nearest:
+        rival[m.queryIdx] = m.distance
+    return int(np.count_nonzero(own < margin * rival))
+
+
+def _hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.bitwise_count(a ^ b).sum(axis=1).astype(np.float64)
 
 
 @dataclass(slots=True)
@@ -114,6 +154,57 @@ def _convex(quad: np.ndarray) -> bool:
     return all(s > 0 for s in signs) or all(s < 0 for s in signs)
 
 
+def _sane(
+    asset: Features, query: Features, hom: np.ndarray, mask: np.ndarray, src: np.ndarray, *, rigid: bool
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray] | None:
+    """The fit, its inlier count and the asset's outline in the query, unless degenerate: matches
+    bunched in one spot of the asset, or a warp that folds, flips or squashes the asset.
+
+    `rigid` (logos) also refuses a mirror image (mirrored logos have their own features), a
+    stretched aspect ratio and skew beyond mild perspective: chance fits of shared letters
+    between two wordmarks almost always distort the outline, a printed logo keeps its shape.
+    """
+    inl = mask.ravel().astype(bool)
+    n_in = int(inl.sum())
+    if n_in < 4:
+        return None
+    spread = cv2.contourArea(cv2.convexHull(src[inl]))
+    if spread < (0.03 if rigid else 0.02) * asset.size[0] * asset.size[1]:
+        return None
+    w, h = asset.size
+    corners = np.array([[[0, 0]], [[w, 0]], [[w, h]], [[0, h]]], dtype=np.float32)
+    quad = cv2.perspectiveTransform(corners, hom).reshape(4, 2)
+    if not np.all(np.isfinite(quad)) or not _convex(quad):
+        return None
+    area = cv2.contourArea(quad)
+    q_area = query.size[0] * query.size[1]
+    if area < 0.002 * q_area or area > 4.0 * q_area:
+        return None
+    sides = np.linalg.norm(quad - np.roll(quad, 1, axis=0), axis=1)
+    if sides.min() < 0.15 * sides.max():
+        return None
+    if rigid and not _keeps_shape(quad, asset.size):
+        return None
+    return hom, n_in, quad, inl
+
+
+def _keeps_shape(quad: np.ndarray, size: tuple[int, int]) -> bool:
+    w, h = size
+    x, y = quad[:, 0], quad[:, 1]
+    if float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) <= 0:
+        return False  # corners run the other way round: a mirror image
+    across = (np.linalg.norm(quad[1] - quad[0]) + np.linalg.norm(quad[2] - quad[3])) / (2 * w)
+    down = (np.linalg.norm(quad[3] - quad[0]) + np.linalg.norm(quad[2] - quad[1])) / (2 * h)
+    if not 0.6 <= across / down <= 1.65:
+        return False
+    for i in range(4):
+        a, b = quad[i - 1] - quad[i], quad[(i + 1) % 4] - quad[i]
+        cos = float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))
+        if abs(cos) > 0.9:  # a corner sharper than ~25 degrees
+            return False
+    return True
+
+
 def verify(
     asset: Features,
     query: Features,
@@ -123,10 +214,11 @@ def verify(
     min_area: float = 0.002,
     min_agreement: float = 0.0,
     allow_negative: bool = False,
+    rigid: bool = False,
     query_gray: np.ndarray | None = None,
     ratio: float = 0.8,
-) -> tuple[int, tuple[float, float, float, float]] | None:
-    """Inlier count and the asset's box in query coordinates, or None when geometry disagrees.
+) -> Fit | None:
+    """The asset's fit in the query (inliers, box, matched pairs), or None when geometry disagrees.
 
     `min_inlier_share` is the part of the descriptor matches the homography must explain
     (unless there are three times `min_inliers` inliers): a copy of a photo explains most of
@@ -144,30 +236,28 @@ def verify(
     src = asset.xy[[m.queryIdx for m in good]]
     dst = query.xy[[m.trainIdx for m in good]]
     reproj = 0.012 * max(query.size)
+    fit = None
     hom, mask = cv2.findHomography(src, dst, cv2.RANSAC, reproj, maxIters=2000, confidence=0.995)
-    if hom is None or mask is None:
+    if hom is not None and mask is not None:
+        fit = _sane(asset, query, hom, mask, src, rigid=rigid)
+    if fit is None:
+        # Matches bunched on one part of the asset (the rest hidden or out of frame) leave a
+        # homography free to fold the unseen corners; an affine map cannot, and a similarity
+        # (for logos, whose perspective on a product is mild) cannot even stretch.
+        estimate = cv2.estimateAffinePartial2D if rigid else cv2.estimateAffine2D
+        aff, mask = estimate(src, dst, method=cv2.RANSAC, ransacReprojThreshold=reproj, maxIters=2000, confidence=0.995)
+        # A similarity fit rests on less evidence than a homography that holds a perspective
+        # together: for logos it is taken only near upright, where chance fits of a few shared
+        # glyphs at odd angles cannot pass for the logo.
+        upright = aff is not None and (not rigid or abs(np.degrees(np.arctan2(aff[1, 0], aff[0, 0]))) <= 40)
+        if aff is not None and mask is not None and upright:
+            fit = _sane(asset, query, np.vstack([aff, [0.0, 0.0, 1.0]]), mask, src, rigid=rigid)
+    if fit is None:
         return None
-    inl = mask.ravel().astype(bool)
-    n_in = int(inl.sum())
+    hom, n_in, quad, inl = fit
     if n_in < min_inliers or (n_in < 3 * min_inliers and n_in < min_inlier_share * len(good)):
         return None
-    # Reject degenerate fits: matches bunched in one spot of the asset, or a warp that
-    # folds, flips or squashes the asset; real copies and logos keep a sane shape.
-    spread = cv2.contourArea(cv2.convexHull(src[inl]))
-    if spread < 0.02 * asset.size[0] * asset.size[1]:
-        return None
-    w, h = asset.size
-    corners = np.array([[[0, 0]], [[w, 0]], [[w, h]], [[0, h]]], dtype=np.float32)
-    quad = cv2.perspectiveTransform(corners, hom).reshape(4, 2)
-    if not np.all(np.isfinite(quad)) or not _convex(quad):
-        return None
-    area = cv2.contourArea(quad)
     q_area = query.size[0] * query.size[1]
-    if area < 0.002 * q_area or area > 4.0 * q_area:
-        return None
-    sides = np.linalg.norm(quad - np.roll(quad, 1, axis=0), axis=1)
-    if sides.min() < 0.15 * sides.max():
-        return None
     x0, y0 = np.clip(quad.min(axis=0), 0, None)
     x1, y1 = np.minimum(quad.max(axis=0), query.size)
     # The visible part of the asset, as a share of the query: a copied photo fills a good
@@ -180,4 +270,5 @@ def verify(
         # A logo may be printed in negative (light on a dark product): either sign agrees.
         if (abs(agreement) if allow_negative else agreement) < min_agreement:
             return None
-    return n_in, (float(x0), float(y0), float(x1), float(y1))
+    pairs = np.array([(m.queryIdx, m.trainIdx) for m in good], dtype=np.int64)[inl]
+    return Fit(n_in, (float(x0), float(y0), float(x1), float(y1)), pairs)

@@ -20,7 +20,7 @@ from PIL import Image
 
 from matchers._hashindex import HashTable, dhash_batch, dihedral, informative, phash_batch, thumbs
 from matchers._imageio import DEFAULT_MAX_PIXELS, ImageSource, open_image
-from matchers._keypoints import Features, KeypointPool, extract, thumbnail, verify
+from matchers._keypoints import Features, Fit, KeypointPool, distinct_inliers, extract, mirrored, thumbnail, verify
 from matchers.errors import (
     ImageBlankError,
     ImageDecodeError,
@@ -57,9 +57,10 @@ _MIN_VOTES = 4
 _MAX_VERIFY = 5
 _MIN_INLIER_SHARE = 0.35
 _MIN_INLIERS = 14
-_MIN_INLIERS_LOGO = 11
+_MIN_INLIERS_LOGO = 16
+_MIN_DISTINCT_LOGO = 12  # inliers that match this logo clearly better than any other logo
 _MIN_AGREEMENT = 0.25  # pixel correlation of the warped asset with the query region
-_MIN_AGREEMENT_LOGO = 0.15  # a logo's plain canvas rarely matches what it is printed on
+_LOGO_SIDE = 480  # small logo files are enlarged to this so ORB finds enough corners in them
 
 # Window shapes (fractions of the query's width, height) tried at a few positions each;
 # collage tiles and padded content on a plain background are also found as blobs.
@@ -215,6 +216,7 @@ class ImageIndex:
         self._crops = HashTable.empty()
         self._pool = KeypointPool()
         self._features: list[Features] = []
+        self._mirrors: dict[int, Features] = {}  # logo owner -> features of its mirror image
         self._logos: list[int] = []
 
     # -- building -------------------------------------------------------------------------
@@ -267,9 +269,15 @@ class ImageIndex:
         ph, dh = phash_batch(variants), dhash_batch(variants)
         self._whole.extend(ph[:8], dh[:8], owner, variant_ids[:8])
         self._crops.extend(ph[8:], dh[8:], owner, variant_ids[8:])
+        gray_kp = prep.gray_kp
+        if kind == "logo" and max(gray_kp.shape) < _LOGO_SIDE:
+            f = _LOGO_SIDE / max(gray_kp.shape)
+            gray_kp = cv2.resize(gray_kp, (round(gray_kp.shape[1] * f), round(gray_kp.shape[0] * f)), interpolation=cv2.INTER_CUBIC)
         # Logos appear small in listing photos: more pyramid levels reach down to ~1/9 scale.
-        feats = extract(prep.gray_kp, 600, levels=12) if kind == "logo" else extract(prep.gray_kp, 400)
-        feats.thumb = thumbnail(prep.gray_kp)
+        feats = extract(gray_kp, 600, levels=12) if kind == "logo" else extract(gray_kp, 400)
+        feats.thumb = thumbnail(gray_kp)
+        if kind == "logo":
+            self._mirrors[owner] = mirrored(gray_kp, 600, levels=12)
         if kind == "photo":  # logos are all checked directly, they need no votes
             self._pool.add(owner, feats.desc)
         self._features.append(feats)
@@ -409,24 +417,41 @@ class ImageIndex:
             if o in seen or o in best:
                 continue
             seen.add(o)
-            # A logo in a busy photo shares its matches with clutter; a copied photo does not.
-            # Both must agree pixel by pixel once warped into place.
-            if self._kinds[o] == "logo":
-                found = verify(
-                    self._features[o], query, min_inliers=_MIN_INLIERS_LOGO, min_agreement=_MIN_AGREEMENT_LOGO,
-                    allow_negative=True, query_gray=g,
-                )
-            else:
-                found = verify(
-                    self._features[o], query, min_inliers=_MIN_INLIERS, min_inlier_share=_MIN_INLIER_SHARE,
-                    min_area=0.04, min_agreement=_MIN_AGREEMENT, query_gray=g,
-                )
+            found = self._verify_logo(o, query) if self._kinds[o] == "logo" else verify(
+                # A copied photo explains most of its matches and agrees pixel by pixel once
+                # warped into place; a texture's chance alignment does neither.
+                self._features[o], query, min_inliers=_MIN_INLIERS, min_inlier_share=_MIN_INLIER_SHARE,
+                min_area=0.04, min_agreement=_MIN_AGREEMENT, query_gray=g,
+            )
             if found is None:
                 continue
-            inliers, (x0, y0, x1, y1) = found
+            x0, y0, x1, y1 = found.box
             region = (round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy))
-            score = round(inliers / (inliers + _MIN_INLIERS), 4)  # 0.5 at the photo floor
+            score = round(found.inliers / (found.inliers + _MIN_INLIERS), 4)  # 0.5 at the photo floor
             best[o] = ImageHit(self._keys[o], score, "keypoints", region)
+
+    def _verify_logo(self, owner: int, query: Features) -> Fit | None:
+        """The logo's best fit, as printed or mirrored, keeping its shape (a similarity or mild
+        perspective) and resting on enough inliers that no other registered logo explains."""
+        fits = []
+        for feats in (self._features[owner], self._mirrors.get(owner)):
+            if feats is None:
+                continue
+            fit = verify(feats, query, min_inliers=_MIN_INLIERS_LOGO, rigid=True)
+            if fit is not None:
+                fits.append((fit, feats))
+        if not fits:
+            return None
+        fit, feats = max(fits, key=lambda pair: pair[0].inliers)
+        rivals = self._rival_descriptors(owner)
+        if distinct_inliers(fit, feats, query, rivals) < _MIN_DISTINCT_LOGO:
+            return None
+        return fit
+
+    def _rival_descriptors(self, owner: int) -> np.ndarray:
+        rows = [self._features[o].desc for o in self._logos if o != owner]
+        rows += [m.desc for o, m in self._mirrors.items() if o != owner]
+        return np.concatenate(rows) if rows else np.empty((0, 32), np.uint8)
 
     # -- persistence ----------------------------------------------------------------------
 
@@ -436,6 +461,7 @@ class ImageIndex:
         self._crops.consolidate()
         self._pool.consolidate()
         counts = np.array([len(f.desc) for f in self._features], np.int64)
+        mirrors = sorted(self._mirrors)
         np.savez_compressed(
             path,
             format=np.array([1]),
@@ -450,6 +476,12 @@ class ImageIndex:
             kp_desc=np.concatenate([f.desc for f in self._features]) if self._features else np.empty((0, 32), np.uint8),
             thumb_shapes=np.array([f.thumb.shape if f.thumb is not None else (0, 0) for f in self._features], np.int64).reshape(-1, 2),
             thumb_pixels=np.concatenate([f.thumb.ravel() for f in self._features if f.thumb is not None] or [np.empty(0, np.uint8)]),
+            # Mirror-image features of logos (optional: files written before them load without).
+            mirror_owner=np.array(mirrors, np.int64),
+            mirror_counts=np.array([len(self._mirrors[o].desc) for o in mirrors], np.int64),
+            mirror_sizes=np.array([self._mirrors[o].size for o in mirrors], np.int64).reshape(-1, 2),
+            mirror_xy=np.concatenate([self._mirrors[o].xy for o in mirrors] or [np.empty((0, 2), np.float32)]),
+            mirror_desc=np.concatenate([self._mirrors[o].desc for o in mirrors] or [np.empty((0, 32), np.uint8)]),
         )
 
     @classmethod
@@ -477,6 +509,19 @@ class ImageIndex:
             or int(arrays["thumb_shapes"].prod(axis=1).sum()) != len(arrays["thumb_pixels"])
         ):
             raise MatcherConfigError(f"{os.fspath(path)}: the saved image index is inconsistent")
+        mirror_owner = arrays.get("mirror_owner", np.empty(0, np.int64))
+        mirror_counts = arrays.get("mirror_counts", np.empty(0, np.int64))
+        mirror_sizes = arrays.get("mirror_sizes", np.empty((0, 2), np.int64))
+        mirror_xy = arrays.get("mirror_xy", np.empty((0, 2), np.float32))
+        mirror_desc = arrays.get("mirror_desc", np.empty((0, 32), np.uint8))
+        if (
+            len(mirror_counts) != len(mirror_owner)
+            or len(mirror_sizes) != len(mirror_owner)
+            or int(mirror_counts.sum()) != len(mirror_desc)
+            or len(mirror_desc) != len(mirror_xy)
+            or any(not 0 <= int(o) < n_assets or meta["kinds"][int(o)] != "logo" for o in mirror_owner)
+        ):
+            raise MatcherConfigError(f"{os.fspath(path)}: the saved image index is inconsistent")
         index = cls(max_pixels=max_pixels)
         index._keys = list(meta["keys"])
         index._kinds = list(meta["kinds"])
@@ -495,6 +540,14 @@ class ImageIndex:
             index._features.append(feats)
             if index._kinds[n] == "photo":
                 index._pool.add(n, feats.desc)
+        mirror_offsets = np.concatenate([[0], np.cumsum(mirror_counts)])
+        for n, owner in enumerate(mirror_owner):
+            a, b = mirror_offsets[n], mirror_offsets[n + 1]
+            w, h = (int(v) for v in mirror_sizes[n])
+            mirror = Features(mirror_xy[a:b], mirror_desc[a:b], (w, h))
+            thumb = index._features[int(owner)].thumb
+            mirror.thumb = None if thumb is None else np.ascontiguousarray(thumb[:, ::-1])
+            index._mirrors[int(owner)] = mirror
         return index
 
 
