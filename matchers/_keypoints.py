@@ -75,8 +75,10 @@ def extract(gray: np.ndarray, nfeatures: int, *, levels: int = 8) -> Features:
     kps, desc = orb.detectAndCompute(gray, None)
     if desc is None or not kps:
         return Features(np.empty((0, 2), np.float32), np.empty((0, 32), np.uint8), (gray.shape[1], gray.shape[0]))
-    xy = np.array([kp.pt for kp in kps], dtype=np.float32)
-    return Features(xy, desc, (gray.shape[1], gray.shape[0]))
+    # Strongest first, so that a prefix of the rows is a cheap probe of the whole set.
+    order = np.argsort([-kp.response for kp in kps], kind="stable")
+    xy = np.array([kps[i].pt for i in order], dtype=np.float32)
+    return Features(xy, np.ascontiguousarray(desc[order]), (gray.shape[1], gray.shape[0]))
 
 
 def mirrored(gray: np.ndarray, nfeatures: int, *, levels: int = 8) -> Features:
@@ -237,6 +239,11 @@ def verify(
     dst = query.xy[[m.trainIdx for m in good]]
     reproj = 0.012 * max(query.size)
     fit = None
+    # A cheap affine RANSAC first: when even a loose affine map explains few matches, the
+    # homography (a hundred times dearer on chance matches) would not find enough either.
+    _aff, gate = cv2.estimateAffine2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=2 * reproj, maxIters=500)
+    if gate is None or int(gate.sum()) < min_inliers // 2:
+        return None
     hom, mask = cv2.findHomography(src, dst, cv2.RANSAC, reproj, maxIters=2000, confidence=0.995)
     if hom is not None and mask is not None:
         fit = _sane(asset, query, hom, mask, src, rigid=rigid)

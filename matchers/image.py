@@ -54,7 +54,13 @@ _ACCEPT_FULL = (10, 14)  # (pHash, dHash) for the whole query image
 _ACCEPT_WINDOW = (9, 12)
 _SHORTLIST_KP = 14
 _MIN_VOTES = 4
-_MAX_VERIFY = 5
+# Photo votes use the strongest keypoints on both sides (a copied photo fills a good part of
+# the query, so its strong corners are among the query's strong ones): brute-force voting
+# costs the product of the two counts.
+_VOTE_ROWS_ASSET = 200
+_VOTE_ROWS_QUERY = 1500
+_QUERY_FEATURES = 4000
+_MAX_VERIFY = 3
 _MIN_INLIER_SHARE = 0.35
 _MIN_INLIERS = 14
 _MIN_INLIERS_LOGO = 16
@@ -279,7 +285,7 @@ class ImageIndex:
         if kind == "logo":
             self._mirrors[owner] = mirrored(gray_kp, 600, levels=12)
         if kind == "photo":  # logos are all checked directly, they need no votes
-            self._pool.add(owner, feats.desc)
+            self._pool.add(owner, feats.desc[:_VOTE_ROWS_ASSET])
         self._features.append(feats)
         self._keys.append(key)
         self._kinds.append(kind)
@@ -324,7 +330,10 @@ class ImageIndex:
         best: dict[int, ImageHit] = {}
         shortlist: dict[int, int] = {}
         self._hash_search(prep, best, shortlist)
-        self._keypoint_search(prep, best, shortlist)
+        # A whole-image copy of a registered photo is the listing's image: whatever logo it
+        # shows is the brand's own photo's, so the costly keypoint search is skipped.
+        if not any(hit.method == "phash" for hit in best.values()):
+            self._keypoint_search(prep, best, shortlist)
         _suppress_overlaps(best)
         by_key: dict[str, ImageHit] = {}
         for owner, hit in best.items():
@@ -397,8 +406,9 @@ class ImageIndex:
             # scale for a stored logo; enlarging the query lets its features line up.
             f = _KP_SIDE_QUERY / max(g.shape)
             g = cv2.resize(g, (round(g.shape[1] * f), round(g.shape[0] * f)), interpolation=cv2.INTER_LINEAR)
-        # Many features: a small logo in a busy photo holds only a few percent of them.
-        query = extract(g, 4000)
+        # Many features when logos are registered: a small logo in a busy photo holds only a
+        # few percent of them; copied photos need only the strongest.
+        query = extract(g, _QUERY_FEATURES if self._logos else _VOTE_ROWS_QUERY)
         if len(query.desc) < _MIN_INLIERS:
             return
         # Candidates, the only assets whose geometry (RANSAC) is checked: every logo (a brand
@@ -407,10 +417,11 @@ class ImageIndex:
         # the closest hash near-misses.
         ranked = list(self._logos)
         if not best:
-            votes = self._pool.vote(query.desc)
+            votes = self._pool.vote(query.desc[:_VOTE_ROWS_QUERY])
             ranked += sorted((o for o, n in votes.items() if n >= _MIN_VOTES), key=lambda o: -votes[o])[:_MAX_VERIFY]
         ranked += sorted((o for o in shortlist if shortlist[o] <= _SHORTLIST_KP), key=lambda o: shortlist[o])[:2]
         seen: set[int] = set()
+        strong = Features(query.xy[:_VOTE_ROWS_QUERY], query.desc[:_VOTE_ROWS_QUERY], query.size)
         sx = prep.size[0] / g.shape[1]
         sy = prep.size[1] / g.shape[0]
         for o in ranked:
@@ -419,8 +430,9 @@ class ImageIndex:
             seen.add(o)
             found = self._verify_logo(o, query) if self._kinds[o] == "logo" else verify(
                 # A copied photo explains most of its matches and agrees pixel by pixel once
-                # warped into place; a texture's chance alignment does neither.
-                self._features[o], query, min_inliers=_MIN_INLIERS, min_inlier_share=_MIN_INLIER_SHARE,
+                # warped into place; a texture's chance alignment does neither. It fills a good
+                # part of the query, so the query's strongest keypoints are enough.
+                self._features[o], strong, min_inliers=_MIN_INLIERS, min_inlier_share=_MIN_INLIER_SHARE,
                 min_area=0.04, min_agreement=_MIN_AGREEMENT, query_gray=g,
             )
             if found is None:
@@ -539,7 +551,7 @@ class ImageIndex:
                 feats.thumb = arrays["thumb_pixels"][thumb_offsets[n]: thumb_offsets[n] + th * tw].reshape(th, tw)
             index._features.append(feats)
             if index._kinds[n] == "photo":
-                index._pool.add(n, feats.desc)
+                index._pool.add(n, feats.desc[:_VOTE_ROWS_ASSET])
         mirror_offsets = np.concatenate([[0], np.cumsum(mirror_counts)])
         for n, owner in enumerate(mirror_owner):
             a, b = mirror_offsets[n], mirror_offsets[n + 1]

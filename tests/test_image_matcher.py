@@ -199,6 +199,73 @@ def test_logo_inside_product_photo(index: ImageIndex, scale: float, fx: float, f
     assert rx0 < x + logo.width and x < rx1 and ry0 < y + logo.height and y < ry1
 
 
+Box = tuple[int, int, int, int]
+
+
+def _logo_in_photo(logo: Image.Image, photo: str, scale: float, fx: float, fy: float) -> tuple[Image.Image, Box]:
+    base = DISTRACTORS[photo].copy()
+    base = base.resize((800, round(800 * base.height / base.width)))
+    tw = round(base.width * scale)
+    logo = logo.resize((tw, round(logo.height * tw / logo.width)))
+    x, y = round(fx * (base.width - logo.width)), round(fy * (base.height - logo.height))
+    base.paste(logo, (x, y))
+    return base, (x, y, x + logo.width, y + logo.height)
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@SLOW
+@given(scale=st.floats(0.2, 0.35), fx=st.floats(0, 1), fy=st.floats(0, 1), photo=st.sampled_from(list(DISTRACTORS)))
+def test_mirrored_logo_inside_product_photo(index: ImageIndex, scale: float, fx: float, fy: float, photo: str) -> None:
+    # ORB descriptors are not mirror-invariant: a flipped logo is found through its own features.
+    query, box = _logo_in_photo(_logo().transpose(Image.Transpose.FLIP_LEFT_RIGHT), photo, scale, fx, fy)
+    hits = [h for h in index.query(_jpeg(query)) if h.key == "zentrax-logo"]
+    assert hits and hits[0].method == "keypoints"
+    assert hits[0].region is not None and _overlaps(hits[0].region, box)
+
+
+def test_mirrored_logo_survives_save_and_load(index: ImageIndex, tmp_path: Path) -> None:
+    index.save(tmp_path / "brand.npz")
+    loaded = ImageIndex.load(tmp_path / "brand.npz")
+    query, box = _logo_in_photo(_logo().transpose(Image.Transpose.FLIP_LEFT_RIGHT), "coins", 0.3, 0.4, 0.5)
+    hits = loaded.query(_jpeg(query))
+    assert hits == index.query(_jpeg(query))
+    assert "zentrax-logo" in keys(hits)
+
+
+def _wordmark(word: str, colour: tuple[int, int, int], emblem: str) -> Image.Image:
+    img = Image.new("RGB", (420, 180), "white")
+    d = ImageDraw.Draw(img)
+    if emblem == "bars":
+        for k in range(5):
+            d.rectangle((15 + 12 * k, 25 + 26 * k, 150 - 10 * k, 42 + 26 * k), fill=colour)
+    else:
+        d.regular_polygon((80, 90, 70), 6, fill=colour)
+    d.text((165, 62), word, font=ImageFont.load_default(size=44), fill=colour)
+    return img
+
+
+@SLOW
+@given(scale=st.floats(0.2, 0.35), fx=st.floats(0, 1), fy=st.floats(0, 1), photo=st.sampled_from(list(DISTRACTORS)),
+       mirror=st.booleans())
+def test_logo_sharing_a_typeface_is_not_mistaken_for_another(
+    scale: float, fx: float, fy: float, photo: str, mirror: bool
+) -> None:
+    # Same typeface, colour and layout, several shared capitals: only the logo shown may be named.
+    idx = ImageIndex()
+    idx.add("nordholt", _wordmark("NORDHOLT", (20, 120, 40), "bars"), kind="logo")
+    idx.add("tornado", _wordmark("TORNADO", (20, 120, 40), "hexagon"), kind="logo")
+    logo = _wordmark("NORDHOLT", (20, 120, 40), "bars")
+    if mirror:
+        logo = logo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    query, box = _logo_in_photo(logo, photo, scale, fx, fy)
+    found = idx.query(_jpeg(query))
+    assert "tornado" not in keys(found)
+    assert "nordholt" in keys(found)
+
+
 @pytest.mark.parametrize("name", list(DISTRACTORS))
 def test_unrelated_photos_match_nothing(index: ImageIndex, name: str) -> None:
     img = DISTRACTORS[name]
