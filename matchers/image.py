@@ -248,7 +248,9 @@ class ImageIndex:
         """Register `image` under `key`.
 
         `kind="logo"` marks a mark meant to be found inside other photos (small, partly
-        hidden, in perspective), so it is also searched for with keypoints in every query.
+        hidden, in perspective, mirrored), so it is searched for with keypoints in every query
+        that is not a whole copy of a registered photo; each logo adds about two keypoint
+        checks (as printed and mirrored) to such a query.
         Raises ImageDecodeError, ImageTooLargeError, or ImageBlankError for an image too
         small or too plain to be recognised without false alarms.
         """
@@ -400,43 +402,48 @@ class ImageIndex:
     def _keypoint_search(self, prep: _Prepared, best: dict[int, ImageHit], shortlist: dict[int, int]) -> None:
         if not self._features:
             return
-        g = prep.gray_kp
-        if max(g.shape) < _KP_SIDE_QUERY:
+        native = prep.gray_kp
+        enlarged = native
+        if self._logos and max(native.shape) < _KP_SIDE_QUERY:
             # A logo is often ~100 px wide in a listing photo, below ORB's smallest patch
             # scale for a stored logo; enlarging the query lets its features line up.
-            f = _KP_SIDE_QUERY / max(g.shape)
-            g = cv2.resize(g, (round(g.shape[1] * f), round(g.shape[0] * f)), interpolation=cv2.INTER_LINEAR)
-        # Many features when logos are registered: a small logo in a busy photo holds only a
-        # few percent of them; copied photos need only the strongest.
-        query = extract(g, _QUERY_FEATURES if self._logos else _VOTE_ROWS_QUERY)
-        if len(query.desc) < _MIN_INLIERS:
-            return
+            f = _KP_SIDE_QUERY / max(native.shape)
+            enlarged = cv2.resize(native, (round(native.shape[1] * f), round(native.shape[0] * f)), interpolation=cv2.INTER_LINEAR)
+        # Many features for logos: a small logo in a busy photo holds only a few percent of
+        # them. A copied photo fills a good part of the query: its strongest keypoints, at the
+        # query's own scale (enlarging it puts them beyond the stored photo's pyramid), suffice.
+        logo_query = extract(enlarged, _QUERY_FEATURES) if self._logos else None
+        if logo_query is not None and enlarged is native:
+            photo_query = Features(logo_query.xy[:_VOTE_ROWS_QUERY], logo_query.desc[:_VOTE_ROWS_QUERY], logo_query.size)
+        else:
+            photo_query = extract(native, _VOTE_ROWS_QUERY)
         # Candidates, the only assets whose geometry (RANSAC) is checked: every logo (a brand
         # registers few, and a small logo in a busy photo collects too few votes to rank);
         # when hashes found no copy, the photos the query's descriptors voted for most; and
         # the closest hash near-misses.
         ranked = list(self._logos)
-        if not best:
-            votes = self._pool.vote(query.desc[:_VOTE_ROWS_QUERY])
+        if not best and len(photo_query.desc) >= _MIN_INLIERS:
+            votes = self._pool.vote(photo_query.desc)
             ranked += sorted((o for o, n in votes.items() if n >= _MIN_VOTES), key=lambda o: -votes[o])[:_MAX_VERIFY]
         ranked += sorted((o for o in shortlist if shortlist[o] <= _SHORTLIST_KP), key=lambda o: shortlist[o])[:2]
         seen: set[int] = set()
-        strong = Features(query.xy[:_VOTE_ROWS_QUERY], query.desc[:_VOTE_ROWS_QUERY], query.size)
-        sx = prep.size[0] / g.shape[1]
-        sy = prep.size[1] / g.shape[0]
         for o in ranked:
             if o in seen or o in best:
                 continue
             seen.add(o)
-            found = self._verify_logo(o, query) if self._kinds[o] == "logo" else verify(
+            if self._kinds[o] == "logo":
+                assert logo_query is not None
+                gray, found = enlarged, self._verify_logo(o, logo_query)
+            else:
                 # A copied photo explains most of its matches and agrees pixel by pixel once
-                # warped into place; a texture's chance alignment does neither. It fills a good
-                # part of the query, so the query's strongest keypoints are enough.
-                self._features[o], strong, min_inliers=_MIN_INLIERS, min_inlier_share=_MIN_INLIER_SHARE,
-                min_area=0.04, min_agreement=_MIN_AGREEMENT, query_gray=g,
-            )
+                # warped into place; a texture's chance alignment does neither.
+                gray, found = native, verify(
+                    self._features[o], photo_query, min_inliers=_MIN_INLIERS, min_inlier_share=_MIN_INLIER_SHARE,
+                    min_area=0.04, min_agreement=_MIN_AGREEMENT, query_gray=native,
+                )
             if found is None:
                 continue
+            sx, sy = prep.size[0] / gray.shape[1], prep.size[1] / gray.shape[0]
             x0, y0, x1, y1 = found.box
             region = (round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy))
             score = round(found.inliers / (found.inliers + _MIN_INLIERS), 4)  # 0.5 at the photo floor
