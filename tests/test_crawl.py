@@ -147,5 +147,6 @@ def test_two_processes_share_one_redis_frontier(tmp_path: Path, demo_market, bro
     seen = [int(out.split(" listings seen")[0].split()[-1]) for out, _ in outputs]
     stored = {lid for (lid,) in _rows(db, "select listing_id from listing where platform = 'bazaar'")}
     assert stored == _expected("bazaar")
+    # Which process takes how much depends on timing (on a loaded machine one may find the
+    # shared queue already drained); what must hold is that together they read each once.
     assert sum(seen) == len(stored), f"processes saw {seen}: some listing was crawled twice"
-    assert all(n > 0 for n in seen), f"one process did all the work: {seen}"
