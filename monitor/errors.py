@@ -6,6 +6,7 @@
     ├── BrowserNotFoundError       no Chromium for Playwright could be found or installed
     ├── CrawlError                 a crawl could not start (bad watch entry, no base URL)
     ├── InputError                 a user's input file (listing JSON, CSV) is unusable
+    ├── MailError                  the digest could not be mailed
     └── TakedownRefused            a notice would be invalid; carries the reason
 """
 
@@ -18,6 +19,7 @@ __all__ = [
     "BrowserNotFoundError",
     "CrawlError",
     "InputError",
+    "MailError",
     "TakedownRefused",
 ]
 
@@ -44,6 +46,10 @@ class CrawlError(MarkwatchError):
 
 class InputError(MarkwatchError):
     """A user's input file is unusable."""
+
+
+class MailError(MarkwatchError):
+    """The digest could not be mailed: no settings, no password, or the server refused."""
 
 
 class TakedownRefused(MarkwatchError):

@@ -14,14 +14,10 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from monitor.digest import DigestData, render_html
-from monitor.errors import MarkwatchError
+from monitor.errors import MailError
 from monitor.registry import MailSettings
 
 __all__ = ["MailError", "SentMail", "build_message", "send_digest"]
-
-
-class MailError(MarkwatchError):
-    """The digest could not be mailed: no settings, no password, or the server refused."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,3 +40,29 @@ def test_public_surface_is_declared_and_importable(package: str) -> None:
 def test_every_package_is_typed() -> None:
     for package in ("matchers", "crawlers", "monitor"):
         assert (ROOT / package / "py.typed").exists()
+
+
+def test_every_data_file_is_declared_as_package_data() -> None:
+    """A template or script that pyproject's package-data misses works in an editable
+    install and is absent from a wheel: every non-Python file of a package is declared."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    patterns = config["package-data"]
+    missing = []
+    for package in config["packages"]:
+        folder = ROOT / package.replace(".", "/")
+        declared = patterns.get(package, []) + patterns.get("*", [])
+        for path in folder.rglob("*"):
+            if not path.is_file() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+                continue
+            # data in a sub-package belongs to that sub-package's own patterns
+            owner = next((p for p in config["packages"]
+                          if p != package and p.startswith(package + ".")
+                          and (ROOT / p.replace(".", "/")) in path.parents), None)
+            if owner:
+                continue
+            relative = path.relative_to(folder)
+            if not any(relative.match(pattern) for pattern in declared):
+                missing.append(str(path.relative_to(ROOT)))
+    assert missing == []
