@@ -263,21 +263,24 @@ def main() -> None:
                     for h in hits:
                         if h.key != name:
                             print(f"  wrong-key hit: {tname} of {name} -> {h}")
-    for name, logo in logos.items():
-        for seed in range(args.seeds * 2):
-            r = random.Random(seed * 31 + len(name))
-            np.random.seed(r.randrange(2**31))
-            photo = fill[r.randrange(len(fill))]
-            hits = index.query(jpeg(logo_in_photo(logo, photo, r), 88))
-            queries += 1
-            results["logo in photo"].append(any(h.key == name for h in hits))
-            if args.verbose and not results["logo in photo"][-1]:
-                print(f"  missed: logo in photo of {name} (seed {seed}) -> {hits}")
-            wrong += sum(h.key != name for h in hits)
-            if args.verbose:
-                for h in hits:
-                    if h.key != name:
-                        print(f"  wrong-key hit: logo in photo of {name} -> {h}")
+    for tname, flip in (("logo in photo", False), ("mirrored logo in photo", True)):
+        for name, logo in logos.items():
+            for seed in range(args.seeds * 2):
+                # The same scenes for both rows: only the mirroring differs.
+                r = random.Random(seed * 31 + len(name))
+                np.random.seed(r.randrange(2**31))
+                photo = fill[r.randrange(len(fill))]
+                shown = np.ascontiguousarray(logo[:, ::-1]) if flip else logo
+                hits = index.query(jpeg(logo_in_photo(shown, photo, r), 88))
+                queries += 1
+                results[tname].append(any(h.key == name for h in hits))
+                if args.verbose and not results[tname][-1]:
+                    print(f"  missed: {tname} of {name} (seed {seed}) -> {hits}")
+                wrong += sum(h.key != name for h in hits)
+                if args.verbose:
+                    for h in hits:
+                        if h.key != name:
+                            print(f"  wrong-key hit: {tname} of {name} -> {h}")
 
     dis = distractor_images(distractors, rng)
     false_hits = []
