@@ -186,13 +186,31 @@ def _iou(a: Box, b: Box) -> float:
     return inter / union if union else 0.0
 
 
-def _suppress_overlaps(best: dict[int, ImageHit]) -> None:
+def _inside(a: Box, b: Box) -> float:
+    """The share of box a that lies inside box b."""
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    return ix * iy / area if area else 0.0
+
+
+def _suppress_overlaps(best: dict[int, ImageHit], logos: set[int]) -> None:
     """One place in the picture holds one mark: when keypoint hits for different assets
-    cover the same region, only the best-supported one is kept (logos share letters)."""
-    kp = sorted((o for o, h in best.items() if h.method == "keypoints"), key=lambda o: -best[o].score)
+    cover the same region, only the best-supported one is kept (logos share letters). A
+    logo's keypoint fit that holds another logo's hit, or lies within it, rests on a few
+    glyphs the two share; a hash hit is never dropped."""
+
+    def clash(o: int, k: int) -> bool:
+        a, b = best[o].region, best[k].region
+        if a is None or b is None:
+            return False
+        if best[k].method == "keypoints" and _iou(a, b) > 0.4:
+            return True
+        return o in logos and k in logos and max(_inside(a, b), _inside(b, a)) > 0.6
+
     kept: list[int] = []
-    for o in kp:
-        if any(_iou(best[o].region, best[k].region) > 0.4 for k in kept):  # type: ignore[arg-type]
+    for o in sorted(best, key=lambda o: (best[o].method == "keypoints", -best[o].score)):
+        if best[o].method == "keypoints" and any(clash(o, k) for k in kept):
             del best[o]
         else:
             kept.append(o)
@@ -336,7 +354,7 @@ class ImageIndex:
         # shows is the brand's own photo's, so the costly keypoint search is skipped.
         if not any(hit.method == "phash" for hit in best.values()):
             self._keypoint_search(prep, best, shortlist)
-        _suppress_overlaps(best)
+        _suppress_overlaps(best, set(self._logos))
         by_key: dict[str, ImageHit] = {}
         for owner, hit in best.items():
             key = self._keys[owner]
