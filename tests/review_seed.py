@@ -8,6 +8,7 @@ import hashlib
 import shutil
 import threading
 import time
+from html.parser import HTMLParser
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -162,3 +163,21 @@ def smtp_inbox(authenticator: object | None = None) -> Iterator[tuple[Inbox, int
         yield inbox, port
     finally:
         controller.stop()
+
+
+class _StartTags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def start_tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    """Every start tag with its attributes, as a browser parses them: escaped text never
+    becomes one."""
+    parser = _StartTags()
+    parser.feed(html)
+    return parser.tags
+

@@ -9,7 +9,6 @@ import datetime as dt
 import io
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,7 @@ from monitor.digest import (
     write_digest,
 )
 from monitor.models import Digest
-from review_seed import FORMULA_TITLE, HOSTILE_TITLE, Seeded, seed
+from review_seed import FORMULA_TITLE, HOSTILE_TITLE, Seeded, seed, start_tags
 
 
 @pytest.fixture()
@@ -37,21 +36,6 @@ def seeded(tmp_path: Path) -> Seeded:
     return seed(tmp_path)
 
 
-class _Tags(HTMLParser):
-    """Every start tag with its attributes, as a browser would parse them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-
-def _tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
-    parser = _Tags()
-    parser.feed(html)
-    return parser.tags
 
 
 def test_digest_content(seeded: Seeded) -> None:
@@ -80,7 +64,7 @@ def test_digest_content(seeded: Seeded) -> None:
     # The listing photo and the registered image it matched, embedded as data: URIs.
     row = html[html.index("N0rv1k"):][:50]
     assert "N0rv1k" in row
-    images = [a["src"] for tag, a in _tags(html) if tag == "img"]
+    images = [a["src"] for tag, a in start_tags(html) if tag == "img"]
     assert sum(1 for src in images if src and src.startswith("data:image/jpeg;base64,")) >= 3
     assert any(src and src.startswith("data:image/png;base64,") for src in images)  # the chart
     assert "registered: product:NV-PARKA-01:0" in html
@@ -95,8 +79,8 @@ def test_hostile_listing_text_is_escaped(seeded: Seeded) -> None:
     html = render_html(data).html
     assert "<script" not in html.lower()
     assert "&lt;script&gt;alert(" in html
-    assert "onerror" not in [k for _, attrs in _tags(html) for k in attrs]
-    hrefs = [a.get("href") or "" for tag, a in _tags(html) if tag == "a"]
+    assert "onerror" not in [k for _, attrs in start_tags(html) for k in attrs]
+    hrefs = [a.get("href") or "" for tag, a in start_tags(html) if tag == "a"]
     assert hrefs and not any(h.lower().startswith("javascript") for h in hrefs)
     assert all(h.startswith(("http://", "https://")) for h in hrefs)
 

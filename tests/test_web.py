@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
@@ -20,7 +19,7 @@ from monitor.db import ListingInput
 from monitor.errors import MarkwatchError
 from monitor.models import Case, Takedown
 from monitor.web import QueueFilter, create_app, is_loopback, serve
-from review_seed import HOSTILE_TITLE, Seeded, running, seed
+from review_seed import HOSTILE_TITLE, Seeded, running, seed, start_tags
 
 CASE_ROW = re.compile(r'<tr class="case [a-z]+" id="case-(\d+)">')
 
@@ -54,20 +53,6 @@ def _all_ids(client: httpx.Client, query: str) -> list[int]:
     raise AssertionError("pagination never ends")
 
 
-class _Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-
-def _tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
-    """Start tags as a browser parses them: escaped text never becomes one."""
-    parser = _Tags()
-    parser.feed(html)
-    return parser.tags
 
 
 def _states(seeded: Seeded) -> dict[int, str]:
@@ -154,7 +139,7 @@ def test_hostile_listing_is_escaped_everywhere(client: httpx.Client, seeded: See
     case_id = seeded.case_ids["BZ-2"]
     for url in ("/?state=new", f"/cases/{case_id}", f"/listings/{seeded.listing_pks['BZ-2']}/history",
                 "/sellers"):
-        tags = _tags(client.get(url).text)
+        tags = start_tags(client.get(url).text)
         assert [a.get("src") for tag, a in tags if tag == "script"] == ["/static/app.js"]
         assert not [name for _, a in tags for name in a if name.startswith("on")]
         assert not [a for tag, a in tags if tag == "img" and a.get("src") == "x"]
