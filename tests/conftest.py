@@ -10,8 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from services import find_browser, postgres_server, redis_server
+
+# On CI, property tests run a fixed set of examples with no time limit per example: a
+# loaded machine must not turn a slow example into a failure, nor a new random example
+# into a red main. Locally they explore new examples every run.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_BRAND = ROOT / "examples" / "demo-brand" / "brand.yaml"
