@@ -45,7 +45,7 @@ def _amazon(page_no: int) -> str:
 def _ebay(page_no: int) -> str:
     ids = ["204512345678", "204512345679"] if page_no == 1 else ["304512345670"]
     placeholder = ('<li class="s-item s-item__pl-on-bottom"><div class="s-item__wrapper clearfix"><div class="s-item__info clearfix">'
-                   '<a class="s-item__link" href="https://ebay.com/itm/123456?itmmeta=x"><div class="s-item__title"><span role="heading">'
+                   '<a class="s-item__link" href="https://ebay.com/itm/123456?itmmeta=x"><div class="s-item__title"><span role="heading">'  # url-ok
                    'Shop on eBay</span></div></a></div></div></li>')
     cards = "".join(f"""<li class="s-item s-item__pl-on-bottom" data-viewport="{{}}"><div class="s-item__wrapper clearfix">
         <div class="s-item__image-section"><div class="s-item__image"><a tabindex="-1" href="/itm/{n}?hash=item2f9:g:abc&amp;amdata=enc">
@@ -176,14 +176,14 @@ def test_every_adapter_against_its_result_pages(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("platform", "url", "listing_id"), [
-    ("amazon", "https://www.amazon.co.uk/Acme-Watch/dp/B0ACME0001/ref=sr_1_1?keywords=x", "B0ACME0001"),
-    ("amazon", "https://www.amazon.com/gp/product/B0ACME0002", "B0ACME0002"),
+    ("amazon", "https://www.amazon.co.uk/Acme-Watch/dp/B0ACME0001/ref=sr_1_1?keywords=x", "B0ACME0001"),  # url-ok
+    ("amazon", "https://www.amazon.com/gp/product/B0ACME0002", "B0ACME0002"),  # url-ok
     ("ebay", "https://www.ebay.de/itm/Acme-Watch-Steel/204512345678?hash=x", "204512345678"),
-    ("ebay", "https://www.ebay.com/itm/204512345678", "204512345678"),
-    ("aliexpress", "https://www.aliexpress.com/item/1005006000000001.html?spm=a2g0o", "1005006000000001"),
-    ("etsy", "https://www.etsy.com/listing/1234567890/acme-watch", "1234567890"),
-    ("walmart", "https://www.walmart.com/ip/Acme-Watch/5123456789?classType=REGULAR", "5123456789"),
-    ("dhgate", "https://www.dhgate.com/product/acme-watch/912345601.html#s1", "912345601"),
+    ("ebay", "https://www.ebay.com/itm/204512345678", "204512345678"),  # url-ok
+    ("aliexpress", "https://www.aliexpress.com/item/1005006000000001.html?spm=a2g0o", "1005006000000001"),  # url-ok
+    ("etsy", "https://www.etsy.com/listing/1234567890/acme-watch", "1234567890"),  # url-ok
+    ("walmart", "https://www.walmart.com/ip/Acme-Watch/5123456789?classType=REGULAR", "5123456789"),  # url-ok
+    ("dhgate", "https://www.dhgate.com/product/acme-watch/912345601.html#s1", "912345601"),  # url-ok
 ])
 def test_listing_ids_from_real_url_shapes(platform: str, url: str, listing_id: str) -> None:
     adapter = adapter_for(platform)

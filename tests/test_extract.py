@@ -33,13 +33,13 @@ def json_ld(data: object) -> str:
 
 def test_json_ld_product_with_offer_list():
     html = page("", json_ld({
-        "@context": "https://schema.org", "@type": "Product", "name": "Acme Bag",
+        "@context": "https://schema.org", "@type": "Product", "name": "Acme Bag",  # url-ok
         "image": ["/img/bag-main.jpg", "/img/bag-side.jpg"], "sku": "AB-1", "mpn": "M-77",
         "gtin13": "4006381333931", "brand": {"@type": "Brand", "name": "Acme"},
         "description": "A bag.",
         "offers": [
             {"@type": "Offer", "price": "129.90", "priceCurrency": "EUR",
-             "availability": "https://schema.org/InStock",
+             "availability": "https://schema.org/InStock",  # url-ok
              "seller": {"@type": "Organization", "name": "Shop One", "url": "/shops/one"}},
         ],
     }))
@@ -55,7 +55,7 @@ def test_json_ld_product_with_offer_list():
 
 def test_json_ld_graph_and_aggregate_offer():
     html = page("", json_ld({
-        "@context": "https://schema.org",
+        "@context": "https://schema.org",  # url-ok
         "@graph": [
             {"@type": "WebSite", "name": "Shop"},
             {"@type": "BreadcrumbList", "itemListElement": []},
@@ -72,14 +72,14 @@ def test_json_ld_graph_and_aggregate_offer():
 
 def test_product_group_picks_the_variant_named_in_the_url():
     group = {
-        "@context": "https://schema.org", "@type": "ProductGroup", "name": "Tee", "brand": "Acme",
+        "@context": "https://schema.org", "@type": "ProductGroup", "name": "Tee", "brand": "Acme",  # url-ok
         "hasVariant": [
             {"@type": "Product", "sku": "TEE-S", "name": "Tee S", "image": "https://c.example/s.jpg",
              "offers": {"@type": "Offer", "price": "10.00", "priceCurrency": "USD",
-                        "availability": "https://schema.org/OutOfStock"}},
+                        "availability": "https://schema.org/OutOfStock"}},  # url-ok
             {"@type": "Product", "sku": "TEE-M", "name": "Tee M", "image": "https://c.example/m.jpg",
              "offers": {"@type": "Offer", "price": "12.00", "priceCurrency": "USD",
-                        "availability": "https://schema.org/InStock"}},
+                        "availability": "https://schema.org/InStock"}},  # url-ok
         ],
     }
     chosen = extract_listing(page("", json_ld(group)), "https://shop.example/tee?variant=TEE-M")
@@ -108,13 +108,13 @@ def test_zero_price_in_markup_loses_to_a_visible_price():
 
 def test_microdata_product():
     html = page("""
-    <div itemscope itemtype="http://schema.org/Product">
+    <div itemscope itemtype="http://schema.org/Product"> <!-- # url-ok: no request is made -->
       <h1 itemprop="name">Micro Kettle</h1>
       <img itemprop="image" src="/k.jpg">
-      <span itemprop="brand" itemscope itemtype="http://schema.org/Brand"><span itemprop="name">Kett</span></span>
-      <div itemprop="offers" itemscope itemtype="http://schema.org/Offer">
+      <span itemprop="brand" itemscope itemtype="http://schema.org/Brand"><span itemprop="name">Kett</span></span> <!-- # url-ok: no request is made -->
+      <div itemprop="offers" itemscope itemtype="http://schema.org/Offer"> <!-- # url-ok: no request is made -->
         <meta itemprop="priceCurrency" content="USD"><span itemprop="price" content="39.95">$39.95</span>
-        <link itemprop="availability" href="http://schema.org/OutOfStock">
+        <link itemprop="availability" href="http://schema.org/OutOfStock"> <!-- # url-ok: no request is made -->
       </div>
     </div>""")
     listing = extract_listing(html, "https://k.example/item/5")
@@ -126,7 +126,7 @@ def test_microdata_product():
 
 def test_rdfa_product():
     html = page("""
-    <div vocab="https://schema.org/" typeof="Product">
+    <div vocab="https://schema.org/" typeof="Product"> <!-- # url-ok: no request is made -->
       <span property="name">Rdfa Chair</span>
       <img property="image" src="chair.png">
       <div property="offers" typeof="Offer">
@@ -179,8 +179,8 @@ def test_of_several_offers_the_shown_price_wins():
 
 
 def test_microdata_sale_price_beats_the_standard_price():
-    html = page('<div itemscope itemtype="http://schema.org/Product"><h1 itemprop="name">Cardigan</h1>'
-                '<div itemprop="offers" itemscope itemtype="http://schema.org/Offer">'
+    html = page('<div itemscope itemtype="http://schema.org/Product"><h1 itemprop="name">Cardigan</h1>'  # url-ok
+                '<div itemprop="offers" itemscope itemtype="http://schema.org/Offer">'  # url-ok
                 '<span class="price-standard" itemprop="price">39.90</span>'
                 '<span class="price-sales" itemprop="price">19.90</span>'
                 '<meta itemprop="priceCurrency" content="USD"></div></div>')
@@ -204,11 +204,11 @@ def test_aliexpress_run_params():
         "quantityModule": {"totalAvailQuantity": 0},
     }}
     html = page(f"<div id=root></div><script>window.runParams = {json.dumps(state)};\nvar x = 1;</script>")
-    listing = extract_listing(html, "https://www.aliexpress.com/item/1005001234567890.html")
+    listing = extract_listing(html, "https://www.aliexpress.com/item/1005001234567890.html")  # url-ok
     assert listing.title == "Acme Watch Steel"
     assert listing.price == Decimal("12.34") and listing.currency == "USD"
     assert listing.images[0] == "https://ae01.alicdn.com/kf/Hmain.jpg"
-    assert listing.seller == Seller(name="Acme Fan Store", id="912345", url="https://www.aliexpress.com/store/912345")
+    assert listing.seller == Seller(name="Acme Fan Store", id="912345", url="https://www.aliexpress.com/store/912345")  # url-ok
     assert listing.listing_id == "1005001234567890"
     assert listing.availability == "OutOfStock"
 
@@ -221,7 +221,7 @@ def test_walmart_next_data():
         "sellerName": "Blend Outlet", "sellerId": "F00D", "availabilityStatus": "IN_STOCK",
     }}}}}}
     html = page(f'<div id="__next"></div><script id="__NEXT_DATA__" type="application/json">{json.dumps(data)}</script>')
-    listing = extract_listing(html, "https://www.walmart.com/ip/acme-blender/123456789")
+    listing = extract_listing(html, "https://www.walmart.com/ip/acme-blender/123456789")  # url-ok
     assert (listing.title, listing.brand, listing.listing_id) == ("Acme Blender 600W", "Acme", "123456789")
     assert listing.price == Decimal("49.88") and listing.currency == "USD"
     assert listing.images[0] == "https://i5.walmartimages.com/asr/main.jpeg"
@@ -276,7 +276,7 @@ def test_picture_key_takes_any_text(url: str):
 # ---------------------------------------------------------------- platforms
 
 def test_amazon_page_structure():
-    listing = extract_listing((PAGES / "amazon_listing.html").read_bytes(), "https://www.amazon.com/dp/B0TEST1234")
+    listing = extract_listing((PAGES / "amazon_listing.html").read_bytes(), "https://www.amazon.com/dp/B0TEST1234")  # url-ok
     assert listing.title == "Acme Trail Runner Shoe"
     assert listing.price == Decimal("59.99") and listing.currency == "USD"
     assert listing.images[0] == "https://m.media-amazon.com/images/I/81abcDEF._SX522_.jpg"
@@ -289,13 +289,13 @@ def test_amazon_page_structure():
 
 def test_ebay_page_structure():
     listing = extract_listing((PAGES / "ebay_listing.html").read_bytes(),
-                              "https://www.ebay.co.uk/itm/Acme-Watch/123456789012?hash=x")
+                              "https://www.ebay.co.uk/itm/Acme-Watch/123456789012?hash=x")  # url-ok
     assert listing.title == "Acme Watch Replica Steel"
     assert listing.price == Decimal("24.50") and listing.currency == "GBP"
     assert listing.images[0] == "https://i.ebayimg.com/images/g/XYZ/s-l300.jpg"
     assert listing.listing_id == "123456789012"
     assert listing.seller == Seller(name="cheapwatches_uk", id="cheapwatches_uk",
-                                    url="https://www.ebay.co.uk/usr/cheapwatches_uk")
+                                    url="https://www.ebay.co.uk/usr/cheapwatches_uk")  # url-ok
     assert listing.ships_from == "Shenzhen, China"
 
 
@@ -391,7 +391,7 @@ def test_five_megabytes_of_junk_and_deep_nesting():
     nested = "<div>" * 100_000 + "<h1>Bottom</h1>" + "</div>" * 100_000
     assert isinstance(extract_listing(nested, "https://x.example/"), Listing)
     for hostile in ('<div class="price">' * 60_000 + "$5", "<h1>" + "<span>a" * 60_000,
-                    '<div itemscope itemtype="http://schema.org/Product">' + '<div itemprop="name">x' * 50_000,
+                    '<div itemscope itemtype="http://schema.org/Product">' + '<div itemprop="name">x' * 50_000,  # url-ok
                     '<img src="/a.jpg" alt="x">' * 20_000):
         assert isinstance(extract_listing(hostile, "https://x.example/"), Listing)
     nested_ld = json_ld({"@type": "Product", "name": "N"})[:-9] + "" + '{"a":' * 20000
@@ -422,7 +422,7 @@ TAGS = st.sampled_from(["div", "span", "h1", "img", "script", "meta", "a", "del"
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(TAGS, st.text(max_size=30), st.sampled_from(["", "class='price'", "itemprop='price'",
-                                                                         "itemscope itemtype='http://schema.org/Product'",
+                                                                         "itemscope itemtype='http://schema.org/Product'",  # url-ok
                                                                          "property='og:image' content='x'"])),
                 max_size=40))
 def test_random_markup_never_raises(parts):
@@ -434,7 +434,7 @@ def test_random_markup_never_raises(parts):
 # ---------------------------------------------------------------- values and app shells
 
 def test_to_dict_is_json_safe_and_complete():
-    listing = extract_listing((PAGES / "amazon_listing.html").read_text(), "https://www.amazon.com/dp/B0TEST1234")
+    listing = extract_listing((PAGES / "amazon_listing.html").read_text(), "https://www.amazon.com/dp/B0TEST1234")  # url-ok
     data = json.loads(json.dumps(listing.to_dict()))
     assert data["price"] == "59.99" and Decimal(data["price"]) == listing.price
     assert data["seller"]["name"] == "Trail Deals"
@@ -510,7 +510,7 @@ def test_a_picture_hidden_by_style_is_not_the_main_one():
     (["30", "01", "20", "23"], "30"),              # a gallery that does not loop keeps its order
 ])
 def test_a_looping_carousels_leading_clone_is_not_the_main_image(slides: list[str], main: str):
-    body = "<div itemscope itemtype='http://schema.org/Product'><h1 itemprop='name'>Mermaid Tail</h1>" + "".join(
+    body = "<div itemscope itemtype='http://schema.org/Product'><h1 itemprop='name'>Mermaid Tail</h1>" + "".join(  # url-ok
         f"<img itemprop='image' src='/images/tail_main-{n}.jpg'>" for n in slides) + "</div>"
     listing = extract_listing(page(body), "https://x.example/p")
     assert listing.images[0] == f"https://x.example/images/tail_main-{main}.jpg"
