@@ -308,7 +308,6 @@ def compatibility_wording(
         match = _COMPAT.search(before)
         if match is None:
             continue
-        phrase = match.group().strip()
         start = hit.start - len(before) + match.start()
         joined = text[start : hit.end]
         found.append(

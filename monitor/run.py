@@ -231,5 +231,5 @@ class Monitor:
                        summary: RunSummary | None = None) -> int:
         pending = self.db.unassessed(platforms)
         for row in pending:
-            self.assess_listing(row, summary)
+            self._assess_safely(row.id, summary or RunSummary())
         return len(pending)

@@ -67,3 +67,27 @@ def test_genuine_listing_is_low_risk_and_counterfeit_is_flagged() -> None:
     assert fake.flagged and fake.risk.score > genuine.risk.score
     kinds = {f.kind for f in fake.findings}
     assert {"mark", "image", "replica_wording", "price", "seller"} <= kinds
+
+
+def test_a_failing_listing_is_recorded_and_the_rest_are_assessed(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.db import Database, ListingInput
+    from monitor.run import Monitor, RunSummary
+
+    db = Database(str(tmp_path / "mw.db"))
+    monitor = Monitor(REGISTRY, db, images_dir=tmp_path / "images")
+    for i in range(3):
+        db.upsert_listing(ListingInput("bazaar", f"BZ-{i}", f"http://127.0.0.1/{i}", title=f"Norvik parka {i}"))
+    real = monitor.assessor.assess
+
+    def fails_on_one(item: ListingText, images=()):  # type: ignore[no-untyped-def]
+        if item.title.endswith("1"):
+            raise RuntimeError("matcher crashed")
+        return real(item, images)
+
+    monkeypatch.setattr(monitor.assessor, "assess", fails_on_one)
+    summary = RunSummary()
+    assert monitor.assess_pending(summary=summary) == 3
+    assert summary.assessed == 2
+    assert any("BZ-1" in e and "matcher crashed" in e for e in summary.errors)
+    assert [row.listing_id for row in db.unassessed()] == ["BZ-1"]  # tried again next run
