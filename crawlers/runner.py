@@ -5,7 +5,7 @@ about storage. Scrapy's reactor runs once per process: call `run_crawl` once."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
@@ -39,11 +39,6 @@ class CrawlJob:
             "max_pages": self.max_pages, "max_listings": self.max_listings,
             "javascript": self.javascript,
         }
-
-
-@dataclass
-class CrawlStats:
-    per_job: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def run_crawl(

@@ -5,7 +5,7 @@ then the risk score. The crawl pipeline and the clearance check both use it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -214,6 +214,3 @@ class Assessor:
             mark_hits=tuple(mark_hits),
             image_hits=tuple(image_hits),
         )
-
-    def describe_hits(self) -> Mapping[str, Any]:
-        return {"marks": [m.text for m in self.matcher.marks], "images": len(self.images)}

@@ -354,25 +354,6 @@ class Database:
             s.commit()
             return UpsertResult(listing_pk=row.id, kind=kind, changes=changes)
 
-    def known_hash(self, platform: str, listing_id: str) -> str | None:
-        with self.session() as s:
-            return s.exec(
-                select(Listing.content_hash).where(
-                    Listing.platform == platform, Listing.listing_id == listing_id
-                )
-            ).first()
-
-    def touch_listing(self, platform: str, listing_id: str) -> None:
-        """An unchanged listing was seen again."""
-        with self.session() as s:
-            row = s.exec(
-                select(Listing).where(Listing.platform == platform, Listing.listing_id == listing_id)
-            ).first()
-            if row is not None:
-                row.last_seen = utcnow()
-                s.add(row)
-                s.commit()
-
     def mark_removed(self, platform: str, listing_id: str) -> bool:
         with self.session() as s:
             row = s.exec(
