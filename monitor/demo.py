@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import select
+
 from monitor.browser import Browser, find_chromium
 from monitor.db import Database
 from monitor.demo_market.catalog import build_catalog, default_brand_dir
@@ -106,8 +108,6 @@ def run_demo(out_dir: str | Path, *, progress: Progress | None = None,
     brand_id = monitor.brand.id
     truth = catalog.truth()
     with db.session() as s:
-        from sqlmodel import select
-
         rows = s.exec(select(Listing, Case).join(Case, (Case.listing_pk == Listing.id)
                                                   & (Case.brand_id == brand_id), isouter=True)
                       .where(Listing.platform.in_(("bazaar", "shoply", "shopstores")))).all()
