@@ -4,9 +4,11 @@ whole-image hashes miss (heavy crops, rotations by odd angles, perspective).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import cv2
+import faiss
 import numpy as np
 
 __all__ = ["Features", "Fit", "extract", "mirrored", "thumbnail", "KeypointPool", "verify", "distinct_inliers"]
@@ -77,7 +79,7 @@ def extract(gray: np.ndarray, nfeatures: int, *, levels: int = 8) -> Features:
         return Features(np.empty((0, 2), np.float32), np.empty((0, 32), np.uint8), (gray.shape[1], gray.shape[0]))
     # Strongest first, so that a prefix of the rows is a cheap probe of the whole set.
     order = np.argsort([-kp.response for kp in kps], kind="stable")
-    xy = np.array([kps[i].pt for i in order], dtype=np.float32)
+    xy = cv2.KeyPoint_convert(kps).astype(np.float32).reshape(-1, 2)[order]
     return Features(xy, np.ascontiguousarray(desc[order]), (gray.shape[1], gray.shape[0]))
 
 
@@ -100,15 +102,35 @@ def distinct_inliers(fit: Fit, asset: Features, query: Features, rivals: np.ndar
         return fit.inliers
     a_rows, q_rows = fit.pairs[:, 0], fit.pairs[:, 1]
     own = _hamming(asset.desc[a_rows], query.desc[q_rows])
-    nearest = cv2.BFMatcher(cv2.NORM_HAMMING).match(query.desc[q_rows], rivals)
-    rival = np.full(len(q_rows), 256.0)
-    for m in nearest:
-        rival[m.queryIdx] = m.distance
+    dist, _rows = _knn(query.desc[q_rows], _binary_index(rivals), 1)
+    rival = dist[:, 0].astype(np.float64)
     return int(np.count_nonzero(own < margin * rival))
 
 
 def _hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.bitwise_count(a ^ b).sum(axis=1).astype(np.float64)
+
+
+def _binary_index(desc: np.ndarray) -> faiss.IndexBinaryFlat:
+    """An exact Hamming index over (n, 32) ORB descriptors.
+
+    FAISS's SIMD popcount finds the nearest descriptors about five times faster than
+    OpenCV's brute-force matcher (bench/image_speed.py), with the same distances.
+    """
+    index = faiss.IndexBinaryFlat(desc.shape[1] * 8)
+    if len(desc):
+        index.add(np.ascontiguousarray(desc, dtype=np.uint8))
+    return index
+
+
+def _knn(queries: np.ndarray, index: faiss.IndexBinaryFlat, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distances and rows of the k nearest stored descriptors for each query row, nearest
+    first; a missing neighbour (fewer than k stored) has row -1 and distance 256."""
+    if not len(queries) or not index.ntotal:
+        return np.full((len(queries), k), 256, np.int32), np.full((len(queries), k), -1, np.int64)
+    dist, rows = index.search(np.ascontiguousarray(queries, dtype=np.uint8), k)
+    dist = np.where(rows >= 0, dist, 256)
+    return dist, rows
 
 
 @dataclass(slots=True)
@@ -118,34 +140,36 @@ class KeypointPool:
     desc: np.ndarray = field(default_factory=lambda: np.empty((0, 32), np.uint8))
     owner: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
     pending: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    _index: faiss.IndexBinaryFlat | None = field(default=None, repr=False, compare=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def add(self, owner: int, desc: np.ndarray) -> None:
         if len(desc):
             self.pending.append((desc, np.full(len(desc), owner, np.int32)))
 
     def consolidate(self) -> None:
-        if self.pending:
-            self.desc = np.concatenate([self.desc, *(d for d, _ in self.pending)])
-            self.owner = np.concatenate([self.owner, *(o for _, o in self.pending)])
-            self.pending.clear()
+        with self._lock:  # the first queries may arrive together from several threads
+            if self.pending:
+                self.desc = np.concatenate([self.desc, *(d for d, _ in self.pending)])
+                self.owner = np.concatenate([self.owner, *(o for _, o in self.pending)])
+                self.pending.clear()
+                self._index = None
 
     def vote(self, query: np.ndarray, *, max_distance: int = 64, ratio: float = 0.85) -> dict[int, int]:
         """Number of query descriptors whose clear nearest neighbour belongs to each asset."""
-        self.consolidate()
-        if len(query) == 0 or len(self.desc) < 2:
+        with self._lock:
+            self.consolidate()
+            if self._index is None:
+                self._index = _binary_index(self.desc)
+            index, owner = self._index, self.owner
+        if len(query) == 0 or index.ntotal < 2:
             return {}
-        # Brute force: on real ORB descriptors FLANN's LSH buckets fill unevenly and it was
-        # slower than this in bench/image_speed.py.
-        matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
-        votes: dict[int, int] = {}
-        for pair in matcher.knnMatch(query, self.desc, k=2):
-            if len(pair) < 2:
-                continue
-            best, second = pair
-            if best.distance <= max_distance and best.distance < ratio * second.distance:
-                o = int(self.owner[best.trainIdx])
-                votes[o] = votes.get(o, 0) + 1
-        return votes
+        # Exhaustive: on real ORB descriptors FLANN's LSH buckets fill unevenly and it was
+        # slower than brute force in bench/image_speed.py.
+        dist, rows = _knn(query, index, 2)
+        clear = (rows[:, 1] >= 0) & (dist[:, 0] <= max_distance) & (dist[:, 0] < ratio * dist[:, 1])
+        owners, counts = np.unique(owner[rows[clear, 0]], return_counts=True)
+        return {int(o): int(n) for o, n in zip(owners, counts)}
 
 
 def _convex(quad: np.ndarray) -> bool:
@@ -228,15 +252,13 @@ def verify(
     """
     if len(asset.desc) < min_inliers or len(query.desc) < min_inliers:
         return None
-    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(asset.desc, query.desc, k=2)
-    good = [
-        p[0] for p in pairs
-        if len(p) == 2 and p[0].distance < ratio * p[1].distance and p[0].distance <= 70
-    ]
+    dist, rows = _knn(asset.desc, _binary_index(query.desc), 2)
+    # Lowe's ratio test: a tie for nearest is no match, whichever of the two is listed first.
+    good = np.flatnonzero((rows[:, 1] >= 0) & (dist[:, 0] < ratio * dist[:, 1]) & (dist[:, 0] <= 70))
     if len(good) < min_inliers:
         return None
-    src = asset.xy[[m.queryIdx for m in good]]
-    dst = query.xy[[m.trainIdx for m in good]]
+    src = asset.xy[good]
+    dst = query.xy[rows[good, 0]]
     reproj = 0.012 * max(query.size)
     fit = None
     # A cheap affine RANSAC first: when even a loose affine map explains few matches, the
@@ -277,5 +299,5 @@ def verify(
         # A logo may be printed in negative (light on a dark product): either sign agrees.
         if (abs(agreement) if allow_negative else agreement) < min_agreement:
             return None
-    pairs = np.array([(m.queryIdx, m.trainIdx) for m in good], dtype=np.int64)[inl]
+    pairs = np.stack([good, rows[good, 0]], axis=1).astype(np.int64)[inl]
     return Fit(n_in, (float(x0), float(y0), float(x1), float(y1)), pairs)

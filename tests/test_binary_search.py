@@ -1,0 +1,96 @@
+"""The exact binary searches under the image matcher: the hash table's radius search returns
+every stored hash within the radius and nothing else, with its true distance, whatever order
+rows and queries arrive in; the keypoint neighbour search returns the true nearest descriptors."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matchers._hashindex import HashTable
+from matchers._keypoints import _binary_index, _knn
+
+u64 = st.integers(min_value=0, max_value=2**64 - 1)
+
+
+def _near(base: int, flips: list[int]) -> int:
+    for bit in flips:
+        base ^= 1 << bit
+    return base
+
+
+@st.composite
+def tables(draw):
+    """Stored hashes clustered around a few centres (as crops of one photo are), in batches."""
+    centres = draw(st.lists(u64, min_size=1, max_size=4))
+    rows = draw(st.lists(
+        st.tuples(st.sampled_from(centres), st.lists(st.integers(0, 63), max_size=24)), min_size=0, max_size=60))
+    stored = [_near(c, flips) for c, flips in rows]
+    cut = draw(st.integers(0, len(stored)))
+    queries = draw(st.lists(st.one_of(u64, st.builds(_near, st.sampled_from(centres), st.lists(st.integers(0, 63), max_size=20))),
+                            min_size=0, max_size=12))
+    return stored[:cut], stored[cut:], queries, draw(st.integers(0, 64))
+
+
+@settings(max_examples=200)
+@given(tables())
+def test_search_matches_brute_force(case) -> None:
+    first, second, queries, radius = case
+    table = HashTable.empty()
+    for owner, batch in enumerate((first, second)):
+        if batch:
+            arr = np.array(batch, np.uint64)
+            table.extend(arr, ~arr, owner, np.zeros(len(arr), np.int16))
+        if owner == 0 and queries:
+            table.search(np.array(queries, np.uint64), radius)  # builds the index before the second batch
+    stored = first + second
+    want = sorted(
+        (q, s, bin(a ^ b).count("1")) for q, a in enumerate(queries) for s, b in enumerate(stored)
+        if bin(a ^ b).count("1") <= radius
+    )
+    qi, si, dist = table.search(np.array(queries, np.uint64), radius)
+    got = sorted(zip(qi.tolist(), si.tolist(), dist.tolist()))
+    assert got == want
+    assert len(table) == len(stored)
+    assert table.owner[si].tolist() == [0 if s < len(first) else 1 for s in si.tolist()]
+
+
+def test_first_searches_from_many_threads_see_each_row_once() -> None:
+    # The clearance API answers requests on a thread pool: the first queries arrive together
+    # while the table still holds its rows in pending batches.
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(7)
+    batches = [rng.integers(0, 2**63, 5_000, dtype=np.uint64) for _ in range(40)]
+    stored = np.concatenate(batches)
+    queries = stored[::997] ^ np.uint64(0b1011)
+    want = sorted(zip(*(a.tolist() for a in np.nonzero(np.bitwise_count(stored[None, :] ^ queries[:, None]) <= 6))))
+    for _attempt in range(5):
+        table = HashTable.empty()
+        for owner, batch in enumerate(batches):
+            table.extend(batch, batch, owner, np.zeros(len(batch), np.int16))
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(lambda _: table.search(queries, 6), range(16)))
+        assert len(table) == len(stored) and table._codes().ntotal == len(stored)
+        for qi, si, _dist in results:
+            assert sorted(zip(qi.tolist(), si.tolist())) == want
+
+
+@settings(max_examples=100)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 300), st.integers(0, 40), st.integers(1, 3))
+def test_descriptor_neighbours_are_the_true_nearest(seed: int, n_stored: int, n_query: int, k: int) -> None:
+    rng = np.random.default_rng(seed)
+    stored = rng.integers(0, 256, (n_stored, 32), dtype=np.uint8)
+    # Queries near stored rows (a few flipped bits), and some far from all of them.
+    picks = stored[rng.integers(0, max(1, n_stored), n_query)] if n_stored else rng.integers(0, 256, (n_query, 32), dtype=np.uint8)
+    queries = picks ^ (rng.random((n_query, 32)) < 0.03).astype(np.uint8) * rng.integers(1, 256, (n_query, 32), dtype=np.uint8)
+    dist, rows = _knn(queries, _binary_index(stored), k)
+    assert dist.shape == rows.shape == (n_query, k)
+    full = np.bitwise_count(queries[:, None, :] ^ stored[None, :, :]).sum(axis=2) if n_stored else np.zeros((n_query, 0))
+    for q in range(n_query):
+        want = sorted(full[q].tolist())[:k]
+        found = [(int(d), int(r)) for d, r in zip(dist[q], rows[q]) if r >= 0]
+        assert [d for d, _ in found] == want
+        assert all(full[q, r] == d for d, r in found)
+        assert all(d == 256 for d, r in zip(dist[q], rows[q]) if r < 0)
