@@ -300,6 +300,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8000,
     token: Annotated[Optional[str], typer.Option(envvar="MARKWATCH_TOKEN", help="Require this token on every request (default $MARKWATCH_TOKEN).")] = None,
     takedown_dir: Annotated[Path, typer.Option("--takedowns", help="Folder for takedown drafts.")] = Path("markwatch-out/takedowns"),
+    screenshots: Annotated[bool, typer.Option(help="Screenshot each listing with Chromium when drafting takedowns (a page that answers 404/410 is refused as gone).")] = True,
     db: DbOption = None,
 ) -> None:
     """Serve the review queue in the browser (127.0.0.1 by default)."""
@@ -315,7 +316,7 @@ def serve(
 
     try:
         serve_app(database, registry, host=host, port=port, token=token, takedown_dir=takedown_dir,
-                  on_ready=ready)
+                  screenshots=screenshots, on_ready=ready)
     except KeyboardInterrupt:
         pass
 
@@ -375,6 +376,8 @@ def takedown(
     for d in drafted:
         out.print(f"drafted notice #{d.takedown_id}: {d.path} ({d.platform}, {d.template}, "
                   f"{len(d.case_ids)} listings, {len(d.evidence)} evidence files)", markup=False)
+        for note in d.notes:
+            err.print(f"  note: {note}", markup=False, highlight=False)
     for refusal in refusals:
         err.print(f"not drafted: {refusal}", markup=False, highlight=False)
 

@@ -32,6 +32,7 @@ class EvidencePack:
     files: tuple[Path, ...]
     screenshot: Path | None = None
     gone: str | None = None
+    notes: tuple[str, ...] = ()  # what could not be gathered (no screenshot, no side-by-side)
 
 
 def highlight_segments(text: str, spans: Sequence[tuple[int, int, str]]) -> list[dict[str, Any]]:
@@ -88,8 +89,8 @@ def side_by_side(listing_image: Path, asset: Path, out: Path, *, labels: tuple[s
 
 class EvidenceCollector:
     """Gathers evidence packs, one folder per listing; the browser starts on first use and
-    is closed on exit. Failures are recorded in `errors`, never raised: a notice without a
-    screenshot is still worth drafting."""
+    is closed on exit. Failures are recorded in `errors` and in each pack's `notes`, never
+    raised: a notice without a screenshot is still worth drafting."""
 
     def __init__(self, registry: Registry, out_dir: str | Path, *, browser_path: str | None = None,
                  enabled: bool = True, timeout_ms: int = 20_000) -> None:
@@ -99,6 +100,7 @@ class EvidenceCollector:
         self.enabled = enabled
         self.timeout_ms = timeout_ms
         self.errors: list[str] = []
+        self._no_browser: str | None = None  # why screenshots stopped, once Chromium failed to start
         self._assets = {key: path for _kind, key, path in registry.image_files()}
         self._playwright: Any = None
         self._browser: Any = None
@@ -136,7 +138,8 @@ class EvidenceCollector:
         try:
             page = self._page()
         except Exception as exc:  # noqa: BLE001 - no browser: the notice goes without a screenshot
-            self.errors.append(f"screenshots disabled: Chromium did not start ({str(exc).splitlines()[0]})")
+            self._no_browser = f"Chromium did not start ({str(exc).splitlines()[0]})"
+            self.errors.append(f"screenshots disabled: {self._no_browser}")
             self.browser_path = None
             return None, None
         try:
@@ -194,10 +197,12 @@ class EvidenceCollector:
         folder.mkdir(parents=True, exist_ok=True)
         files: list[Path] = []
         shot, gone = None, None
+        start = len(self.errors)
         if self.browser_path:
             shot, gone = self.screenshot(listing.url, folder / "screenshot.png")
             if shot is not None:
                 files.append(shot)
+        notes = [f"{listing.url}: no screenshot ({self._no_browser})"] if shot is None and self._no_browser else []
         listing_image = self._listing_image(listing)
         for f in findings:
             asset = self._assets.get(f.evidence or "") if f.kind == "image" else None
@@ -223,4 +228,5 @@ class EvidenceCollector:
         (folder / "evidence.json").write_text(json.dumps(record, indent=2, ensure_ascii=False),
                                               encoding="utf-8")
         files.append(folder / "evidence.json")
-        return EvidencePack(folder, tuple(files), shot, gone)
+        notes = [n for n in self.errors[start:] if not n.startswith("screenshots disabled")] + notes
+        return EvidencePack(folder, tuple(files), shot, gone, tuple(notes))

@@ -138,6 +138,7 @@ class Drafted:
     template: str = "notice"
     files: tuple[Path, ...] = ()
     evidence: tuple[Path, ...] = ()
+    notes: tuple[str, ...] = ()  # evidence that could not be gathered for its listings
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,7 +428,9 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
                     country: str | None = None,
                     today: dt.date | None = None) -> tuple[list[Drafted], list[str]]:
     """Draft notices for confirmed cases (and flagged new ones when asked), one folder per
-    notice with its evidence pack. Returns the drafts and the refusals, one sentence each.
+    notice with its evidence pack. Returns the drafts (each noting the evidence it could not
+    gather, such as a screenshot of a page that would not load) and the refusals, one
+    sentence each.
 
     `browser_path` turns on listing screenshots (Playwright); a listing page that answers
     404 or 410 is refused as already gone. `letters` adds a cease-and-desist letter per
@@ -518,7 +521,7 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
                 letter = Platform(plat.name, plat.label, plat.country, 10_000, ("cease_and_desist",))
                 for _seller, triples in sorted(by_seller.items()):
                     drafted.append(_write_notice(db, env, registry, brand_id, letter, triples, out, today))
-    return drafted, refusals + collector.errors
+    return drafted, refusals
 
 
 def _write_notice(db: Database, env: Environment, registry: Registry, brand_id: int,
@@ -555,8 +558,9 @@ def _write_notice(db: Database, env: Environment, registry: Registry, brand_id: 
             s.add(TakedownItem(takedown_id=notice.id, case_id=case.id))
         s.commit()
         evidence = tuple(p for _, _, item in chunk for p in item["pack"].files)
+        notes = tuple(n for _, _, item in chunk for n in item["pack"].notes)
         return Drafted(files[0], plat.name, tuple(c.id for c, _, _ in chunk), notice.id,
-                       template=main, files=tuple(files), evidence=evidence)
+                       template=main, files=tuple(files), evidence=evidence, notes=notes)
 
 
 # -- status ------------------------------------------------------------------------------

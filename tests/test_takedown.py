@@ -503,6 +503,31 @@ def test_screenshot_in_the_pack_and_a_404_page_is_refused_as_gone(tmp_path: Path
     shot = next(p for p in drafted[0].evidence if p.name == "screenshot.png")
     with Image.open(shot) as im:
         assert im.format == "PNG" and im.width == 1280
+    assert drafted[0].notes == ()
+
+
+@pytest.mark.browser
+def test_a_page_that_will_not_load_is_drafted_with_a_note_not_refused(tmp_path: Path, registry: Registry,
+                                                                      assessor: Assessor, browser_path: str) -> None:
+    db, brand_id = new_db(tmp_path, registry)
+    case = add_case(db, assessor, brand_id, "bazaar", "down")
+    with db.session() as s:
+        listing = s.get(Listing, case.listing_pk)
+        listing.url = "http://127.0.0.1:9/item/down"  # the discard port: the connection is refused
+        s.add(listing)
+        s.commit()
+    drafted, refusals = draft_takedowns(db, registry, brand_id, tmp_path / "out", browser_path=browser_path,
+                                        today=TODAY)
+    assert refusals == [] and [d.case_ids for d in drafted] == [(case.id,)]
+    assert len(drafted[0].notes) == 1 and "http://127.0.0.1:9/item/down: no screenshot" in drafted[0].notes[0]
+    assert not any(p.name == "screenshot.png" for p in drafted[0].evidence)
+    # Chromium that will not start: every listing says why it has no screenshot.
+    db2, brand2 = new_db(tmp_path / "second", registry)
+    cases = [add_case(db2, assessor, brand2, "bazaar", name) for name in ("a", "b")]
+    drafted, refusals = draft_takedowns(db2, registry, brand2, tmp_path / "out2", browser_path=str(tmp_path / "no-chromium"),
+                                        today=TODAY)
+    notes = [n for d in drafted for n in d.notes]
+    assert refusals == [] and len(notes) == len(cases) and all("Chromium did not start" in n for n in notes)
 
 
 # -- status and re-listing -------------------------------------------------------------------
