@@ -24,6 +24,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import func
 from sqlmodel import select
@@ -123,6 +124,14 @@ class QueueFilter:
         return urlencode({k: v for k, v in values.items() if v not in ("", None, 1) or k == "state"})
 
 
+def _shown_path(path: Path, base: Path) -> str:
+    """`path` relative to the drafts folder where it lies inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
@@ -131,7 +140,7 @@ class _App:
     """The state behind the routes: database, registry, brand, templates."""
 
     def __init__(self, db: Database, registry: Registry, *, takedown_dir: Path,
-                 token: str | None, page_size: int) -> None:
+                 token: str | None, page_size: int, screenshots: bool = True) -> None:
         self.db = db
         self.registry = registry
         brand = db.brand(registry.brand)
@@ -140,6 +149,7 @@ class _App:
                                  "run `markwatch run` or `markwatch crawl` first")
         self.brand_id: int = brand.id
         self.takedown_dir = takedown_dir
+        self.screenshots = screenshots
         self.token = token
         self.page_size = page_size
         self.env = Environment(loader=FileSystemLoader(HERE / "templates" / "web"),
@@ -245,10 +255,12 @@ def _local_next(value: Any, default: str = "/") -> str:
 
 def create_app(db: Database, registry: Registry, *, token: str | None = None,
                takedown_dir: str | Path = "markwatch-out/takedowns",
-               page_size: int = PAGE_SIZE) -> FastAPI:
+               page_size: int = PAGE_SIZE, screenshots: bool = True) -> FastAPI:
     """The review app for one brand. With `token`, every request must carry it (once as
-    `?token=`, which sets a cookie, or as `Authorization: Bearer`)."""
-    state = _App(db, registry, takedown_dir=Path(takedown_dir), token=token, page_size=page_size)
+    `?token=`, which sets a cookie, or as `Authorization: Bearer`). `screenshots`: drafted
+    takedowns carry a Chromium screenshot of each listing page, as from the command line."""
+    state = _App(db, registry, takedown_dir=Path(takedown_dir), token=token, page_size=page_size,
+                 screenshots=screenshots)
     app = FastAPI(title="markwatch review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.markwatch = state
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -363,16 +375,29 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
 
         form = await _checked_form(request)
         ids = _case_ids(form.getlist("case_id")) or None
+        browser_path, no_browser = None, []
+        if state.screenshots:
+            from monitor.browser import find_chromium
+            from monitor.errors import BrowserNotFoundError
+
+            try:  # never download a browser from a web request: draft without screenshots
+                browser_path = find_chromium(install=False).path
+            except BrowserNotFoundError as exc:
+                no_browser = [f"no screenshots: {exc}"]
         try:
-            drafted, refusals = draft_takedowns(db, registry, state.brand_id, state.takedown_dir,
-                                                case_ids=ids)
+            # Off the event loop: screenshots drive a browser (Playwright's sync API needs a
+            # thread with no running loop) and drafting writes files; the queue stays usable.
+            drafted, refusals = await run_in_threadpool(
+                draft_takedowns, db, registry, state.brand_id, state.takedown_dir,
+                case_ids=ids, browser_path=browser_path)
         except MarkwatchError as exc:
             drafted, refusals = [], [str(exc)]
         notices = []
         for d in drafted:
             path = Path(d.path)
             notices.append({"id": d.takedown_id, "platform": d.platform, "case_ids": d.case_ids,
-                            "path": str(path),
+                            "path": str(path), "notes": [*no_browser, *d.notes],
+                            "evidence": [_shown_path(e, state.takedown_dir) for e in d.evidence],
                             "text": path.read_text(encoding="utf-8") if path.is_file() else ""})
         return state.render(request, "drafted.html.j2", notices=notices, refusals=list(refusals))
 
@@ -469,7 +494,7 @@ def _cut(title: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
 
 def serve(db: Database, registry: Registry, *, host: str = "127.0.0.1", port: int = 8000,
           token: str | None = None, takedown_dir: str | Path = "markwatch-out/takedowns",
-          on_ready: Callable[[str], None] | None = None) -> None:
+          screenshots: bool = True, on_ready: Callable[[str], None] | None = None) -> None:
     """Run the review app with uvicorn until interrupted. Any address but loopback needs
     a token, since the queue holds evidence and can draft legal notices."""
     import uvicorn
@@ -477,7 +502,7 @@ def serve(db: Database, registry: Registry, *, host: str = "127.0.0.1", port: in
     if not is_loopback(host) and not token:
         raise MarkwatchError(f"serving on {host} makes the queue reachable from other machines; "
                              "pass --token (or set MARKWATCH_TOKEN) to require one")
-    app = create_app(db, registry, token=token, takedown_dir=takedown_dir)
+    app = create_app(db, registry, token=token, takedown_dir=takedown_dir, screenshots=screenshots)
     # Bind here, so a busy port or a bad address is one clear error rather than uvicorn's.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)

@@ -67,3 +67,41 @@ def test_confirm_a_case_and_draft_its_takedown(browser_path: str, tmp_path: Path
         states = {c.state for c in s.exec(select(Case).where(Case.flagged == True))}  # noqa: E712
     assert states == {"confirmed", "dismissed"}
     assert Path(notice_row.path).is_file()
+
+
+def test_takedown_drafted_in_the_web_app_carries_a_screenshot(browser_path: str, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+    from PIL import Image
+
+    from crawlsite import LocalSite, page
+    from monitor.models import Listing
+
+    monkeypatch.setenv("MARKWATCH_CHROMIUM", browser_path)
+    seeded = seed(tmp_path)
+    marker = "Genuine-looking N0rv1k parka page"
+    site = LocalSite({"/item/BZ-1": lambda *_: page(200, f"<html><body style='background:#c0392b'><h1>{marker}</h1></body></html>"),
+                      "/item/BZ-3": lambda *_: page(410, "<html><body>This listing was removed</body></html>")})
+    with site.serve(), running(create_app(seeded.db, seeded.registry, takedown_dir=tmp_path / "t")) as url:
+        with seeded.db.session() as s:
+            for lid, path in (("BZ-1", "/item/BZ-1"), ("BZ-3", "/item/BZ-3")):
+                listing = s.exec(select(Listing).where(Listing.listing_id == lid)).one()
+                listing.url = site.url(path)
+                s.add(listing)
+            s.commit()
+        with httpx.Client(base_url=url, timeout=120) as http:
+            csrf = http.get("/").text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            ids = [str(seeded.case_ids[k]) for k in ("BZ-1", "BZ-3", "SH-1")]
+            for case_id in ids:
+                http.post(f"/cases/{case_id}/state", data={"csrf": csrf, "action": "confirm"})
+            drafted = http.post("/takedowns", data={"csrf": csrf, "case_id": ids}).text
+    # The live page is photographed; the one that answers 410 is refused as gone; the one that
+    # will not load is drafted without a screenshot, and the page says so.
+    assert "already gone (the page answered HTTP 410)" in drafted
+    assert "screenshot.png" in drafted
+    assert "http://127.0.0.1:9/shoply/p/SH-1: no screenshot" in drafted
+    shots = {path.parent.name for path in (tmp_path / "t").rglob("screenshot.png")}
+    assert "bazaar-BZ-1" in shots and "shoply-SH-1" not in shots
+    with Image.open(tmp_path / "t" / "evidence" / "bazaar-BZ-1" / "screenshot.png") as img:
+        assert img.convert("RGB").getpixel((img.width - 5, img.height // 2)) == (0xC0, 0x39, 0x2B)
+    assert any(path == "/item/BZ-1" for path in site.paths())
