@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +66,44 @@ def test_every_data_file_is_declared_as_package_data() -> None:
             if not any(relative.match(pattern) for pattern in declared):
                 missing.append(str(path.relative_to(ROOT)))
     assert missing == []
+
+
+def test_a_wheel_carries_everything_the_demo_and_the_app_read(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`pip install markwatch` (no source tree) must still run `markwatch demo`: the wheel holds
+    the demo brand, its assets, the templates and the migrations, and the demo finds its brand
+    inside the installed package."""
+    import subprocess
+    import sys
+    import zipfile
+
+    import shutil
+
+    out = tmp_path_factory.mktemp("wheel")
+    # Built from a clean copy: a work tree's build/ folder would lend the wheel stale files.
+    source = out / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".hypothesis", ".pytest_cache", "markwatch-*"))
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(source)],
+                           capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr[-2000:]
+    (wheel,) = out.glob("markwatch-*.whl")
+    site = out / "site"
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        zf.extractall(site)
+    brand_dir = ROOT / "examples" / "demo-brand"
+    for path in brand_dir.rglob("*"):
+        if path.is_file():
+            assert f"monitor/demo_market/brand/{path.relative_to(brand_dir).as_posix()}" in names
+    for folder, pattern in (("monitor/templates", "*.j2"), ("takedown_templates", "*.j2"),
+                            ("monitor/migrations/versions", "*.py"), ("monitor/static", "*")):
+        for path in (ROOT / folder).glob(pattern):
+            if path.is_file():
+                assert f"{folder}/{path.name}" in names, f"{folder}/{path.name} is not in the wheel"
+    code = ("from monitor.demo_market.catalog import default_brand_dir; from monitor.registry import load_registry;"
+            "d = default_brand_dir(); r = load_registry(d / 'brand.yaml'); print(d); print(len(list(r.image_files())))")
+    ran = subprocess.run([sys.executable, "-c", code], cwd=out, capture_output=True, text=True, timeout=120,
+                         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    where, images = ran.stdout.split()
+    assert Path(where).resolve() == (site / "monitor" / "demo_market" / "brand").resolve() and int(images) >= 5

@@ -156,7 +156,9 @@ class _Brand:
 
 
 def default_brand_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "examples" / "demo-brand"
+    """examples/demo-brand in a source checkout; the copy a wheel carries in the package."""
+    source = Path(__file__).resolve().parents[2] / "examples" / "demo-brand"
+    return source if (source / "brand.yaml").is_file() else Path(__file__).resolve().parent / "brand"
 
 
 def _load_brand(brand_dir: Path) -> _Brand:
