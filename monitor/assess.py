@@ -5,22 +5,62 @@ then the risk score. The crawl pipeline and the clearance check both use it.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
+import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import matchers.image
 from matchers import risk as risk_mod
 from matchers import signals
-from matchers.errors import ImageError, OcrUnavailableError
+from matchers.errors import ImageError, MatcherConfigError, OcrUnavailableError
 from matchers.image import ImageIndex, read_text
 from matchers.text import Mark, MarkHit, MarkMatcher
 from monitor.registry import Product, Registry
 
-__all__ = ["ListingText", "Assessment", "Assessor"]
+__all__ = ["ListingText", "Assessment", "Assessor", "default_image_cache"]
 
 _TEXT_LIMIT = 50_000  # characters of a listing's text that are matched
+_CACHE_KEEP = 32  # image indexes kept in the cache folder, newest first
+
+
+def default_image_cache() -> Path | None:
+    """Where built image indexes are kept: $MARKWATCH_CACHE_DIR, or the user's cache folder
+    (~/.cache/markwatch on Linux); MARKWATCH_CACHE_DIR=off turns the cache off."""
+    env = os.environ.get("MARKWATCH_CACHE_DIR")
+    if env and env.lower() in ("off", "none", "0"):
+        return None
+    if env:
+        return Path(env).expanduser() / "image-index"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("markwatch")) / "image-index"
+
+
+@functools.cache
+def _matcher_version() -> str:
+    """Digest of the image matcher's code and OpenCV's version: an index built by other code
+    (other hashes, other keypoints) is never loaded."""
+    import cv2
+
+    digest = hashlib.sha256(cv2.__version__.encode())
+    for path in sorted(Path(matchers.image.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        with path.open("rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError as exc:
+        return f"unreadable: {exc.strerror}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +109,13 @@ class Assessor:
 
     registry: Registry
     ocr: bool | None = None  # read text in images; None: as the registry's settings say
+    # Built image indexes are saved here, keyed by the assets' contents, so a brand's images
+    # are hashed once rather than on every run or clearance check; None turns that off.
+    image_cache: Path | None = field(default_factory=default_image_cache)
     matcher: MarkMatcher = field(init=False)
     images: ImageIndex = field(init=False)
     asset_errors: list[str] = field(init=False, default_factory=list)
+    images_from_cache: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.matcher = MarkMatcher(
@@ -79,8 +123,13 @@ class Assessor:
         )
         if self.ocr is None:
             self.ocr = self.registry.settings.ocr
+        files = list(self.registry.image_files())
+        stem = self._cache_stem(files)
+        if stem is not None and self._load_images(stem):
+            self.images_from_cache = True
+            return
         self.images = ImageIndex()
-        for kind, key, path in self.registry.image_files():
+        for kind, key, path in files:
             try:
                 if kind == "logo":
                     self.images.add(key, path, kind="logo")
@@ -88,6 +137,47 @@ class Assessor:
                     self.images.add(key, path)
             except ImageError as exc:
                 self.asset_errors.append(f"{path}: {exc}")
+        if stem is not None:
+            self._save_images(stem)
+
+    # -- the image index cache -----------------------------------------------------------
+
+    def _cache_stem(self, files: list[tuple[str, str, Path]]) -> Path | None:
+        if self.image_cache is None:
+            return None
+        key = json.dumps([_matcher_version(), [(kind, k, str(path), _file_digest(path)) for kind, k, path in files]])
+        return self.image_cache / hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    def _load_images(self, stem: Path) -> bool:
+        """The cached index and the asset errors it was built with; False when absent or
+        unreadable (a cache is only a shortcut: anything wrong with it means a rebuild)."""
+        try:
+            errors = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))["asset_errors"]
+            self.images = ImageIndex.load(stem.with_suffix(".npz"))
+        except (OSError, ValueError, KeyError, TypeError, MatcherConfigError):
+            return False
+        self.asset_errors = [str(e) for e in errors]
+        try:
+            os.utime(stem.with_suffix(".npz"))  # recently used: kept when the folder is pruned
+        except OSError:
+            pass
+        return True
+
+    def _save_images(self, stem: Path) -> None:
+        tmp = stem.with_name(f".{stem.name}.{os.getpid()}.tmp.npz")
+        try:
+            stem.parent.mkdir(parents=True, exist_ok=True)
+            stem.with_suffix(".json").write_text(json.dumps({"asset_errors": self.asset_errors}), encoding="utf-8")
+            self.images.save(tmp)
+            os.replace(tmp, stem.with_suffix(".npz"))  # atomic: a reader sees the whole file or none
+            kept = sorted((p for p in stem.parent.glob("*.npz") if not p.name.startswith(".")),
+                          key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in kept[_CACHE_KEEP:]:
+                old.unlink(missing_ok=True)
+                old.with_suffix(".json").unlink(missing_ok=True)
+        except OSError:  # a read-only or full cache folder: the run goes on without it
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
 
     # -- pieces --------------------------------------------------------------------------
 

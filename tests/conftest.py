@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,10 @@ from services import find_browser, postgres_server, redis_server
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+# Built image indexes go to a cache folder of this test session, never the user's own
+# (subprocesses such as `markwatch demo` inherit it).
+os.environ["MARKWATCH_CACHE_DIR"] = tempfile.mkdtemp(prefix="markwatch-test-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_BRAND = ROOT / "examples" / "demo-brand" / "brand.yaml"

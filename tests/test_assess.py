@@ -91,3 +91,61 @@ def test_a_failing_listing_is_recorded_and_the_rest_are_assessed(tmp_path: Path,
     assert summary.assessed == 2
     assert any("BZ-1" in e and "matcher crashed" in e for e in summary.errors)
     assert [row.listing_id for row in db.unassessed()] == ["BZ-1"]  # tried again next run
+
+
+def _copy_brand(tmp: Path) -> Path:
+    import shutil
+
+    shutil.copytree(DEMO_BRAND.parent, tmp / "brand")
+    return tmp / "brand" / "brand.yaml"
+
+
+def _hit_keys(assessor: Assessor, photo: bytes) -> list[str]:
+    return [h.key for h in assessor.images.query(photo)]
+
+
+def _jpeg_of(path: Path) -> bytes:
+    out = io.BytesIO()
+    with Image.open(path) as img:
+        img.convert("RGB").transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def test_image_index_is_built_once_and_rebuilt_when_an_asset_changes(tmp_path: Path) -> None:
+    brand_file = _copy_brand(tmp_path)
+    cache = tmp_path / "cache"
+    registry = load_registry(brand_file)
+    assets = brand_file.parent / "assets"
+    first = Assessor(registry, image_cache=cache)
+    assert not first.images_from_cache and len(list(cache.glob("*.npz"))) == 1
+    second = Assessor(registry, image_cache=cache)
+    assert second.images_from_cache and second.images.keys() == first.images.keys()
+    parka, tent = _jpeg_of(assets / "parka.jpg"), _jpeg_of(assets / "tent.jpg")
+    for photo in (parka, tent):
+        assert second.images.query(photo) == first.images.query(photo) != []
+    # The parka photo is replaced by the tent's: the cached index no longer stands for the brand.
+    parka_key = _hit_keys(first, parka)[0]
+    (assets / "parka.jpg").write_bytes((assets / "tent.jpg").read_bytes())
+    third = Assessor(load_registry(brand_file), image_cache=cache)
+    assert not third.images_from_cache
+    assert parka_key in _hit_keys(third, tent) and parka_key not in _hit_keys(third, parka)
+
+
+def test_a_broken_or_unwritable_cache_costs_a_rebuild_never_a_failure(tmp_path: Path) -> None:
+    brand_file = _copy_brand(tmp_path)
+    (brand_file.parent / "assets" / "boot.jpg").write_bytes(b"\xff\xd8 not a jpeg at all")
+    registry = load_registry(brand_file)
+    cache = tmp_path / "cache"
+    built = Assessor(registry, image_cache=cache)
+    assert len(built.asset_errors) == 1 and "boot.jpg" in built.asset_errors[0]
+    cached = Assessor(registry, image_cache=cache)
+    assert cached.images_from_cache and cached.asset_errors == built.asset_errors  # the error is kept
+    (saved,) = cache.glob("*.npz")
+    saved.write_bytes(b"PK\x03\x04 truncated")
+    rebuilt = Assessor(registry, image_cache=cache)
+    assert not rebuilt.images_from_cache and rebuilt.images.keys() == built.images.keys()
+    assert Assessor(registry, image_cache=cache).images_from_cache  # the rebuild replaced the bad file
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    assert Assessor(registry, image_cache=blocked / "cache").images.keys() == built.images.keys()
+    assert Assessor(registry, image_cache=None).images.keys() == built.images.keys()
