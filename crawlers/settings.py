@@ -116,6 +116,8 @@ def crawl_settings(
                 "SCHEDULER_PERSIST": True,
                 "SCHEDULER_QUEUE_KEY": key + ":requests",
                 "SCHEDULER_DUPEFILTER_KEY": key + ":dupefilter",
+                # The listing cap is the run's, not each process's (crawlers.caps).
+                "MARKWATCH_LISTINGS_KEY": key + ":listings",
                 "REDIS_URL": redis_url,
             }
         )

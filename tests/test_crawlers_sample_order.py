@@ -45,3 +45,39 @@ def test_other_seeds_draw_other_samples() -> None:
         for url in _sample(ids, seed=seed, cap=10):
             counts[url] = counts.get(url, 0) + 1
     assert len(counts) > 180 and max(counts.values()) < 60
+
+
+# -- the cap itself ------------------------------------------------------------------------
+
+@given(st.lists(st.sampled_from([f"BZ-{n}" for n in range(40)]), max_size=120), st.integers(0, 50))
+@settings(max_examples=100, deadline=None)
+def test_a_cap_claims_each_listing_once_and_no_more_than_the_limit(claims: list[str], limit: int) -> None:
+    from crawlers.caps import ListingCap
+
+    cap = ListingCap(limit)
+    granted = [lid for lid in claims if cap.claim(lid)]
+    assert len(granted) == len(set(granted)) == min(limit, len(set(claims)))
+    assert granted == list(dict.fromkeys(claims))[: len(granted)]  # first come, first served
+    assert cap.remaining() == limit - len(granted) and all(lid in cap for lid in granted)
+
+
+def test_processes_on_one_redis_share_one_cap(redis_url: str) -> None:
+    """Two crawl processes of one run (two caps on one Redis key, claiming from threads at once)
+    read at most the run's cap between them, and never the same listing twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from crawlers.caps import ListingCap
+
+    key = f"markwatch:test-cap-{id(object())}:listings:bazaar"
+    caps = [ListingCap(25, redis_url=redis_url, key=key) for _ in range(2)]
+    ids = [f"BZ-{n}" for n in range(60)]
+
+    def claim_all(cap: ListingCap) -> list[str]:
+        return [lid for lid in ids if cap.claim(lid)]
+
+    with ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(claim_all, caps))
+    assert len(got[0]) + len(got[1]) == 25 and not set(got[0]) & set(got[1])
+    assert caps[0].remaining() == caps[1].remaining() == 0
+    other_run = ListingCap(25, redis_url=redis_url, key=key + ":next")
+    assert other_run.claim("BZ-0") and other_run.remaining() == 24

@@ -53,3 +53,41 @@ def test_sitemap_from_robots_txt_is_sampled_within_the_cap(tmp_path: Path, demo_
     samples = [{item["listing_id"] for item in run.items} for run in runs]
     assert len(samples[0]) == 6 and samples[0] <= BAZAAR and samples[0] == samples[1]
     assert all(item["listing"]["title"] and item["listing"]["price"] for item in runs[0].items)
+
+
+def test_processes_sharing_a_redis_frontier_keep_to_the_run_cap(tmp_path: Path, redis_url: str) -> None:
+    """Two processes of one run split the result pages between them (one request at a time
+    each, every page held a moment): each sees its own candidates, yet together they read
+    the run's cap of listings, each listing once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from crawlsite import LocalSite, page
+
+    def results(n: int):  # type: ignore[no-untyped-def]
+        links = "".join(f'<a href="/item/L{n}-{i:02d}">listing {i}</a>' for i in range(10))
+        return lambda *_: page(200, f"<html><body>{links}</body></html>")
+
+    def listing(path: str, _count: int):  # type: ignore[no-untyped-def]
+        return page(200, f"<html><head><title>Norvik parka {path}</title></head><body><h1>Norvik parka</h1>"
+                         f"<p class=price>EUR 49.00</p></body></html>")
+
+    routes = {f"/list/{n}": results(n) for n in range(6)}
+    routes.update({f"/item/L{n}-{i:02d}": listing for n in range(6) for i in range(10)})
+    site = LocalSite(routes, hold={"/list/": 0.6})
+    with site.serve():
+        job = {"platform": "testshop", "kind": "urls", "start_urls": [site.url(f"/list/{n}") for n in range(6)],
+               "max_listings": 12, "max_pages": 6}
+        overrides = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": 1,
+                     "ROBOTSTXT_OBEY": False}
+        folders = [tmp_path / f"process-{n}" for n in range(2)]
+        for folder in folders:
+            folder.mkdir()
+        with ThreadPoolExecutor(2) as pool:
+            runs = list(pool.map(lambda folder: run_crawl_subprocess(
+                folder, [job], redis_url=redis_url, run_key="test-shared-cap", overrides=overrides), folders))
+    assert all(run.returncode == 0 for run in runs), [run.stderr[-800:] for run in runs]
+    read = [[item["listing_id"] for item in run.items] for run in runs]
+    pages = [run.stats["testshop"].get("markwatch/result_pages", 0) for run in runs]
+    assert all(pages), f"one process parsed every result page ({pages}): the test did not split the work"
+    assert len(read[0]) + len(read[1]) == 12, f"read {len(read[0])} + {len(read[1])}: the cap was applied per process"
+    assert not set(read[0]) & set(read[1])

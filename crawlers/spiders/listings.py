@@ -17,6 +17,7 @@ from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from scrapy_playwright.page import PageMethod
 
+from crawlers.caps import ListingCap
 from crawlers.extract import extract_listing, looks_like_app_shell
 from crawlers.items import ListingItem
 from crawlers.marketplaces import SearchAdapter, adapter_for, listing_id_from_url, looks_like_listing_url
@@ -59,8 +60,7 @@ class ListingSpider(scrapy.Spider):
         self.javascript = bool(javascript if javascript is not None else (self.adapter and self.adapter.javascript))
         self.sample_seed = sample_seed
         self.pages_seen = 0
-        self.listings_scheduled = 0
-        self._scheduled_ids: set[str] = set()
+        self._cap: ListingCap | None = None
         self._candidates: dict[str, str] = {}   # listing id -> first URL seen, until sampled
         self._pages: dict[str, int] = {}        # result pages requested per chain
         self._chains = 1
@@ -77,6 +77,19 @@ class ListingSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         return spider
+
+    @property
+    def cap(self) -> ListingCap:
+        """The run's listing cap: shared by every process of a run on one Redis frontier."""
+        if self._cap is None:
+            settings = getattr(self, "settings", None)
+            self._cap = (ListingCap.for_spider(self.max_listings, settings, self.name) if settings is not None
+                         else ListingCap(self.max_listings))
+        return self._cap
+
+    @property
+    def listings_scheduled(self) -> int:
+        return self.cap.claimed_here
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.sample_seed is None:
@@ -108,10 +121,8 @@ class ListingSpider(scrapy.Spider):
 
     def _listing_request(self, url: str) -> scrapy.Request | None:
         listing_id = listing_id_from_url(url, self.platform)
-        if listing_id in self._scheduled_ids or self.listings_scheduled >= self.max_listings:
+        if not self.cap.claim(listing_id):
             return None
-        self._scheduled_ids.add(listing_id)
-        self.listings_scheduled += 1
         return scrapy.Request(url, callback=self.parse_listing, meta=self._meta(listing_id=listing_id))
 
     def _results_request(self, url: str, chain: str, callback: Any = None) -> scrapy.Request | None:
@@ -132,19 +143,29 @@ class ListingSpider(scrapy.Spider):
 
     def sample(self) -> list[str]:
         """The listings to read: every candidate when under the cap, else a seeded random
-        sample. Each listing's rank is a hash of (seed, platform, listing id), so the same
-        seed picks the same listings whatever order the result pages arrived in."""
+        sample, the first `cap.remaining()` of `ranked()`."""
+        return self.ranked()[: self.cap.remaining()]
+
+    def ranked(self) -> list[str]:
+        """Candidates not yet claimed here, in sampling order. Each listing's rank is a hash
+        of (seed, platform, listing id), so the same seed picks the same listings whatever
+        order the result pages arrived in."""
         def rank(listing_id: str) -> bytes:
             key = f"{self.sample_seed or 0}:{self.platform}:{listing_id}".encode()
             return hashlib.blake2b(key, digest_size=8).digest()
 
-        waiting = [lid for lid in self._candidates if lid not in self._scheduled_ids]
-        room = max(0, self.max_listings - self.listings_scheduled)
-        return [self._candidates[lid] for lid in sorted(waiting, key=rank)[:room]]
+        ranked = sorted((lid for lid in self._candidates if lid not in self.cap), key=rank)
+        return [self._candidates[lid] for lid in ranked]
 
     def _on_idle(self) -> None:
-        # Every result page is in: the sample is drawn from all of them at once.
-        requests = [r for r in (self._listing_request(url) for url in self.sample()) if r is not None]
+        # Every result page is in: the sample is drawn from all of them at once, lowest rank
+        # first, until the cap (the run's, with a shared frontier) is reached.
+        requests = []
+        for url in self.ranked():  # other processes may claim some of them first
+            if self.cap.remaining() == 0:
+                break
+            if (request := self._listing_request(url)) is not None:
+                requests.append(request)
         self._candidates.clear()
         if requests:
             self.crawler.stats.inc_value("markwatch/listings_sampled", len(requests))

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response
 
+from crawlers.caps import ListingCap
 from crawlers.extract import Listing, Seller
 from crawlers.items import ListingItem
 
@@ -71,7 +72,20 @@ class ShopifySpider(scrapy.Spider):
         self.max_listings = max_listings
         self.page_limit = page_limit
         self.max_pages = max_pages
-        self.listings = 0
+        self._cap: ListingCap | None = None
+
+    @property
+    def cap(self) -> ListingCap:
+        """The run's listing cap: shared by every process of a run on one Redis frontier."""
+        if self._cap is None:
+            settings = getattr(self, "settings", None)
+            self._cap = (ListingCap.for_spider(self.max_listings, settings, self.name) if settings is not None
+                         else ListingCap(self.max_listings))
+        return self._cap
+
+    @property
+    def listings(self) -> int:
+        return self.cap.claimed_here
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for store in self.stores:
@@ -104,13 +118,12 @@ class ShopifySpider(scrapy.Spider):
             self.logger.warning("not a products.json answer: %s", response.url)
             return
         for product in products:
-            if self.listings >= self.max_listings:
+            if self.cap.remaining() == 0:
                 return
             listing = product_to_listing(product, meta["store"], currency=meta["currency"],
                                          store_name=meta["store_name"])
-            if listing is None:
+            if listing is None or not self.cap.claim(f"{meta['store']}#{listing.listing_id or listing.url}"):
                 continue
-            self.listings += 1
             yield ListingItem(platform=self.platform, listing_id=listing.listing_id or listing.url,
                               url=listing.url, listing=listing)
         if products and meta["page"] < self.max_pages:

@@ -1,0 +1,69 @@
+"""The per-run listing cap. In one process it is a set of listing ids; when processes share a
+Redis frontier (scrapy-redis), the set lives in Redis and each claim is one atomic script, so
+the cap holds for the run as a whole rather than once per process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["ListingCap"]
+
+# KEYS[1]: the run's set of claimed listing ids; ARGV: listing id, cap.
+# 1: claimed now; 0: already claimed (by any process); -1: the cap is reached.
+_CLAIM = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return -1 end
+redis.call('SADD', KEYS[1], ARGV[1])
+return 1
+"""
+
+
+class ListingCap:
+    """At most `limit` distinct listings per run; `claim` says whether this process reads one."""
+
+    def __init__(self, limit: int, *, redis_url: str | None = None, key: str | None = None) -> None:
+        self.limit = limit
+        self._local: set[str] = set()
+        self._redis: Any = None
+        self._key = key
+        if redis_url and key:
+            import redis
+
+            self._redis = redis.Redis.from_url(redis_url)
+            self._claim = self._redis.register_script(_CLAIM)
+
+    @classmethod
+    def for_spider(cls, limit: int, settings: Any, spider_name: str) -> ListingCap:
+        """Shared through Redis when the crawl settings name a run key for it."""
+        template = settings.get("MARKWATCH_LISTINGS_KEY")
+        return cls(limit, redis_url=settings.get("REDIS_URL") if template else None,
+                   key=template % {"spider": spider_name} if template else None)
+
+    @property
+    def shared(self) -> bool:
+        return self._redis is not None
+
+    def claim(self, listing_id: str) -> bool:
+        if listing_id in self._local:
+            return False
+        if self._redis is not None:
+            if int(self._claim(keys=[self._key], args=[listing_id, self.limit])) != 1:
+                return False
+        elif len(self._local) >= self.limit:
+            return False
+        self._local.add(listing_id)
+        return True
+
+    def __contains__(self, listing_id: object) -> bool:
+        """Whether this process already claimed `listing_id`."""
+        return listing_id in self._local
+
+    def remaining(self) -> int:
+        """How many more listings the run may read (across processes when shared)."""
+        taken = int(self._redis.scard(self._key)) if self._redis is not None else len(self._local)
+        return max(0, self.limit - taken)
+
+    @property
+    def claimed_here(self) -> int:
+        """Listings this process claimed."""
+        return len(self._local)
