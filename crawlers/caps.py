@@ -33,15 +33,14 @@ class ListingCap:
             self._claim = self._redis.register_script(_CLAIM)
 
     @classmethod
-    def for_spider(cls, limit: int, settings: Any, spider_name: str) -> ListingCap:
-        """Shared through Redis when the crawl settings name a run key for it."""
-        template = settings.get("MARKWATCH_LISTINGS_KEY")
-        return cls(limit, redis_url=settings.get("REDIS_URL") if template else None,
-                   key=template % {"spider": spider_name} if template else None)
-
-    @property
-    def shared(self) -> bool:
-        return self._redis is not None
+    def for_spider(cls, spider: Any) -> ListingCap:
+        """The cap of `spider.max_listings`, shared through Redis when the crawl settings name
+        a run key for it; a spider outside a crawl (no settings yet) gets a local one."""
+        settings = getattr(spider, "settings", None)
+        template = settings.get("MARKWATCH_LISTINGS_KEY") if settings is not None else None
+        if not template:
+            return cls(spider.max_listings)
+        return cls(spider.max_listings, redis_url=settings.get("REDIS_URL"), key=template % {"spider": spider.name})
 
     def claim(self, listing_id: str) -> bool:
         if listing_id in self._local:
@@ -62,8 +61,3 @@ class ListingCap:
         """How many more listings the run may read (across processes when shared)."""
         taken = int(self._redis.scard(self._key)) if self._redis is not None else len(self._local)
         return max(0, self.limit - taken)
-
-    @property
-    def claimed_here(self) -> int:
-        """Listings this process claimed."""
-        return len(self._local)

@@ -157,10 +157,8 @@ class Assessor:
         except (OSError, ValueError, KeyError, TypeError, MatcherConfigError):
             return False
         self.asset_errors = [str(e) for e in errors]
-        try:
+        with contextlib.suppress(OSError):
             os.utime(stem.with_suffix(".npz"))  # recently used: kept when the folder is pruned
-        except OSError:
-            pass
         return True
 
     def _save_images(self, stem: Path) -> None:

@@ -24,10 +24,10 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.concurrency import run_in_threadpool
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import func
 from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
 
 from monitor.db import Database
 from monitor.digest import plain_number, safe_url

@@ -82,14 +82,8 @@ class ListingSpider(scrapy.Spider):
     def cap(self) -> ListingCap:
         """The run's listing cap: shared by every process of a run on one Redis frontier."""
         if self._cap is None:
-            settings = getattr(self, "settings", None)
-            self._cap = (ListingCap.for_spider(self.max_listings, settings, self.name) if settings is not None
-                         else ListingCap(self.max_listings))
+            self._cap = ListingCap.for_spider(self)
         return self._cap
-
-    @property
-    def listings_scheduled(self) -> int:
-        return self.cap.claimed_here
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.sample_seed is None:
