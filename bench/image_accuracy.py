@@ -218,11 +218,46 @@ def distractor_images(photos: dict[str, np.ndarray], rng: random.Random) -> list
     return out
 
 
+def filler_photos(n: int) -> dict[str, bytes]:
+    """`n` made-up product shots (shapes, text and grain on a gradient), registered beside the
+    real assets to try the matcher at a large brand's scale: more candidates for every query
+    to confuse, and the photo vote past its exhaustive size."""
+    rng = random.Random(99)
+    out = {}
+    for k in range(n):
+        img = Image.new("RGB", (640, 480), tuple(rng.randrange(256) for _ in range(3)))
+        d = ImageDraw.Draw(img)
+        for _ in range(rng.randint(12, 30)):
+            x, y = rng.randrange(640), rng.randrange(480)
+            box = (x, y, x + rng.randrange(15, 200), y + rng.randrange(15, 200))
+            colour = tuple(rng.randrange(256) for _ in range(3))
+            shape = rng.randrange(3)
+            if shape == 0:
+                d.ellipse(box, fill=colour)
+            elif shape == 1:
+                d.rectangle(box, fill=colour)
+            else:
+                d.polygon([(x + rng.randrange(-80, 80), y + rng.randrange(-80, 80)) for _ in range(5)], fill=colour)
+        d.text((rng.randrange(400), rng.randrange(400)), f"MODEL {rng.randrange(10**6)}", font=_font(rng.randint(20, 48)),
+               fill=tuple(rng.randrange(256) for _ in range(3)))
+        arr = np.asarray(img).astype(np.int16) + np.random.default_rng(k).integers(-12, 13, (480, 640, 3))
+        out[f"filler-{k:04d}"] = jpeg(np.clip(arr, 0, 255).astype(np.uint8), 90)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=2, help="altered copies per asset and transform")
+    ap.add_argument("--fillers", type=int, default=0,
+                    help="also register this many made-up product photos (a large brand's index)")
+    ap.add_argument("--exhaustive", action="store_true",
+                    help="photo votes search every descriptor even past the inverted file's threshold (to compare)")
     ap.add_argument("--verbose", action="store_true", help="print every wrong-key hit")
     args = ap.parse_args()
+    if args.exhaustive:
+        import matchers._keypoints as kp
+
+        kp.IVF_MIN_ROWS = 2**62
     rng = random.Random(7)
     photos = real_photos()
     names = sorted(photos)
@@ -241,6 +276,11 @@ def main() -> None:
         index.add(name, jpeg(arr, 92))
     for name, arr in logos.items():
         index.add(name, jpeg(arr, 92), kind="logo")
+    if args.fillers:
+        t_fill = time.perf_counter()
+        refused = index.add_many(filler_photos(args.fillers).items())
+        print(f"{args.fillers - len(refused)} made-up product photos registered too "
+              f"({len(refused)} refused as too plain; {time.perf_counter() - t_fill:.0f} s)")
 
     fill = list(distractors.values())
     results: dict[str, list[bool]] = defaultdict(list)

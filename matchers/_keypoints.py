@@ -123,7 +123,7 @@ def _binary_index(desc: np.ndarray) -> faiss.IndexBinaryFlat:
     return index
 
 
-def _knn(queries: np.ndarray, index: faiss.IndexBinaryFlat, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _knn(queries: np.ndarray, index: faiss.IndexBinary, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Distances and rows of the k nearest stored descriptors for each query row, nearest
     first; a missing neighbour (fewer than k stored) has row -1 and distance 256."""
     if not len(queries) or not index.ntotal:
@@ -133,6 +133,35 @@ def _knn(queries: np.ndarray, index: faiss.IndexBinaryFlat, k: int) -> tuple[np.
     return dist, rows
 
 
+# Past this many pooled descriptors (~100 registered photos at 200 each) the vote searches
+# an inverted-file index (k-means cells over the descriptors) instead of every row: at 1000
+# photos, ~17x less work, and the ratio-test matches that vote are nearly all still found
+# (bench/image_speed.py prints both). Below it, exhaustive search is cheap and exact.
+IVF_MIN_ROWS = 20_000
+_IVF_ROWS_PER_CELL = 700
+_IVF_PROBES = 8
+
+
+def _ivf_index(desc: np.ndarray, centroids: np.ndarray | None = None) -> faiss.IndexBinaryIVF:
+    """An inverted file over `desc`: its cells are `centroids` when given (as saved from an
+    earlier index), else trained by k-means (FAISS's fixed seed: the same rows give the same
+    cells)."""
+    bits = desc.shape[1] * 8
+    quantizer = faiss.IndexBinaryFlat(bits)
+    if centroids is not None:
+        quantizer.add(np.ascontiguousarray(centroids, np.uint8))
+        index = faiss.IndexBinaryIVF(quantizer, bits, len(centroids))
+        index.is_trained = True
+    else:
+        # k-means wants ~40 rows per cell or more; past that, ~700 keeps a probe cheap.
+        cells = min(4096, max(64, len(desc) // _IVF_ROWS_PER_CELL), max(1, len(desc) // 40))
+        index = faiss.IndexBinaryIVF(quantizer, bits, cells)
+        index.train(desc)
+    index.add(desc)
+    index.nprobe = _IVF_PROBES
+    return index
+
+
 @dataclass(slots=True)
 class KeypointPool:
     """All stored descriptors in one matrix so a query votes for assets in one pass."""
@@ -140,8 +169,9 @@ class KeypointPool:
     desc: np.ndarray = field(default_factory=lambda: np.empty((0, 32), np.uint8))
     owner: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
     pending: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
-    _index: faiss.IndexBinaryFlat | None = field(default=None, repr=False, compare=False)
+    _index: faiss.IndexBinary | None = field(default=None, repr=False, compare=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    _centroids: np.ndarray | None = field(default=None, repr=False, compare=False)  # saved cells to reuse
 
     def add(self, owner: int, desc: np.ndarray) -> None:
         if len(desc):
@@ -154,18 +184,46 @@ class KeypointPool:
                 self.owner = np.concatenate([self.owner, *(o for _, o in self.pending)])
                 self.pending.clear()
                 self._index = None
+                self._centroids = None
 
-    def vote(self, query: np.ndarray, *, max_distance: int = 64, ratio: float = 0.85) -> dict[int, int]:
-        """Number of query descriptors whose clear nearest neighbour belongs to each asset."""
+    def index(self) -> faiss.IndexBinary:
+        """The search structure over every pooled row, built on first use: exhaustive for a
+        small pool, an inverted file past IVF_MIN_ROWS (its k-means takes about a second per
+        100k rows, unless cells saved with the index are given back by `use_centroids`)."""
         with self._lock:
             self.consolidate()
             if self._index is None:
-                self._index = _binary_index(self.desc)
-            index, owner = self._index, self.owner
+                if len(self.desc) >= IVF_MIN_ROWS:
+                    self._index = _ivf_index(self.desc, self._centroids)
+                else:
+                    self._index = _binary_index(self.desc)
+            return self._index
+
+    def centroids(self) -> np.ndarray:
+        """The inverted file's cells, (n, 32) uint8, to save with the index; empty for a
+        small pool. Plain arrays: FAISS's own serializer is not meant for untrusted files."""
+        index = self.index()
+        if not isinstance(index, faiss.IndexBinaryIVF):
+            return np.empty((0, self.desc.shape[1]), np.uint8)
+        return index.quantizer.reconstruct_n(0, index.nlist).reshape(index.nlist, -1)
+
+    def use_centroids(self, centroids: np.ndarray) -> None:
+        """Cells saved by `centroids()`, to skip training; ignored unless they fit the pool."""
+        with self._lock:
+            self.consolidate()
+            ok = (centroids.ndim == 2 and centroids.dtype == np.uint8 and centroids.shape[1] == self.desc.shape[1]
+                  and 0 < len(centroids) <= len(self.desc))
+            self._centroids = np.ascontiguousarray(centroids) if ok else None
+            self._index = None
+
+    def vote(self, query: np.ndarray, *, max_distance: int = 64, ratio: float = 0.85) -> dict[int, int]:
+        """Number of query descriptors whose clear nearest neighbour belongs to each asset."""
+        index = self.index()
+        owner = self.owner
         if len(query) == 0 or index.ntotal < 2:
             return {}
-        # Exhaustive: on real ORB descriptors FLANN's LSH buckets fill unevenly and it was
-        # slower than brute force in bench/image_speed.py.
+        # FLANN's LSH buckets fill unevenly on real ORB descriptors and were slower than
+        # brute force (bench/image_speed.py); FAISS's inverted file is not.
         dist, rows = _knn(query, index, 2)
         clear = (rows[:, 1] >= 0) & (dist[:, 0] <= max_distance) & (dist[:, 0] < ratio * dist[:, 1])
         owners, counts = np.unique(owner[rows[clear, 0]], return_counts=True)

@@ -519,6 +519,8 @@ class ImageIndex:
             mirror_sizes=np.array([self._mirrors[o].size for o in mirrors], np.int64).reshape(-1, 2),
             mirror_xy=np.concatenate([self._mirrors[o].xy for o in mirrors] or [np.empty((0, 2), np.float32)]),
             mirror_desc=np.concatenate([self._mirrors[o].desc for o in mirrors] or [np.empty((0, 32), np.uint8)]),
+            # The cells of the photo-vote index when it is an inverted file (optional too).
+            pool_centroids=self._pool.centroids(),
         )
 
     @classmethod
@@ -585,6 +587,8 @@ class ImageIndex:
             thumb = index._features[int(owner)].thumb
             mirror.thumb = None if thumb is None else np.ascontiguousarray(thumb[:, ::-1])
             index._mirrors[int(owner)] = mirror
+        if len(arrays.get("pool_centroids", ())):
+            index._pool.use_centroids(arrays["pool_centroids"])
         return index
 
 

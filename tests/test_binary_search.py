@@ -94,3 +94,28 @@ def test_descriptor_neighbours_are_the_true_nearest(seed: int, n_stored: int, n_
         assert [d for d, _ in found] == want
         assert all(full[q, r] == d for d, r in found)
         assert all(d == 256 for d, r in zip(dist[q], rows[q]) if r < 0)
+
+
+def test_a_large_pool_votes_through_an_inverted_file_for_the_right_owners() -> None:
+    from matchers._keypoints import IVF_MIN_ROWS, KeypointPool
+
+    rng = np.random.default_rng(11)
+    owners = IVF_MIN_ROWS // 200 + 20
+    stored = rng.integers(0, 256, (owners, 200, 32), dtype=np.uint8)
+    pool = KeypointPool()
+    for owner in range(owners):
+        pool.add(owner, stored[owner])
+    assert type(pool.index()).__name__ == "IndexBinaryIVF"
+    # A photo of owner 7 seen again: its descriptors with a few bits flipped (ORB repeats).
+    noise = (rng.random((200, 32, 8)) < 0.04).astype(np.uint8)
+    flips = np.packbits(noise, axis=2).reshape(200, 32)
+    votes = pool.vote(stored[7] ^ flips)
+    assert max(votes, key=votes.get) == 7 and votes[7] >= 180 and sum(votes.values()) - votes[7] <= 5
+    # Cells saved and given back give the same votes without training again.
+    again = KeypointPool()
+    for owner in range(owners):
+        again.add(owner, stored[owner])
+    again.use_centroids(pool.centroids())
+    assert again.vote(stored[7] ^ flips) == votes
+    again.use_centroids(np.zeros((3, 16), np.uint8))  # cells of another shape are not used
+    assert again.vote(stored[7] ^ flips)[7] >= 180

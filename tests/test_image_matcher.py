@@ -489,3 +489,37 @@ def test_ocr_absent_gives_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)
     with pytest.raises(OcrUnavailableError, match=r"pip install 'markwatch\[ocr\]'"):
         read_text(_jpeg(ASSETS["camera"]))
+
+
+def test_photo_votes_through_an_inverted_file_find_what_exhaustive_votes_find(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large brand's photo votes search an inverted file rather than every descriptor; on
+    copies only keypoints can find (rotated and cropped past what hashes survive) it finds
+    the same assets, and a saved index keeps its cells."""
+    import matchers._keypoints as kp
+
+    queries = []
+    for img in ASSETS.values():
+        w, h = img.size
+        turned = img.rotate(25, expand=True, fillcolor=(255, 255, 255))
+        queries.append(_jpeg(turned.crop((int(w * 0.2), int(h * 0.2), int(w * 0.9), int(h * 0.85)))))
+
+    def build() -> ImageIndex:
+        idx = ImageIndex()
+        for name, img in ASSETS.items():
+            idx.add(name, _jpeg(img, 92))
+        return idx
+
+    exhaustive = build()
+    assert type(exhaustive._pool.index()).__name__ == "IndexBinaryFlat"  # built now, while the brand is small
+    monkeypatch.setattr(kp, "IVF_MIN_ROWS", 500)  # this brand's ~1000 pooled rows count as large
+    inverted = build()
+    assert type(inverted._pool.index()).__name__ == "IndexBinaryIVF"
+    found = [exhaustive.query(q) for q in queries]
+    assert sum(any(h.method == "keypoints" for h in hits) for hits in found) >= 3  # the vote is what finds them
+    assert [inverted.query(q) for q in queries] == found
+    inverted.save(tmp_path / "big.npz")
+    loaded = ImageIndex.load(tmp_path / "big.npz")
+    cells = inverted._pool.centroids()
+    assert len(cells) > 1 and np.array_equal(loaded._pool.centroids(), cells)  # reused, not retrained
+    assert [loaded.query(q) for q in queries] == found
