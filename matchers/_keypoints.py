@@ -218,8 +218,8 @@ class KeypointPool:
 
     def vote(self, query: np.ndarray, *, max_distance: int = 64, ratio: float = 0.85) -> dict[int, int]:
         """Number of query descriptors whose clear nearest neighbour belongs to each asset."""
-        index = self.index()
-        owner = self.owner
+        with self._lock:  # the index and the owners of its rows, of one moment
+            index, owner = self.index(), self.owner
         if len(query) == 0 or index.ntotal < 2:
             return {}
         # FLANN's LSH buckets fill unevenly on real ORB descriptors and were slower than
