@@ -30,6 +30,26 @@ app = typer.Typer(
 err = Console(stderr=True)
 out = Console()
 
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"markwatch {version('markwatch')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            print("markwatch (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                               help="Print the version and exit.")] = False,
+) -> None:
+    """Find counterfeit and infringing marketplace listings for a brand, review them, and draft
+    takedown notices."""
+
 DbOption = Annotated[
     Optional[str],
     typer.Option("--db", help="Database: a SQLite file path or any SQLAlchemy URL "

@@ -20,6 +20,13 @@ def test_command_has_help_and_is_in_the_readme(command: str) -> None:
     assert f"markwatch {command}" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
+def test_version_is_the_installed_distribution_s() -> None:
+    from importlib.metadata import version
+
+    done = run_cli("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"markwatch {version('markwatch')}"
+
+
 def test_top_level_help_lists_every_command() -> None:
     done = run_cli("--help")
     assert done.returncode == 0
