@@ -12,7 +12,7 @@ from pathlib import Path
 
 from monitor.errors import BrowserNotFoundError
 
-__all__ = ["Browser", "find_chromium"]
+__all__ = ["Browser", "find_chromium", "screenshot_browser"]
 
 _SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
@@ -76,3 +76,13 @@ def find_chromium(*, install: bool = True) -> Browser:
         "no Chromium found: install one (e.g. `apt-get install chromium` or "
         "`playwright install chromium`) or point MARKWATCH_CHROMIUM at it"
     )
+
+
+def screenshot_browser() -> tuple[str | None, str | None]:
+    """The Chromium for evidence screenshots, as (path, None), or (None, why there is none).
+    Never downloads one: drafting a notice is no reason to install a browser, and a notice
+    without a screenshot is still worth drafting."""
+    try:
+        return find_chromium(install=False).path, None
+    except BrowserNotFoundError as exc:
+        return None, f"no screenshots: {exc}"

@@ -47,8 +47,7 @@ def _options(
     show_version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
                                                help="Print the version and exit.")] = False,
 ) -> None:
-    """Find counterfeit and infringing marketplace listings for a brand, review them, and draft
-    takedown notices."""
+    pass  # the app's help says what markwatch is; this callback only adds --version
 
 DbOption = Annotated[
     Optional[str],
@@ -382,14 +381,11 @@ def takedown(
     registry, database, row = _brand_row(brand, db)
     browser_path = None
     if screenshots:
-        from monitor.browser import find_chromium
-        from monitor.errors import BrowserNotFoundError
+        from monitor.browser import screenshot_browser
 
-        try:
-            # Never download a browser just for screenshots: draft without them instead.
-            browser_path = find_chromium(install=False).path
-        except BrowserNotFoundError as exc:
-            err.print(f"no screenshots: {exc}", markup=False, highlight=False)
+        browser_path, why_not = screenshot_browser()
+        if why_not:
+            err.print(why_not, markup=False, highlight=False)
     drafted, refusals = draft_takedowns(database, registry, row.id, out_dir, case_ids=case,
                                         include_flagged=include_flagged, platform=platform,
                                         letters=letters, browser_path=browser_path, country=country)

@@ -89,8 +89,8 @@ def side_by_side(listing_image: Path, asset: Path, out: Path, *, labels: tuple[s
 
 class EvidenceCollector:
     """Gathers evidence packs, one folder per listing; the browser starts on first use and
-    is closed on exit. Failures are recorded in `errors` and in each pack's `notes`, never
-    raised: a notice without a screenshot is still worth drafting."""
+    is closed on exit. Failures are recorded in each pack's `notes`, never raised: a notice
+    without a screenshot is still worth drafting."""
 
     def __init__(self, registry: Registry, out_dir: str | Path, *, browser_path: str | None = None,
                  enabled: bool = True, timeout_ms: int = 20_000) -> None:
@@ -99,7 +99,6 @@ class EvidenceCollector:
         self.browser_path = browser_path
         self.enabled = enabled
         self.timeout_ms = timeout_ms
-        self.errors: list[str] = []
         self._no_browser: str | None = None  # why screenshots stopped, once Chromium failed to start
         self._assets = {key: path for _kind, key, path in registry.image_files()}
         self._playwright: Any = None
@@ -133,15 +132,15 @@ class EvidenceCollector:
                 executable_path=self.browser_path, headless=True, args=list(CHROMIUM_ARGS))
         return self._browser.new_page(viewport={"width": 1280, "height": 1600})
 
-    def screenshot(self, url: str, out: Path) -> tuple[Path | None, str | None]:
-        """(the screenshot, why the page is gone) for `url`."""
+    def screenshot(self, url: str, out: Path) -> tuple[Path | None, str | None, str | None]:
+        """(the screenshot, why the page is gone, why there is no screenshot) for `url`."""
+        if self._no_browser:
+            return None, None, f"{url}: no screenshot ({self._no_browser})"
         try:
             page = self._page()
         except Exception as exc:  # noqa: BLE001 - no browser: the notice goes without a screenshot
             self._no_browser = f"Chromium did not start ({str(exc).splitlines()[0]})"
-            self.errors.append(f"screenshots disabled: {self._no_browser}")
-            self.browser_path = None
-            return None, None
+            return None, None, f"{url}: no screenshot ({self._no_browser})"
         try:
             response = page.goto(url, timeout=self.timeout_ms, wait_until="load")
             status = response.status if response is not None else None
@@ -151,11 +150,10 @@ class EvidenceCollector:
             page.screenshot(path=str(out), full_page=int(height) <= _MAX_SHOT_HEIGHT,
                             timeout=self.timeout_ms)
             if status in _GONE_STATUSES:
-                return out, f"the page answered HTTP {status}"
-            return out, None
+                return out, f"the page answered HTTP {status}", None
+            return out, None, None
         except Exception as exc:  # noqa: BLE001 - a page that will not load is recorded, not fatal
-            self.errors.append(f"{url}: no screenshot ({str(exc).splitlines()[0][:200]})")
-            return None, None
+            return None, None, f"{url}: no screenshot ({str(exc).splitlines()[0][:200]})"
         finally:
             page.close()
 
@@ -196,13 +194,11 @@ class EvidenceCollector:
             return EvidencePack(folder, ())
         folder.mkdir(parents=True, exist_ok=True)
         files: list[Path] = []
-        shot, gone = None, None
-        start = len(self.errors)
+        shot, gone, notes = None, None, []
         if self.browser_path:
-            shot, gone = self.screenshot(listing.url, folder / "screenshot.png")
-            if shot is not None:
-                files.append(shot)
-        notes = [f"{listing.url}: no screenshot ({self._no_browser})"] if shot is None and self._no_browser else []
+            shot, gone, problem = self.screenshot(listing.url, folder / "screenshot.png")
+            files += [shot] if shot is not None else []
+            notes += [problem] if problem else []
         listing_image = self._listing_image(listing)
         for f in findings:
             asset = self._assets.get(f.evidence or "") if f.kind == "image" else None
@@ -214,7 +210,7 @@ class EvidenceCollector:
                                           labels=(f"listing {listing.platform}/{listing.listing_id}",
                                                   f"registered: {f.evidence}")))
             except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
-                self.errors.append(f"{listing.url}: no side-by-side image ({exc})")
+                notes.append(f"{listing.url}: no side-by-side image ({exc})")
         files.append(self._highlight(listing, findings, folder / "text.html"))
         record = {"url": listing.url, "platform": listing.platform, "listing_id": listing.listing_id,
                   "seller": listing.seller_name, "title": listing.title,
@@ -228,5 +224,4 @@ class EvidenceCollector:
         (folder / "evidence.json").write_text(json.dumps(record, indent=2, ensure_ascii=False),
                                               encoding="utf-8")
         files.append(folder / "evidence.json")
-        notes = [n for n in self.errors[start:] if not n.startswith("screenshots disabled")] + notes
         return EvidencePack(folder, tuple(files), shot, gone, tuple(notes))

@@ -375,15 +375,11 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
 
         form = await _checked_form(request)
         ids = _case_ids(form.getlist("case_id")) or None
-        browser_path, no_browser = None, []
+        browser_path, why_not = None, None
         if state.screenshots:
-            from monitor.browser import find_chromium
-            from monitor.errors import BrowserNotFoundError
+            from monitor.browser import screenshot_browser
 
-            try:  # never download a browser from a web request: draft without screenshots
-                browser_path = find_chromium(install=False).path
-            except BrowserNotFoundError as exc:
-                no_browser = [f"no screenshots: {exc}"]
+            browser_path, why_not = screenshot_browser()
         try:
             # Off the event loop: screenshots drive a browser (Playwright's sync API needs a
             # thread with no running loop) and drafting writes files; the queue stays usable.
@@ -396,7 +392,7 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
         for d in drafted:
             path = Path(d.path)
             notices.append({"id": d.takedown_id, "platform": d.platform, "case_ids": d.case_ids,
-                            "path": str(path), "notes": [*no_browser, *d.notes],
+                            "path": str(path), "notes": [why_not, *d.notes] if why_not else list(d.notes),
                             "evidence": [_shown_path(e, state.takedown_dir) for e in d.evidence],
                             "text": path.read_text(encoding="utf-8") if path.is_file() else ""})
         return state.render(request, "drafted.html.j2", notices=notices, refusals=list(refusals))

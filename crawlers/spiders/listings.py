@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Iterable, Iterator
+from functools import cached_property
 from typing import Any
 
 import scrapy
@@ -60,7 +61,6 @@ class ListingSpider(scrapy.Spider):
         self.javascript = bool(javascript if javascript is not None else (self.adapter and self.adapter.javascript))
         self.sample_seed = sample_seed
         self.pages_seen = 0
-        self._cap: ListingCap | None = None
         self._candidates: dict[str, str] = {}   # listing id -> first URL seen, until sampled
         self._pages: dict[str, int] = {}        # result pages requested per chain
         self._chains = 1
@@ -78,12 +78,11 @@ class ListingSpider(scrapy.Spider):
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         return spider
 
-    @property
+    @cached_property
     def cap(self) -> ListingCap:
-        """The run's listing cap: shared by every process of a run on one Redis frontier."""
-        if self._cap is None:
-            self._cap = ListingCap.for_spider(self)
-        return self._cap
+        """The run's listing cap (made once the crawl's settings are known): shared by every
+        process of a run on one Redis frontier."""
+        return ListingCap.for_spider(self)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.sample_seed is None:

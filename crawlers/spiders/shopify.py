@@ -7,6 +7,7 @@ import html as html_lib
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -72,14 +73,12 @@ class ShopifySpider(scrapy.Spider):
         self.max_listings = max_listings
         self.page_limit = page_limit
         self.max_pages = max_pages
-        self._cap: ListingCap | None = None
 
-    @property
+    @cached_property
     def cap(self) -> ListingCap:
-        """The run's listing cap: shared by every process of a run on one Redis frontier."""
-        if self._cap is None:
-            self._cap = ListingCap.for_spider(self)
-        return self._cap
+        """The run's listing cap (made once the crawl's settings are known): shared by every
+        process of a run on one Redis frontier."""
+        return ListingCap.for_spider(self)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for store in self.stores:
