@@ -568,3 +568,65 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+@app.command()
+def portfolio(
+    brand: BrandOption,
+    as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Every registration's status, renewal window and next deadline (due first first), and
+    whether each market with flagged listings is covered by a live registration."""
+    from sqlalchemy.engine import make_url
+
+    from monitor.db import Database, resolve_db_url
+    from monitor.portfolio import portfolio as build_portfolio
+    from monitor.registry import load_registry
+
+    registry = load_registry(brand)
+    url = make_url(resolve_db_url(db))
+    database = row = None
+    # A portfolio reads the database when there is one; it never creates one.
+    if url.get_backend_name() != "sqlite" or (url.database and Path(url.database).expanduser().exists()):
+        database = Database(db)
+        row = database.brand(registry.brand)
+    report = build_portfolio(registry, database, row.id if row else None)
+    if as_json:
+        print(json.dumps(report.as_dict()))
+        return
+    from rich.markup import escape
+
+    if report.attention:
+        out.print("[bold]needs attention[/bold]")
+        for line in report.attention:
+            out.print(f"- {escape(line)}")
+        out.print()
+    from rich import box
+
+    def window(d: Any) -> str:
+        state = d.state(report.today)
+        if state == "not yet open":
+            return f"opens {d.opens.isoformat()}"
+        return "open now" if state == "window open" else f"late until {d.grace_ends.isoformat()}"
+
+    out.print("[bold]registrations[/bold], what is due first first")
+    for r in report.rights:
+        nxt = r.next_deadline
+        when = f"{nxt.due.isoformat()}  {nxt.act} ({window(nxt)})" if nxt else f"{'-':10}  {r.status}"
+        status = "" if r.status == "registered" or nxt is None else f" [{r.status}]"
+        out.print(f"{escape(when)}  {escape(r.name)}, {escape(r.office)} {escape(r.number)}{escape(status)}",
+                  highlight=False)
+    for rule in sorted({r.rule for r in report.rights}):
+        out.print(escape(rule), highlight=False)
+    if database is None:
+        out.print("no database yet: run `markwatch crawl` to see which markets have listings", highlight=False)
+        return
+    markets = Table("market", "country", "flagged", "covered by", title="coverage", box=box.SIMPLE)
+    for m in report.markets:
+        markets.add_row(escape(m.market), m.country or "?", str(m.listings),
+                        escape(", ".join(m.covering)) if m.covered else "[bold red]not covered[/bold red]")
+    out.print(markets)
+    for m in report.markets:
+        if not m.covered:
+            out.print(f"- {escape(m.reason)}", highlight=False)
+
+

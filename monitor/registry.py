@@ -113,6 +113,8 @@ class Registration(_Model):
     classes: tuple[int, ...] = Field(min_length=1)
     status: Literal["registered", "pending", "expired", "opposed", "cancelled"] = "registered"
     expires: dt.date | None = None
+    # The registration date: the USPTO's declaration of use falls due from it.
+    registered: dt.date | None = None
     designations: tuple[str, ...] = ()
 
     @field_validator("number", mode="before")
