@@ -5,15 +5,15 @@ large picture beside it. Scores are additive hints; weights were tuned on the tr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import lxml.html
 
 from ._document import bounded_text
-from ._normalize import MAX_LENGTHS, absolute_url, clean_text, normalize_availability, parse_price
+from ._normalize import MAX_LENGTHS, absolute_url, clean_text, parse_price
 
-__all__ = ["DomFacts", "read_dom", "strip_site_name"]
+__all__ = ["DomFacts", "read_dom", "stock_from_text", "strip_site_name"]
 
 _MAX_ELEMENTS = 60_000
 _MAX_IMAGES_SCORED = 2_000
@@ -48,7 +48,120 @@ _PLACEHOLDER = re.compile(r"^data:|blank|spacer|placeholder|transparent|loading|
 _BUY_TEXT = re.compile(r"add to (cart|bag|basket)|buy (it )?now|add to trolley|in den warenkorb|ajouter au panier", re.I)
 _SITE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:•·»]|at|by|on)\s+")
 _HEADING_BAD = re.compile(r"logo|brand|site-?name|masthead", re.I)
-_STOCK_TEXT = re.compile(r"\b(in stock|out of stock|sold out|currently unavailable|temporarily unavailable)\b", re.I)
+# Stock stated in words, as buy boxes do, in the languages marketplaces are read in. The
+# negative forms are tried first: most of them contain a positive word ("non disponibile").
+_OUT_OF_STOCK_WORDS = re.compile(
+    r"out of stock|sold out|currently unavailable|temporarily unavailable|no longer available|not available|"
+    r"unavailable|nicht (?:auf lager|verfügbar|lieferbar|vorrätig)|ausverkauft|vergriffen|"
+    r"(?:actuellement |temporairement )?(?:indisponible|épuisé|en rupture)|rupture de stock|"
+    r"non disponibile|esaurito|non (?:è )?disponibile|agotado|sin stock|no disponible|agotada|"
+    r"esgotado|indisponível|niet (?:op voorraad|leverbaar|beschikbaar)|uitverkocht|"
+    r"brak w magazynie|niedostępny|wyprzedan|nedostupn|vyprodáno|не(?:т| доступ| в) ?наличи|"
+    r"распродан|在庫切れ|売り切れ|缺货|已售完|無庫存|售完|품절|slutsåld|ikke på lager|udsolgt|loppu",
+    re.I,
+)
+_IN_STOCK_WORDS = re.compile(
+    r"\bin stock\b|\bonly \d+ left|\b\d+ available\b|more than \d+ available|last one\b|available now|"
+    r"ships? (?:today|tomorrow|within)|auf lager|nur noch \d+|sofort lieferbar|lieferbar|verfügbar|vorrätig|"
+    r"en stock|plus que \d+|disponible|disponibile|solo \d+|rimast|in magazzino|disponível|em estoque|"
+    r"quedan? \d+|op voorraad|leverbaar|na stanie|dostępn|skladem|na sklade|в наличии|"
+    r"在庫あり|有货|有現貨|현재 구매 가능|på lager|i lager|varastossa",
+    re.I,
+)
+
+
+def stock_from_text(text: str | None) -> str | None:
+    """"InStock" or "OutOfStock" from a buy box's words ("Auf Lager.", "Non disponibile",
+    "Plus que 3 exemplaires", "More than 10 available"); None when they say neither."""
+    if not text:
+        return None
+    text = " ".join(text.split())[:300]
+    if _OUT_OF_STOCK_WORDS.search(text):
+        return "OutOfStock"
+    if _IN_STOCK_WORDS.search(text):
+        return "InStock"
+    return None
+
+
+# Label words of spec tables and detail lists, per field: "Item number: 1234", "<th>Marke</th>
+# <td>Oceana</td>", "Art.-Nr. 4711", "Réf. : AB12", "商品編號：M123".
+_LABELS: dict[str, re.Pattern[str]] = {
+    "sku": re.compile(
+        r"^(?:sku|item (?:number|no\.?|#)|article number|art(?:ikel)?\.?\s*-?\s*nr\.?|artikelnummer|artikel-?nummer|"
+        r"réf(?:érence)?\.?|ref(?:erence)?\.?|product (?:code|number|no\.?|id)|product-?id|item code|código|"
+        r"cod(?:ice)?\.? (?:articolo|prodotto)|codice|kod produktu|numer produktu|katalógové číslo|kód produktu|"
+        r"код товара|артикул|商品編號|商品编号|商品番号|货号|品番|asin|numéro d'article|n° d'article|"
+        r"artículo|referencia|item id)$",
+        re.I,
+    ),
+    "brand": re.compile(r"^(?:brand|marke|marca|marque|merk|märke|marka|бренд|品牌|ブランド|브랜드)$", re.I),
+    "mpn": re.compile(
+        r"^(?:mpn|(?:item )?model (?:number|no\.?)|modellnummer|herstellernummer|hersteller-?artikelnummer|"
+        r"(?:manufacturer )?part number|numéro du modèle de l'article|numero modello articolo|"
+        r"número de modelo del producto|référence fabricant|modelo|model)$",
+        re.I,
+    ),
+    "gtin": re.compile(r"^(?:ean|ean-?13|upc|gtin(?:-?1[234])?|isbn-?13|barcode|código de barras)$", re.I),
+}
+_LABEL_SPLIT = re.compile(r"^\s*([^:：]{2,40}?)\s*[:：#]?\s*$|^\s*([^:：]{2,40}?)\s*[:：]\s*(\S.{0,120}?)\s*$")
+_LABEL_TAGS = frozenset({"th", "td", "dt", "dd", "span", "b", "strong", "label", "li", "div", "p", "em", "h3", "h4"})
+
+
+def _label_field(text: str) -> tuple[str, str | None] | None:
+    match = _LABEL_SPLIT.match(text)
+    if not match:
+        return None
+    label = (match.group(1) or match.group(2) or "").strip().rstrip(".:：").strip()
+    value = match.group(3)
+    for name, pattern in _LABELS.items():
+        if pattern.match(label) or pattern.match(label + "."):
+            return name, value
+    return None
+
+
+def _following_text(element: lxml.html.HtmlElement) -> str | None:
+    """The value beside a label: its tail, else the next sibling's text, else the parent's next
+    sibling's (a <th> in its own cell, a label <span> in its own <div>)."""
+    tail = (element.tail or "").strip(" :：\t\n")
+    if tail:
+        return tail
+    for node in (element, element.getparent()):
+        if node is None:
+            continue
+        sibling = node.getnext()
+        while sibling is not None and not isinstance(sibling.tag, str):
+            sibling = sibling.getnext()
+        if sibling is not None:
+            text = bounded_text(sibling, 200).strip(" :：\t\n")
+            if text:
+                return text
+    return None
+
+
+def labelled_values(elements: list[lxml.html.HtmlElement]) -> dict[str, str]:
+    """sku, brand, mpn and gtin as spec tables and detail lists state them in words."""
+    out: dict[str, str] = {}
+    for element in elements:
+        if element.tag not in _LABEL_TAGS:
+            continue
+        own = element.text
+        if not own or len(own) > 160 or len(element) > 3:
+            continue
+        if len(element):
+            own = bounded_text(element, 160)
+        found = _label_field(" ".join(own.split()))
+        if found is None:
+            continue
+        name, value = found
+        if name in out:
+            continue
+        value = value or _following_text(element)
+        value = clean_text(value, MAX_LENGTHS[name]) if value else None
+        if value and len(value) <= 120 and not _label_field(value):
+            out[name] = value
+        if len(out) == len(_LABELS):
+            break
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +180,8 @@ class DomFacts:
     # Every image URL the page shows (src, lazy-load attributes, srcset, <picture> sources),
     # with its element's score: another rendition of a declared image is found here.
     shown_images: tuple[tuple[str, float], ...] = ()
+    # sku, brand, mpn, gtin as the page states them beside a label word.
+    labelled: dict[str, str] = field(default_factory=dict)
 
 
 def strip_site_name(page_title: str | None, host: str = "") -> str | None:
@@ -181,15 +296,19 @@ def read_dom(root: lxml.html.HtmlElement, base: str, host: str) -> DomFacts:
         elements, anchor, base, title or strip_site_name(page_title, host))
     availability = None
     if anchor is not None:
+        # The buy box's words near the product's heading and its buy button.
         window = elements[max(0, anchor - 50): anchor + 400]
+        if buy_index is not None:
+            window = elements[max(0, buy_index - 60): buy_index + 10] + window
         for element in window:
+            if element.tag in ("option", "script", "style", "a", "button") or _CONTEXT_BAD.search(_attr_text(element)):
+                continue
             text = element.text if element.text and len(element.text) < 120 else ""
-            match = _STOCK_TEXT.search(text)
-            if match:
-                availability = normalize_availability(match.group(1))
+            availability = stock_from_text(text)
+            if availability:
                 break
     return DomFacts(title, page_title, price, currency, images, image_scores, availability, shown_prices,
-                    _written_prices(elements, host), shown_images)
+                    _written_prices(elements, host), shown_images, labelled_values(elements))
 
 
 _MONEY_TEXT = re.compile(r"[$€£¥₹]\s*\d|\d\s*(?:€|EUR|USD|GBP|zł|kr)|\b(?:USD|EUR|GBP|CAD|AUD)\s*\d")

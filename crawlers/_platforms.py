@@ -75,6 +75,7 @@ PLATFORMS: tuple[Platform, ...] = (
             "images": ("#icImg::attr(src)", ".ux-image-carousel-item.active img::attr(src)",
                        ".ux-image-carousel-item img::attr(data-zoom-src)"),
             "listing_id": ("#descItemNumber::text",),
+            "availability": ("#qtySubTxt", ".d-quantity__availability", "#w1-19-_msg", ".vi-qty-pur-lnk"),
             "seller_name": (".mbg-nw::text", ".x-sellercard-atf__info__about-seller a span::text"),
             "seller_url": (".mbg a::attr(href)", ".x-sellercard-atf__info__about-seller a::attr(href)"),
             "ships_from": ("[itemprop='availableAtOrFrom']::text", ".ux-labels-values--itemLocation .ux-textspans::text"),

@@ -15,7 +15,7 @@ from parsel import Selector
 
 from ._document import decode_html, parse_html
 from ._embedded import aliexpress_fields, next_data_fields, shopify_fields, state_image, state_price
-from ._dom import DomFacts, read_dom, strip_site_name
+from ._dom import DomFacts, read_dom, stock_from_text, strip_site_name
 from ._normalize import (
     MAX_LENGTHS,
     absolute_url,
@@ -43,6 +43,7 @@ _CONFIDENCE: dict[str, float] = {
     "microdata": 0.85,
     "rdfa": 0.8,
     "meta": 0.7,
+    "labelled": 0.5,
     "state": 0.45,
     "dom": 0.4,
     "page-title": 0.2,
@@ -273,8 +274,18 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
         if found.get("price") == dom.price:
             found.offer("currency", dom.currency, _CONFIDENCE["dom"])
     found.offer("availability", dom.availability, _CONFIDENCE["dom"])
+    for name, value in dom.labelled.items():
+        found.offer(name, normalize_gtin(value) if name == "gtin" else value, _CONFIDENCE["labelled"])
     _reconcile_price(found, dom)
 
+    # A marketplace's own id names the listing uniquely on the site: the SKU when the seller
+    # gives none. Read from the platform's structure (or the page's markup) above all labels.
+    listing_id = found.get("listing_id")
+    sku = found.get("sku")
+    if listing_id and found.best.get("sku", (0.0, None))[0] <= _CONFIDENCE["labelled"] and (
+        found.best.get("listing_id", (0.0, None))[0] >= _CONFIDENCE["platform"] or sku is None
+    ):
+        sku = listing_id
     seller = found.get("seller")
     return Listing(
         url=page_url,
@@ -282,10 +293,10 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
         price=found.get("price"),
         currency=found.get("currency") if found.get("price") is not None else None,
         availability=found.get("availability"),
-        sku=found.get("sku"),
+        sku=sku,
         gtin=found.get("gtin"),
         mpn=found.get("mpn"),
-        brand=found.get("brand"),
+        brand=_clean_brand(found.get("brand")),
         images=found.ordered_images(dom),
         seller=Seller(**seller) if seller and any(seller.values()) else None,
         description=found.get("description"),
@@ -321,6 +332,33 @@ def _reconcile_price(found: _Candidates, dom: DomFacts) -> None:
 
 
 _DOM_PRICE_OVERRULES = 1.5
+
+# A brand value that kept its label or its storefront link's words: "Marca: R.K.", "Marque :
+# KONMAY", "Visit the X Store", "Besuchen Sie den X-Store", "Visiter la boutique X".
+_BRAND_WRAPPERS = (
+    re.compile(r"^(?:brand|marca|marque|marke|merk|märke|marka|бренд|品牌|ブランド|브랜드)\s*[:：]\s*(.+)$", re.I),
+    re.compile(r"^visit the (.+?) store$", re.I),
+    re.compile(r"^besuchen sie den (.+?)[- ]store$", re.I),
+    re.compile(r"^visiter la boutique (?:de |d')?(.+)$", re.I),
+    re.compile(r"^visita (?:lo store|la tienda|a loja) (?:di |de |da )?(.+)$", re.I),
+    re.compile(r"^bezoek de (.+?)[- ]winkel$", re.I),
+    re.compile(r"^(.+?)のストアを表示$"),
+)
+# Template placeholders a page shipped unrendered ("$metabrand", "{{ product.vendor }}").
+_PLACEHOLDER = re.compile(r"^\$\w+$|\{\{|\}\}|^%\w+%$")
+
+
+def _clean_brand(value: str | None) -> str | None:
+    if not value:
+        return None
+    for pattern in _BRAND_WRAPPERS:
+        match = pattern.match(value.strip())
+        if match:
+            value = match.group(1).strip()
+            break
+    if not value or _PLACEHOLDER.search(value):
+        return None
+    return value
 
 
 def _base_url(root: lxml.html.HtmlElement, page_url: str) -> str:
@@ -423,7 +461,8 @@ def _platform_fields(
     for name in ("sku", "mpn", "description", "ships_from"):
         out[name] = clean_text(_select(selector, rules.get(name, ())), MAX_LENGTHS[name])
     out["gtin"] = normalize_gtin(_select(selector, rules.get("gtin", ())))
-    out["availability"] = normalize_availability(_select(selector, rules.get("availability", ())))
+    stock_text = _select(selector, rules.get("availability", ()))
+    out["availability"] = normalize_availability(stock_text) or stock_from_text(stock_text)
 
     brand = _select(selector, rules.get("brand", ()))
     for pattern in platform.brand_patterns:
