@@ -82,16 +82,40 @@ def _progress_printer(show: bool) -> tuple[Callable[[str, dict[str, Any]], None]
     return on_event, progress
 
 
+def _print_failures(errors: list[str], *, keep: Path | None = None, shown: int = 5) -> None:
+    """The items that failed, by name: the first few on stderr, every one in `keep` if given."""
+    if not errors:
+        return
+    err.print(f"{len(errors)} items failed (stored without what failed):", markup=False, highlight=False)
+    for line in errors[:shown]:
+        err.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    if len(errors) > shown:
+        if keep is not None:
+            keep.write_text("\n".join(errors) + "\n", encoding="utf-8")
+            err.print(f"  ... and {len(errors) - shown} more, all listed in:", markup=False)
+            err.print(f"  {keep}", markup=False, highlight=False, soft_wrap=True)
+        else:
+            err.print(f"  ... and {len(errors) - shown} more", markup=False)
+
+
+def _print_paths(label: str, paths: list[str]) -> None:
+    """Paths whole, each on its own line: a table would cut them at the terminal's width."""
+    out.print(f"{label}:", markup=False, highlight=False)
+    for path in paths:
+        out.print(f"  {path}", markup=False, highlight=False, soft_wrap=True)
+
+
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Where the database, digest and drafts go.")] = Path("markwatch-demo"),
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
+    small: Annotated[bool, typer.Option("--small", help="The small catalogue: a third of the listings, every kind of case (a quicker look).")] = False,
 ) -> None:
     """Run the whole job on the embedded demo marketplace and score it against the truth."""
     from monitor.demo import run_demo
 
     on_event, _ = _progress_printer(err.is_terminal or not as_json)
-    result = run_demo(out_dir, progress=on_event)
+    result = run_demo(out_dir, progress=on_event, small=small)
     if as_json:
         print(json.dumps(result.as_json()))
         return
@@ -100,15 +124,18 @@ def demo(
     table.add_row("listings crawled", str(result.listings))
     table.add_row("new / changed / unchanged", f"{s.created} / {s.changed} / {s.unchanged}")
     table.add_row("flagged for review", str(result.flagged))
-    table.add_row("precision / recall", f"{result.precision:.3f} / {result.recall:.3f}  "
-                  f"(TP {result.confusion['true_positive']}, FP {result.confusion['false_positive']}, "
-                  f"FN {result.confusion['false_negative']})")
-    table.add_row("per-item errors recorded", str(len(s.errors)))
-    table.add_row("digest", result.digest)
-    table.add_row("takedown drafts", f"{len(result.takedowns)} in {Path(result.takedowns[0]).parent if result.takedowns else '-'}")
-    table.add_row("database", result.db)
+    table.add_row("precision / recall", f"{result.precision:.3f} / {result.recall:.3f}")
+    table.add_row("TP / FP / FN", f"{result.confusion['true_positive']} / {result.confusion['false_positive']} / "
+                  f"{result.confusion['false_negative']}")
+    table.add_row("items that failed", str(len(s.errors)))
+    table.add_row("takedown drafts", str(len(result.takedowns)))
     table.add_row("time", f"{result.seconds:.1f} s")
     out.print(table)
+    _print_paths("digest", [result.digest])
+    if result.takedowns:
+        _print_paths("takedown drafts in", [str(Path(result.takedowns[0]).parent)])
+    _print_paths("database", [result.db])
+    _print_failures(s.errors, keep=Path(out_dir).resolve() / "failed-items.txt")
     for refusal in result.refusals:
         err.print(f"[yellow]not drafted:[/yellow] {refusal}")
 
@@ -128,6 +155,8 @@ def demo_market(
         serve_forever(host=host, port=port, on_ready=ready)
     except KeyboardInterrupt:
         pass
+    except OSError as exc:
+        raise MarkwatchError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 @app.command("check-brand")

@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from monitor.browser import Browser, find_chromium
 from monitor.db import Database
-from monitor.demo_market.catalog import build_catalog, default_brand_dir
+from monitor.demo_market.catalog import SMALL_SCALE, build_catalog, default_brand_dir
 from monitor.errors import MarkwatchError
 from monitor.digest import collect_digest, write_digest
 from monitor.models import Case, Listing
@@ -42,12 +42,13 @@ DEMO_CRAWL_SETTINGS: dict[str, Any] = {
 
 
 @contextmanager
-def market_process() -> Iterator[str]:
+def market_process(*, small: bool = False) -> Iterator[str]:
     """The demo market in a process of its own (so serving it does not compete with the
-    crawler for one interpreter); yields its base URL."""
+    crawler for one interpreter); yields its base URL. The market stops when its stdin
+    closes, so it goes with us even when we are killed."""
     log = tempfile.TemporaryFile(mode="w+")
-    proc = subprocess.Popen([sys.executable, "-m", "monitor.demo_market"], stdout=subprocess.PIPE,
-                            stderr=log, text=True)
+    args = [sys.executable, "-m", "monitor.demo_market", "--until-stdin-closes"] + (["--small"] if small else [])
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
     try:
         line = proc.stdout.readline() if proc.stdout else ""
         found = re.search(r"https?://[\w.:\[\]-]+", line)
@@ -59,6 +60,8 @@ def market_process() -> Iterator[str]:
         yield found.group(0)
     finally:
         log.close()
+        if proc.stdin:
+            proc.stdin.close()
         proc.terminate()
         try:
             proc.wait(timeout=10)
@@ -89,17 +92,25 @@ class DemoResult:
 
 
 def run_demo(out_dir: str | Path, *, progress: Progress | None = None,
-             browser: Browser | None = None, db_url: str | None = None) -> DemoResult:
+             browser: Browser | None = None, db_url: str | None = None,
+             small: bool = False) -> DemoResult:
+    """The whole job on the demo market; `small` uses the small catalogue (a third of the
+    listings, every kind of case still there)."""
     started = time.monotonic()
     out = Path(out_dir).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise MarkwatchError(f"cannot write to {out}: {exc.strerror or exc}") from None
     registry = load_registry(default_brand_dir() / "brand.yaml")
     browser = browser or find_chromium()
     if progress:
         progress("browser", {"text": browser.describe()})
-    catalog = build_catalog()
+    catalog = build_catalog(scale=SMALL_SCALE if small else 1.0)
     db = Database(db_url or f"sqlite:///{out / 'markwatch.db'}")
-    with market_process() as base_url:
+    with market_process(small=small) as base_url:
         if progress:
             progress("market", {"url": base_url, "listings": len(catalog.listings)})
         monitor = Monitor(registry, db, images_dir=out / "images", progress=progress)

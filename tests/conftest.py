@@ -4,10 +4,12 @@ installed Chromium. A fixture whose server cannot run here skips its tests with 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -68,10 +70,65 @@ def demo_brand() -> Path:
     return DEMO_BRAND
 
 
+# Timeouts, coherent: a subprocess's own timeout is always shorter than the test's
+# (pytest-timeout's default in pyproject.toml, or the test's @pytest.mark.timeout), so a
+# stuck child fails its test with its stderr and is killed with everything it started.
+CLI_TIMEOUT = 300
+
+
+def kill_group(proc: subprocess.Popen[str], *, grace: float = 5.0) -> None:
+    """End `proc` and every process it started (its process group: the demo market, the
+    Playwright driver): SIGTERM, so they clean up (Playwright closes its Chromium), then
+    SIGKILL for whatever is left after `grace` seconds."""
+    pgid = proc.pid  # started with start_new_session=True: its own group, led by it
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                try:
+                    os.killpg(pgid, 0)
+                except ProcessLookupError:
+                    return
+            time.sleep(0.1)
+
+
+def popen(args: list[str], **kwargs: object) -> subprocess.Popen[str]:
+    """subprocess.Popen in a process group of its own, for kill_group."""
+    return subprocess.Popen(args, start_new_session=True, text=True, **kwargs)  # type: ignore[call-overload]
+
+
+@pytest.fixture()
+def spawn() -> Iterator[Callable[..., subprocess.Popen[str]]]:
+    """Start processes (as `popen`) that are killed, with their whole process group, when the
+    test ends, passed, failed or timed out."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(args: list[str], **kwargs: object) -> subprocess.Popen[str]:
+        proc = popen(args, **kwargs)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        kill_group(proc)
+
+
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    """Run `markwatch ARGS` as a user would, in a fresh process."""
-    return subprocess.run(
-        [sys.executable, "-m", "monitor.cli", *args], cwd=cwd, capture_output=True, text=True,
-        timeout=timeout, env={**os.environ, **(env or {}), "COLUMNS": "200"},
-    )
+            timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess[str]:
+    """Run `markwatch ARGS` as a user would, in a fresh process; whatever it started is
+    killed when it ends or runs over `timeout` seconds (which fails the test)."""
+    proc = popen([sys.executable, "-m", "monitor.cli", *args], cwd=cwd, stdout=subprocess.PIPE,
+                 stderr=subprocess.PIPE, env={**os.environ, **(env or {}), "COLUMNS": "200"})
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        stdout, stderr = proc.communicate()
+        pytest.fail(f"markwatch {' '.join(args)} ran over {timeout:.0f} s; its stderr ends:\n{stderr[-2000:]}")
+    finally:
+        kill_group(proc)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)

@@ -1,21 +1,48 @@
-"""`python -m monitor.demo_market [PORT]`: serve the demo market until Ctrl-C (the same as
-`markwatch demo-market`)."""
+"""`python -m monitor.demo_market [PORT] [--small] [--until-stdin-closes]`: serve the demo
+market until Ctrl-C (the same as `markwatch demo-market`). `--small` serves the small
+catalogue; `--until-stdin-closes` also stops when the parent closes our stdin or dies, so a
+killed `markwatch demo` never leaves its market behind."""
 
 from __future__ import annotations
 
 import sys
+import threading
 
+from monitor.demo_market.catalog import SMALL_SCALE, build_catalog
 from monitor.demo_market.server import serve_forever
+
+
+def _stop_when_stdin_closes(stop: threading.Event) -> None:
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    finally:
+        stop.set()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    try:
-        port = int(args[0]) if args else 0
-    except ValueError:
-        print(f"demo-market: the port must be a number, not {args[0]!r}", file=sys.stderr)
+    flags = {a for a in args if a.startswith("--")}
+    unknown = flags - {"--small", "--until-stdin-closes"}
+    if unknown:
+        print(f"demo-market: unknown option {sorted(unknown)[0]}", file=sys.stderr)
         return 2
-    serve_forever(port=port, on_ready=lambda url: print(f"Demo market serving on {url} (Ctrl-C to stop)", flush=True))
+    positional = [a for a in args if not a.startswith("--")]
+    try:
+        port = int(positional[0]) if positional else 0
+    except ValueError:
+        print(f"demo-market: the port must be a number, not {positional[0]!r}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    if "--until-stdin-closes" in flags:
+        threading.Thread(target=_stop_when_stdin_closes, args=(stop,), daemon=True).start()
+    catalog = build_catalog(scale=SMALL_SCALE) if "--small" in flags else None
+    try:
+        serve_forever(port=port, catalog=catalog, stop=stop,
+                      on_ready=lambda url: print(f"Demo market serving on {url} (Ctrl-C to stop)", flush=True))
+    except OSError as exc:
+        print(f"demo-market: cannot listen on port {port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "DemoListing",
     "ListingExtras",
     "PLATFORMS",
+    "SMALL_SCALE",
     "STORES",
     "build_catalog",
     "default_brand_dir",
@@ -673,15 +674,24 @@ def _add_hostile(drafts: dict[tuple[str, str | None], list[_Draft]]) -> None:
     broken.quirks.add("corrupt-image")
 
 
-def build_catalog(brand_dir: Path | None = None, *, seed: int = 7) -> Catalog:
-    """Build the demo catalog for the brand in `brand_dir`; the same seed always gives the same catalog."""
+# The small catalogue keeps every category, storefront and hostile listing, at a third of the
+# size: a quick look, and the end-to-end test on a loaded machine.
+SMALL_SCALE = 1 / 3
+
+
+def build_catalog(brand_dir: Path | None = None, *, seed: int = 7, scale: float = 1.0) -> Catalog:
+    """Build the demo catalog for the brand in `brand_dir`; the same seed always gives the same
+    catalog. `scale` shrinks every storefront's plan (each category keeps at least one listing)."""
+    if not 0 < scale <= 1:
+        raise ValueError(f"scale must be in (0, 1], not {scale}")
     brand_dir = Path(brand_dir) if brand_dir is not None else default_brand_dir()
     brand = _load_brand(brand_dir)
     gen = _Generator(brand, seed)
     rng = gen.rng
 
     drafts: dict[tuple[str, str | None], list[_Draft]] = {}
-    for (platform, store), plan in _PLAN.items():
+    for (platform, store), full_plan in _PLAN.items():
+        plan = {cat: max(1, round(n * scale)) if n else 0 for cat, n in full_plan.items()}
         slots: list[str] = [cat for cat, n in plan.items() for _ in range(n)]
         rng.shuffle(slots)
         profiles = _counterfeit_profiles(plan.get("counterfeit", 0), rng)
