@@ -22,7 +22,9 @@ _PRICE_GOOD = re.compile(r"sale|current|now|final|our|actual|special|main|produc
 _PRICE_BAD = re.compile(
     r"old|was|strike|list|regular|standard|compare|orig|msrp|rrp|save|saving|discount|percent|per-|unit|ship|tax|"
     r"min|max|total|cart|bag|basket|related|recommend|similar|carousel|upsell|cross|also|filter|range|"
-    r"slider|review|rating|shipping|installment|monthly|finance|klarna|afterpay|reward|points|member|club",
+    r"slider|review|rating|shipping|installment|monthly|finance|klarna|afterpay|reward|points|member|club|"
+    # a variant picker's prices belong to the other variants
+    r"swatch|twister",
     re.I,
 )
 _CONTEXT_BAD = re.compile(
@@ -52,7 +54,7 @@ _HEADING_BAD = re.compile(r"logo|brand|site-?name|masthead", re.I)
 # negative forms are tried first: most of them contain a positive word ("non disponibile").
 _OUT_OF_STOCK_WORDS = re.compile(
     r"out of stock|sold out|currently unavailable|temporarily unavailable|no longer available|not available|"
-    r"unavailable|nicht (?:auf lager|verfügbar|lieferbar|vorrätig)|ausverkauft|vergriffen|"
+    r"unavailable|nicht (?:auf lager|verfügbar|lieferbar|vorrätig|erhältlich)|ausverkauft|vergriffen|"
     r"(?:actuellement |temporairement )?(?:indisponible|épuisé|en rupture)|rupture de stock|"
     r"non disponibile|esaurito|non (?:è )?disponibile|agotado|sin stock|no disponible|agotada|"
     r"esgotado|indisponível|niet (?:op voorraad|leverbaar|beschikbaar)|uitverkocht|"
@@ -62,12 +64,18 @@ _OUT_OF_STOCK_WORDS = re.compile(
 )
 _IN_STOCK_WORDS = re.compile(
     r"\bin stock\b|\bonly \d+ left|\b\d+ available\b|more than \d+ available|last one\b|available now|"
-    r"ships? (?:today|tomorrow|within)|auf lager|nur noch \d+|sofort lieferbar|lieferbar|verfügbar|vorrätig|"
-    r"en stock|plus que \d+|disponible|disponibile|solo \d+|rimast|in magazzino|disponível|em estoque|"
+    r"available from|ships? (?:today|tomorrow|within)|usually (?:ships|dispatched) within|"
+    r"auf lager|nur noch \d+|sofort lieferbar|lieferbar|verfügbar|vorrätig|erhältlich|versandfertig in|"
+    r"en stock|plus que \d+|disponible|disponibile|expédié sous|généralement expédié|spedito (?:entro|in)|"
+    r"se envía en|solo \d+|rimast|in magazzino|disponível|em estoque|"
     r"quedan? \d+|op voorraad|leverbaar|na stanie|dostępn|skladem|na sklade|в наличии|"
     r"在庫あり|有货|有現貨|현재 구매 가능|på lager|i lager|varastossa",
     re.I,
 )
+
+
+# "Image not available", "Video nicht verfügbar": words about the page, not the stock.
+_NOT_STOCK_SUBJECT = re.compile(r"image|photo|picture|bild|foto|video|vidéo|imagen|immagine|zoom|review|bewertung", re.I)
 
 
 def stock_from_text(text: str | None) -> str | None:
@@ -76,6 +84,8 @@ def stock_from_text(text: str | None) -> str | None:
     if not text:
         return None
     text = " ".join(text.split())[:300]
+    if _NOT_STOCK_SUBJECT.search(text):
+        return None
     if _OUT_OF_STOCK_WORDS.search(text):
         return "OutOfStock"
     if _IN_STOCK_WORDS.search(text):
@@ -352,6 +362,9 @@ def _best_price(
         attrs = _attr_text(element)
         hinted = bool(_PRICE_HINT.search(attrs))
         own = (element.text or "").strip()
+        if not hinted and element.tag == "option":
+            # A drop-down's amounts are filters ("Less than 10€") or other variants.
+            continue
         if not hinted and not re.search(r"[$€£¥₹]\s*\d|\d\s*(€|EUR|USD|zł|kr)", own[:40]):
             continue
         content = element.get("content") if hinted else None

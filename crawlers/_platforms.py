@@ -44,6 +44,8 @@ PLATFORMS: tuple[Platform, ...] = (
                 "#corePrice_feature_div .a-offscreen::text", "#corePriceDisplay_desktop_feature_div .a-offscreen::text",
                 "#apex_desktop .a-price .a-offscreen::text", "#price_inside_buybox::text", "#newBuyBoxPrice::text",
                 "#buybox .a-color-price::text",
+                # No buy box: the lowest of the other sellers' offers ("New & used from ...").
+                "#olp-upd-new-used .a-color-price::text", "#olp_feature_div .a-color-price::text",
             ),
             "images": (
                 "#landingImage::attr(src)", "#landingImage::attr(data-old-hires)", "#imgBlkFront::attr(src)",

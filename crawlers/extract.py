@@ -421,7 +421,7 @@ def _select(selector: Selector, queries: tuple[str, ...]) -> str | None:
         for value in values[:5]:
             raw = value.get()
             if "::" not in query:
-                raw = " ".join(value.css("*::text").getall())
+                raw = " ".join(value.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall())
             text = clean_text(raw, MAX_LENGTHS["description"], multiline="::" not in query)
             if text:
                 return text
