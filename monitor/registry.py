@@ -7,13 +7,17 @@ problem becomes one `RegistryError` naming the file, the line, the field and the
 from __future__ import annotations
 
 import datetime as dt
+import io
+import math
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pycountry
 import yaml
+from PIL import Image, UnidentifiedImageError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -23,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from monitor._files import read_capped
 from monitor.errors import RegistryError
 
 __all__ = [
@@ -40,11 +45,25 @@ __all__ = [
     "Allowlist",
     "WatchEntry",
     "MailSettings",
+    "Webhook",
+    "AlertSettings",
     "Settings",
     "Registry",
     "load_registry",
     "normalise_seller",
+    "MAX_REGISTRY_BYTES",
+    "MAX_IMAGE_BYTES",
 ]
+
+# A brand.yaml is a few kilobytes; a 100 MB one would take minutes and gigabytes to parse.
+MAX_REGISTRY_BYTES = 5_000_000
+MAX_IMAGE_BYTES = 50_000_000
+_MAX_PIXELS = 80_000_000
+# Nesting deeper than this is no registry (PyYAML's composer recurses once per level).
+_MAX_DEPTH = 64
+# Python refuses to convert longer digit strings to int (and a rate needs no more).
+_MAX_NUMBER_DIGITS = 1_000
+_NUMBER = re.compile(r"^[-+]?[0-9_.,eExXoObB]+$")
 
 EU_MEMBERS = frozenset(
     "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
@@ -263,13 +282,41 @@ class MailSettings(_Model):
         return self
 
 
+class Webhook(_Model):
+    """An endpoint told of each high-risk find: plain JSON, or a Slack or Microsoft Teams
+    incoming webhook's own message format."""
+
+    url: str = Field(pattern=r"^https?://[^\s/]+")
+    format: Literal["json", "slack", "teams"] = "json"
+
+
+class AlertSettings(_Model):
+    """Alerts within minutes: a listing whose risk reaches `threshold` is announced as soon
+    as it is assessed, once per case, by mail (the `mail` settings) and to each webhook."""
+
+    threshold: int = Field(default=80, ge=1, le=100)
+    email: bool = False
+    webhooks: tuple[Webhook, ...] = ()
+    retries: int = Field(default=3, ge=0, le=10)  # after the first try, with doubling waits
+    backoff_seconds: float = Field(default=2.0, ge=0, le=600)
+
+
 class Settings(_Model):
     price_threshold: float = Field(default=0.4, gt=0, lt=1)
     # Read words printed in listing images and look for the marks in them (needs the OCR
     # extra, pip install 'markwatch[ocr]'; slower: about a second per image on a CPU).
     ocr: bool = False
-    currency_rates: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_RATES))
+    # allow_inf_nan=False: a NaN rate compares false with everything, so `<= 0` lets it through.
+    currency_rates: dict[str, Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(
+        default_factory=lambda: dict(DEFAULT_RATES))
     mail: MailSettings | None = None
+    alerts: AlertSettings | None = None
+
+    @model_validator(mode="after")
+    def _mail_alerts_need_mail(self) -> Settings:
+        if self.alerts and self.alerts.email and self.mail is None:
+            raise ValueError("alerts.email needs a settings.mail section (host, from, to)")
+        return self
 
     @field_validator("currency_rates")
     @classmethod
@@ -278,8 +325,8 @@ class Settings(_Model):
         for code, rate in value.items():
             if not _is_currency(code.upper()):
                 raise ValueError(f"{code!r} is not an ISO 4217 currency code")
-            if rate <= 0:
-                raise ValueError(f"the rate for {code} must be positive")
+            if not math.isfinite(rate) or rate <= 0:
+                raise ValueError(f"the rate for {code} must be a positive finite number, not {rate}")
             rates[code.upper()] = float(rate)
         return rates
 
@@ -356,6 +403,7 @@ _FIXES = {
     "tuple_type": "write a list here",
     "dict_type": "write a mapping here",
     "string_type": "write text here",
+    "finite_number": "write a positive number",
 }
 
 
@@ -403,7 +451,20 @@ def _first_error(path: Path, root: yaml.Node | None, error: ValidationError) -> 
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text, so pydantic reports a bad one with its field."""
+    """SafeLoader that leaves dates as text, so pydantic reports a bad one with its field,
+    and refuses a key given twice in one mapping (PyYAML would keep the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.value == "<<":
+                continue
+            if key_node.value in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key_node.value!r} (first at line "
+                    f"{seen[key_node.value] + 1}); keep one of them", key_node.start_mark)
+            seen[key_node.value] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -416,20 +477,24 @@ def load_registry(path: str | Path) -> Registry:
     """Read and validate a brand registry file; raise `RegistryError` with one clear line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_capped(path, MAX_REGISTRY_BYTES, what="brand registry",
+                           error=RegistryError).decode("utf-8")
     except FileNotFoundError:
         raise RegistryError(
             f"{path}: no such file; write one (see examples/demo-brand/brand.yaml)"
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise RegistryError(f"{path}: cannot be read ({exc}); save it as UTF-8 text") from None
     try:
+        _check_shape(path, text)
         root = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
         problem = exc.problem or exc.context or "malformed YAML"
+        if problem.startswith("duplicate key"):
+            raise RegistryError(f"{path}{line}: {problem}") from None
         raise RegistryError(
             f"{path}{line}: malformed YAML: {problem}; check the indentation and quoting there"
         ) from None
@@ -447,6 +512,42 @@ def load_registry(path: str | Path) -> Registry:
     return registry
 
 
+def _check_shape(path: Path, text: str) -> None:
+    """Refuse, with the line, nesting deeper than any registry needs and numbers too long
+    to read, before the (recursive) composer and int() meet them."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > _MAX_DEPTH:
+                raise RegistryError(f"{path}:{event.start_mark.line + 1}: nested more than "
+                                    f"{_MAX_DEPTH} levels deep; a brand registry needs a few")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        elif (isinstance(event, yaml.ScalarEvent) and event.style is None
+              and len(event.value) > _MAX_NUMBER_DIGITS and _NUMBER.match(event.value)):
+            raise RegistryError(f"{path}:{event.start_mark.line + 1}: a number of "
+                                f"{len(event.value)} digits; write a sensible value (or quote it as text)")
+
+
+def _image_problem(file: Path) -> str | None:
+    """Why a registered image cannot be used, or None: it is decoded in full, as matching will."""
+    try:
+        data = read_capped(file, MAX_IMAGE_BYTES, what="image", error=RegistryError)
+    except RegistryError as exc:
+        return str(exc).removeprefix(f"{file}: ")
+    except FileNotFoundError:
+        return "not found"
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.width * img.height > _MAX_PIXELS:
+                return f"an image of {img.width}x{img.height} pixels is too large"
+            img.load()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return "not a readable image (corrupt, truncated or not an image format)"
+    return None
+
+
 def _check_files(path: Path, root: yaml.Node | None, registry: Registry) -> None:
     wanted: list[tuple[tuple[Any, ...], Path]] = []
     for i, logo in enumerate(registry.logos):
@@ -456,14 +557,23 @@ def _check_files(path: Path, root: yaml.Node | None, registry: Registry) -> None
             wanted.append((("products", i, "images", j), image))
     for i, other in enumerate(registry.copyrighted_images):
         wanted.append((("copyrighted_images", i, "file"), other.file))
+    images = len(wanted)
     if registry.agent and registry.agent.authorisation_letter:
         wanted.append((("agent", "authorisation_letter"), registry.agent.authorisation_letter))
-    for loc, file in wanted:
+    bad: list[str] = []
+    for n, (loc, file) in enumerate(wanted):
         resolved = registry.resolve(file)
-        if not resolved.is_file():
-            node = _node_at(root, loc)
-            line = f":{node.start_mark.line + 1}" if node is not None else ""
+        node = _node_at(root, loc)
+        line = f":{node.start_mark.line + 1}" if node is not None else ""
+        if not resolved.is_file() and resolved.exists():
+            bad.append(f"{path}{line}: {_field_name(loc)}: {file} is not a regular file; give an image file")
+        elif not resolved.is_file():
             raise RegistryError(
                 f"{path}{line}: {_field_name(loc)}: file {file} not found "
                 f"(looked for {resolved}); fix the path, relative to {path.parent or '.'}"
             )
+        elif n < images and (problem := _image_problem(resolved)):
+            bad.append(f"{path}{line}: {_field_name(loc)}: {file}: {problem}")
+    if bad:
+        # One line per unusable file, so every one of them is fixed in one go.
+        raise RegistryError("\n".join(bad))

@@ -1,0 +1,41 @@
+"""Reading files a user points at (brand.yaml, listing JSON, catalogues, images) with a
+size cap: a path may name a device, a FIFO or a file of gigabytes."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from monitor.errors import MarkwatchError
+
+__all__ = ["read_capped", "megabytes"]
+
+
+def megabytes(limit: int) -> str:
+    return f"{limit / 1_000_000:g} MB"
+
+
+def read_capped(path: str | Path, limit: int, *, what: str = "file",
+                error: type[MarkwatchError] = MarkwatchError) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; anything else raises `error`
+    with one line saying why. FileNotFoundError is left to the caller, which knows the fix."""
+    path = Path(path)
+    try:
+        # stat before open: opening a FIFO would wait for a writer.
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise error(f"{path}: not a regular file; give the path of a {what}")
+        with path.open("rb") as handle:
+            info = os.fstat(handle.fileno())
+            if info.st_size > limit:
+                raise error(f"{path}: {what} of {megabytes(info.st_size)} is over the "
+                            f"{megabytes(limit)} limit")
+            # The size can change between stat and read: never read past the cap.
+            data = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise error(f"{path}: {what} over the {megabytes(limit)} limit")
+    return data
