@@ -275,7 +275,12 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
             found.offer("currency", dom.currency, _CONFIDENCE["dom"])
     found.offer("availability", dom.availability, _CONFIDENCE["dom"])
     for name, value in dom.labelled.items():
-        found.offer(name, normalize_gtin(value) if name == "gtin" else value, _CONFIDENCE["labelled"])
+        if name == "gtin":
+            value = normalize_gtin(value)
+        elif name in ("sku", "mpn") and (value.count(" ") > 1 or len(value) > 40):
+            # Identifiers are one word or two; a phrase beside the label is a caption.
+            continue
+        found.offer(name, value, _CONFIDENCE["labelled"])
     _reconcile_price(found, dom)
 
     # A marketplace's own id names the listing uniquely on the site: the SKU when the seller
@@ -286,6 +291,8 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
         found.best.get("listing_id", (0.0, None))[0] >= _CONFIDENCE["platform"] or sku is None
     ):
         sku = listing_id
+    if sku is None:
+        sku = _url_id(page_url)
     seller = found.get("seller")
     return Listing(
         url=page_url,
@@ -359,6 +366,31 @@ def _clean_brand(value: str | None) -> str | None:
     if not value or _PLACEHOLDER.search(value):
         return None
     return value
+
+
+_ID_QUERY_KEYS = ("sku", "pid", "productid", "product_id", "products_id", "itemid", "item_id", "item", "id")
+_ID_TOKEN = re.compile(r"^(?=(?:\D*\d){5})[A-Za-z]?\d[\dA-Z]{3,19}$")
+
+
+def _url_id(page_url: str) -> str | None:
+    """The shop's product id as its URL spells it, when the page names none: a query value
+    keyed as an id, else the last id-like token of the path ("/p/418295.htm",
+    "/BabyBjorn_One-987929.html", "/M67296549.htm"). Shop URLs are built from the id."""
+    try:
+        parts = urlsplit(page_url)
+    except ValueError:
+        return None
+    query = {k.lower(): v for k, _, v in (pair.partition("=") for pair in parts.query.split("&")) if v}
+    for key in _ID_QUERY_KEYS:
+        if key in query and _ID_TOKEN.match(query[key]):
+            return query[key]
+    segments = [s for s in parts.path.split("/") if s]
+    for segment in reversed(segments[-2:]):
+        stem = re.sub(r"\.(?:html?|php|aspx?|jsp)$", "", segment, flags=re.I)
+        for token in reversed(re.split(r"[-_.,;+]", stem)):
+            if _ID_TOKEN.match(token):
+                return token
+    return None
 
 
 def _base_url(root: lxml.html.HtmlElement, page_url: str) -> str:
