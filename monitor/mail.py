@@ -17,7 +17,7 @@ from monitor.digest import DigestData, render_html
 from monitor.errors import MailError
 from monitor.registry import MailSettings
 
-__all__ = ["MailError", "SentMail", "build_message", "send_digest"]
+__all__ = ["MailError", "SentMail", "build_message", "send_digest", "send_message"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +82,19 @@ def send_digest(data: DigestData, settings: MailSettings | None, *,
     if settings is None:
         raise MailError("brand.yaml has no settings.mail section; add host, from and to "
                         "(see the README's 'Mailing the digest')")
+    msg = build_message(data, settings, attachments=attachments, review_url=review_url)
+    return send_message(msg, settings, timeout=timeout, what="the digest")
+
+
+def send_message(msg: EmailMessage, settings: MailSettings, *, timeout: float = 30.0,
+                 what: str = "the message") -> SentMail:
+    """Send a built message through the registry's mail server; `MailError` on failure."""
     password = None
     if settings.password_env:
         password = os.environ.get(settings.password_env)
         if password is None:
             raise MailError(f"settings.mail.password_env names {settings.password_env}, which is "
                             "not set in the environment; export it before sending")
-    msg = build_message(data, settings, attachments=attachments, review_url=review_url)
     body = msg.as_bytes()
     try:
         with smtplib.SMTP(settings.host, settings.port, timeout=timeout) as smtp:
@@ -107,7 +113,7 @@ def send_digest(data: DigestData, settings: MailSettings | None, *,
         raise MailError(f"{settings.host}:{settings.port} refused the login of "
                         f"{settings.username}: {exc.smtp_code}") from None
     except smtplib.SMTPException as exc:
-        raise MailError(f"{settings.host}:{settings.port} refused the digest: {exc}") from None
+        raise MailError(f"{settings.host}:{settings.port} refused {what}: {exc}") from None
     except (OSError, ssl.SSLError) as exc:
         raise MailError(f"cannot reach the mail server {settings.host}:{settings.port}: "
                         f"{exc.strerror or exc}") from None

@@ -29,6 +29,7 @@ __all__ = [
     "TakedownItem",
     "Run",
     "Digest",
+    "Alert",
 ]
 
 CASE_STATES = ("new", "confirmed", "dismissed", "allowlisted")
@@ -208,3 +209,20 @@ class Digest(SQLModel, table=True):
     since: dt.datetime | None = None
     path: str | None = None
     counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Alert(SQLModel, table=True):
+    """One announcement of a high-risk case on one channel ("mail", or "webhook:URL"):
+    claimed once per (case, channel), so a case is announced once however often it is
+    assessed, and its outcome is kept."""
+
+    __tablename__ = "alert"
+    __table_args__ = (UniqueConstraint("case_id", "channel"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    channel: str = Field(max_length=500)
+    status: str = Field(default="pending", max_length=20)  # pending | sent | failed
+    attempts: int = 0
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    sent_at: dt.datetime | None = None

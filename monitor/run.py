@@ -21,6 +21,7 @@ from crawlers.items import ListingItem
 from crawlers.runner import CrawlJob, run_crawl
 from matchers.errors import ImageError
 from matchers.image import hash_image
+from monitor.alerts import Alerter
 from monitor.assess import Assessment, Assessor, ListingText
 from monitor.db import Database, ListingInput
 from monitor.errors import CrawlError
@@ -46,6 +47,7 @@ class RunSummary:
     assessed: int = 0
     flagged: int = 0
     errors: list[str] = field(default_factory=list)
+    alerts: dict[str, int] = field(default_factory=dict)  # alert outcomes: sent / failed
     crawl_stats: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -67,6 +69,8 @@ class Monitor:
         self.progress = progress or (lambda _event, _data: None)
         self.brand = self._sync_brand()
         self.assessor = Assessor(registry)
+        self.review_url: str | None = None  # linked from alerts when set
+        self._alerter: Alerter | None = None
 
     def _sync_brand(self):  # type: ignore[no-untyped-def]
         registry = self.registry
@@ -135,6 +139,8 @@ class Monitor:
             s.commit()
             summary.run_id = run.id
 
+        if self.registry.settings.alerts is not None:
+            self._alerter = Alerter(self.registry, self.db, self.brand.id, review_url=self.review_url)
         # Matching runs on a worker thread while Scrapy keeps crawling on this one: image
         # matching is mostly numpy and OpenCV, which release the GIL.
         pending: list[Future[None]] = []
@@ -151,6 +157,8 @@ class Monitor:
             wait(pending)
         # Anything stored but not assessed (an earlier interrupted run) is done now.
         self.assess_pending(platforms=[j.platform for j in jobs], summary=summary)
+        # Alerts went out while the crawl ran; what is still queued is sent now.
+        self._finish_alerts(summary)
         with self.db.session() as s:
             run = s.get(Run, summary.run_id)
             run.finished_at = utcnow()
@@ -160,6 +168,16 @@ class Monitor:
             s.commit()
         self.progress("crawl-done", summary.as_dict())
         return summary
+
+    def _finish_alerts(self, summary: RunSummary) -> None:
+        if self._alerter is None:
+            return
+        outcomes, self._alerter = self._alerter.close(), None
+        for outcome in outcomes:
+            summary.alerts[outcome.status] = summary.alerts.get(outcome.status, 0) + 1
+            if outcome.status == "failed":
+                summary.errors.append(f"alert for case {outcome.case_id} to {outcome.channel} failed "
+                                      f"after {outcome.attempts} tries: {outcome.error}")
 
     def _store(self, item: ListingItem, summary: RunSummary) -> int | None:
         """Store one crawled listing; its primary key when it needs assessing."""
@@ -213,7 +231,7 @@ class Monitor:
         assessment = self.assessor.assess(text, paths)
         # A taken-down listing (or its images or seller) coming back opens a new linked case.
         open_relisting_case(self.db, self.brand.id, row.id, related=assessment.related)
-        self.db.record_assessment(
+        case = self.db.record_assessment(
             self.brand.id, row.id,
             findings=assessment.finding_rows() if assessment.related else [],
             risk=assessment.risk.score, level=assessment.risk.level,
@@ -221,6 +239,8 @@ class Monitor:
             allowlisted=assessment.allowlisted,
         )
         self.db.mark_assessed(row.id, row.content_hash)
+        if self._alerter is not None:
+            self._alerter.consider(case, row.id)
         if summary is not None:
             summary.assessed += 1
             summary.flagged += int(assessment.flagged)
