@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import re
+import stat
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -25,6 +26,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import select
 
 from monitor.db import Database
+from monitor.errors import MarkwatchError
 from monitor.models import Asset, Case, Digest, Finding, Listing, ListingSnapshot, utcnow
 from monitor.registry import Registry
 
@@ -56,6 +58,9 @@ DETAIL_LIMIT = 200
 # clients clip or refuse messages of several megabytes).
 LIST_LIMIT = 800
 THUMB_SIZE = 96
+# A stored photo larger than this is no thumbnail source (the crawl caps downloads lower).
+_MAX_THUMB_SOURCE_BYTES = 50_000_000
+_MAX_THUMB_PIXELS = 40_000_000
 _MSRP_EVIDENCE = re.compile(r"^([\d.,]+) ([A-Z]{3}) vs MSRP ([\d.,]+) ([A-Z]{3})$")
 _LEVEL_ORDER = {"high": 0, "medium": 1, "low": 2}
 
@@ -374,7 +379,12 @@ class _Images:
 
     def _make(self, path: str) -> str | None:
         try:
+            info = Path(path).stat()
+            if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_THUMB_SOURCE_BYTES:
+                return None
             with Image.open(path) as im:
+                if im.width * im.height > _MAX_THUMB_PIXELS:
+                    return None
                 im.draft("RGB", (THUMB_SIZE * 2, THUMB_SIZE * 2))  # JPEG: decode at a reduced scale
                 im = im.convert("RGB")
                 im.thumbnail((THUMB_SIZE, THUMB_SIZE))
@@ -496,17 +506,38 @@ def render_json(data: DigestData) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=1)
 
 
+def _claim(out: Path, stamp: str) -> dict[str, Path]:
+    """Three new file names for one digest: digest-DATE-HHMMSS[-N].ext, the html one created
+    exclusively, so neither a rerun nor a concurrent run ever overwrites another's digest."""
+    for n in range(1, 10_000):
+        stem = f"digest-{stamp}" if n == 1 else f"digest-{stamp}-{n}"
+        paths = {ext: out / f"{stem}.{ext}" for ext in ("html", "csv", "json")}
+        if paths["csv"].exists() or paths["json"].exists():
+            continue
+        try:
+            paths["html"].open("x").close()
+        except FileExistsError:
+            continue
+        return paths
+    raise MarkwatchError(f"{out}: 10,000 digests of the same second; clean the folder")
+
+
 def write_digest(db: Database, brand_id: int, data: DigestData, out_dir: str | Path, *,
                  review_url: str | None = None, record: bool = True) -> dict[str, Path]:
-    """Write digest-DATE.html, .csv and .json into out_dir and record the digest, so the
-    next one starts where this one ends."""
+    """Write digest-DATE-HHMMSS.html, .csv and .json (a new name each run) into out_dir and
+    record the digest, so the next one starts where this one ends."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = data.created_at.strftime("%Y-%m-%d")
-    paths = {ext: out / f"digest-{stamp}.{ext}" for ext in ("html", "csv", "json")}
-    paths["html"].write_text(render_html(data, review_url=review_url).html, encoding="utf-8")
-    paths["csv"].write_text(render_csv(data), encoding="utf-8", newline="")
-    paths["json"].write_text(render_json(data), encoding="utf-8")
+    stamp = _aware(data.created_at).astimezone(dt.UTC).strftime("%Y-%m-%d-%H%M%S")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        paths = _claim(out, stamp)
+        paths["html"].write_text(render_html(data, review_url=review_url).html, encoding="utf-8")
+        paths["csv"].write_text(render_csv(data), encoding="utf-8", newline="")
+        paths["json"].write_text(render_json(data), encoding="utf-8")
+    except OSError as exc:
+        where = exc.filename or out
+        raise MarkwatchError(f"cannot write the digest to {where}: {exc.strerror or exc}; "
+                             "give a folder you can write to with --out") from None
     if record:
         with db.session() as s:
             s.add(Digest(brand_id=brand_id, created_at=data.created_at, since=data.since,

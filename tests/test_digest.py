@@ -16,7 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
+from sqlmodel import select
+
 from monitor.digest import (
+    DigestData,
     DigestEntry,
     TrendDay,
     collect_digest,
@@ -28,7 +31,7 @@ from monitor.digest import (
     write_digest,
 )
 from monitor.models import Digest
-from review_seed import FORMULA_TITLE, HOSTILE_TITLE, Seeded, seed, start_tags
+from review_seed import DEMO_BRAND, FORMULA_TITLE, HOSTILE_TITLE, Seeded, seed, start_tags
 
 
 @pytest.fixture()
@@ -201,3 +204,78 @@ def test_since_may_be_naive_utc(seeded: Seeded) -> None:
     assert [e.case_id for e in got.entries] == [
         e.case_id for e in collect_digest(seeded.db, seeded.brand_id, "Norvik", since=aware).entries]
     assert got.entries and all(e.change == "new" for e in got.entries)
+
+
+# -- issue 11 -------------------------------------------------------------------------------
+
+
+def test_a_rerun_in_the_same_second_never_overwrites_a_digest(seeded: Seeded, tmp_path: Path) -> None:
+    """Item 4: two digests of one moment (the second one empty) keep two sets of files, and
+    each digest row points at its own."""
+    out = tmp_path / "out"
+    first = collect_digest(seeded.db, seeded.brand_id, "Norvik", registry=seeded.registry)
+    first_files = write_digest(seeded.db, seeded.brand_id, first, out)
+    kept = {ext: p.read_text(encoding="utf-8") for ext, p in first_files.items()}
+    again = collect_digest(seeded.db, seeded.brand_id, "Norvik", now=first.created_at)
+    assert again.entries == ()
+    again = type(again)(brand=again.brand, since=again.since, created_at=first.created_at)
+    second_files = write_digest(seeded.db, seeded.brand_id, again, out)
+    assert set(first_files.values()).isdisjoint(second_files.values())
+    assert {ext: p.read_text(encoding="utf-8") for ext, p in first_files.items()} == kept
+    assert len(json.loads(second_files["json"].read_text(encoding="utf-8"))["entries"]) == 0
+    with seeded.db.session() as s:
+        paths = [d.path for d in s.exec(select(Digest))]
+    assert len(paths) == 2 and len(set(paths)) == 2
+    assert set(paths) == {str(first_files["html"]), str(second_files["html"])}
+
+
+def _entry(**changes: object) -> DigestEntry:
+    values: dict[str, object] = dict(
+        case_id=7, listing_pk=7, state="new", risk=90, level="high", change="new", platform="p",
+        listing_id="L-7", url="http://127.0.0.1:9/item/7", title="Norvik parka", seller="s", price="",
+        currency="", msrp="", msrp_currency="", price_ratio=None, image_url=None, image_path=None,
+        asset_key=None, asset_path=None, reasons=("r",), marks=(), title_marks=(), changes=())
+    values.update(changes)
+    return DigestEntry(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("stored", [None, "/dev/zero", "missing.jpg", "not-an-image"])
+def test_the_digest_never_loads_images_from_listings_hosts(tmp_path: Path, stored: str | None) -> None:
+    """Item 11: without a thumbnail of our own, a placeholder and the address as text, never
+    an <img> at the listing's host (a beacon, or a bomb, in every reader's mail)."""
+    if stored == "not-an-image":
+        (tmp_path / "fake.jpg").write_text("<html>", encoding="utf-8")
+        stored = str(tmp_path / "fake.jpg")
+    elif stored == "missing.jpg":
+        stored = str(tmp_path / stored)
+    beacon = "http://tracker.example/beacon.gif?reader=1"
+    data = DigestData(brand="Norvik", since=None, created_at=dt.datetime.now(dt.UTC),
+                      entries=(_entry(image_url=beacon, image_path=stored),))
+    for mode in ("data", "cid"):
+        html = render_html(data, images=mode).html  # type: ignore[arg-type]
+        sources = re.findall(r'<img[^>]*\bsrc="([^"]*)"', html)
+        assert all(s.startswith(("data:", "cid:")) for s in sources), sources
+        assert "tracker.example" in html and "no photo stored" in html
+
+
+def test_a_stored_thumbnail_is_embedded(tmp_path: Path) -> None:
+    photo = tmp_path / "p.png"
+    Image.new("RGB", (300, 200), "red").save(photo)
+    data = DigestData(brand="Norvik", since=None, created_at=dt.datetime.now(dt.UTC),
+                      entries=(_entry(image_url="http://tracker.example/x.gif", image_path=str(photo)),))
+    html = render_html(data).html
+    assert 'alt="listing photo"' in html and "no photo stored" not in html
+
+
+def test_digest_to_an_unwritable_folder_is_one_line_and_exit_2(seeded: Seeded, tmp_path: Path) -> None:
+    """Item 9: `digest --out /proc/nope`."""
+    from conftest import run_cli
+
+    done = run_cli("digest", "--brand", str(DEMO_BRAND), "--db", str(tmp_path / "review.db"),
+                   "--out", "/proc/nope", cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "cannot write the digest" in lines[0] and "/proc/nope" in lines[0]
+    with seeded.db.session() as s:
+        assert s.exec(select(Digest)).first() is None
