@@ -242,7 +242,7 @@ def digest(
         except ValueError:
             raise MarkwatchError(f"--since {since!r} is not a date; write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
         start = start if start.tzinfo else start.replace(tzinfo=dt.UTC)
-    database = Database(db)
+    database = Database(db, must_exist=True)
     row = database.brand(registry.brand)
     if row is None:
         raise MarkwatchError(f"no runs yet for {registry.brand} in {database.display_url}; run `markwatch crawl` first")
@@ -303,19 +303,24 @@ def run(
 @app.command()
 def schedule(
     brand: BrandOption,
-    at: Annotated[str, typer.Option(help="Time of day (local, HH:MM) for the daily run.")] = "06:00",
-    now: Annotated[bool, typer.Option("--now", help="Also run once right away.")] = False,
+    at: Annotated[Optional[str], typer.Option(help="Time of day (local, HH:MM) for the daily run (default 06:00).")] = None,
+    every: Annotated[Optional[str], typer.Option(help="Run at this interval instead, from now (e.g. 1h, 30m, 1d); each run crawls afresh.")] = None,
+    platform: Annotated[Optional[list[str]], typer.Option("--platform", "-p", help="Only this platform's watch entries (repeatable): e.g. hourly for the riskiest marketplaces, daily for the rest.")] = None,
+    now: Annotated[bool, typer.Option("--now", help="Also run once right away (with --every, the first run is at once).")] = False,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for digests, images and the run state.")] = Path("markwatch-out"),
     base_url: Annotated[Optional[str], typer.Option(help="Base URL for relative watch URLs.")] = None,
     email: Annotated[bool, typer.Option("--email", help="Mail each digest with the brand's settings.mail.")] = False,
     review_url: Annotated[Optional[str], typer.Option(help="Address of `markwatch serve`, for links in the digest.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Run `markwatch run` every day at --at until stopped, without cron or systemd."""
+    """Run `markwatch run` every day at --at, or every --every, until stopped, without cron or systemd."""
     from monitor.registry import load_registry
-    from monitor.schedule import parse_time, run_in_process, run_schedule
+    from monitor.schedule import parse_interval, parse_time, run_in_process, run_schedule
 
-    when = parse_time(at)
+    if at is not None and every is not None:
+        raise MarkwatchError("give --at (a daily time) or --every (an interval), not both")
+    interval = parse_interval(every) if every is not None else None
+    when = parse_time(at or "06:00") if interval is None else None
     registry = load_registry(brand)
     if email and registry.settings.mail is None:
         raise MarkwatchError(f"{brand}: settings.mail is missing; add host, from and to to mail the digest")
@@ -324,6 +329,10 @@ def schedule(
     args += ["--email"] if email else []
     args += ["--review-url", review_url] if review_url else []
     args += ["--db", db] if db else []
+    for name in platform or []:
+        args += ["--platform", name]
+    # The run state is per day; a run at an interval crawls again each time.
+    args += ["--fresh"] if interval is not None else []
 
     def job() -> object:
         # Each day's run in a fresh process: Twisted's reactor (Scrapy) runs once per
@@ -338,12 +347,12 @@ def schedule(
         elif event == "run-failed":
             err.print(f"run failed (the next one goes ahead): {data['error']}", markup=False)
 
-    run_schedule(job, at=when, run_now=now, on_event=on_event)
+    run_schedule(job, at=when, every=interval, run_now=now, on_event=on_event)
 
 
 @app.command()
 def serve(
-    brand: BrandOption,
+    brand: Annotated[Optional[Path], typer.Option("--brand", "-b", help="The brand registry (default: the one brand the database knows, from its registry file).")] = None,
     host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs --token.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8000,
     token: Annotated[Optional[str], typer.Option(envvar="MARKWATCH_TOKEN", help="Require this token on every request (default $MARKWATCH_TOKEN).")] = None,
@@ -356,8 +365,18 @@ def serve(
     from monitor.registry import load_registry
     from monitor.web import serve as serve_app
 
+    database = Database(db, must_exist=True)
+    if brand is None:
+        known = database.brands()
+        if len(known) != 1:
+            names = ", ".join(b.name for b in known) or "none yet"
+            raise MarkwatchError(f"give the brand registry with --brand FILE (the database has brands: {names})")
+        if not known[0].registry_path or not Path(known[0].registry_path).is_file():
+            raise MarkwatchError(f"give the brand registry with --brand FILE (the database has {known[0].name} "
+                                 f"but not its registry file: {known[0].registry_path or 'never recorded'})")
+        brand = Path(known[0].registry_path)
+        err.print(f"brand registry from the database: {brand}", markup=False, highlight=False)
     registry = load_registry(brand)
-    database = Database(db)
 
     def ready(url: str) -> None:
         print(f"review queue at {url}  (Ctrl-C stops it)", flush=True)
@@ -375,11 +394,12 @@ app.add_typer(takedown_app, name="takedown")
 
 
 def _brand_row(brand: Path, db: Optional[str]) -> tuple[Any, Any, Any]:
+    """The registry, the database (which must exist: these commands read it) and the brand's row."""
     from monitor.db import Database
     from monitor.registry import load_registry
 
     registry = load_registry(brand)
-    database = Database(db)
+    database = Database(db, must_exist=True)
     row = database.brand(registry.brand)
     if row is None:
         raise MarkwatchError(f"no runs yet for {registry.brand} in {database.display_url}; run `markwatch crawl` first")
@@ -408,6 +428,13 @@ def takedown(
     from monitor.takedown import draft_takedowns
 
     registry, database, row = _brand_row(brand, db)
+    if platform is not None:
+        _known_platform(database, row.id, platform)
+    if case:
+        missing = sorted(set(case) - set(database.case_ids(row.id, case)))
+        if missing:
+            raise MarkwatchError(f"--case: no case {', '.join(map(str, missing[:10]))} for {registry.brand} "
+                                 f"in {database.display_url} (`markwatch cases` lists them)")
     browser_path = None
     if screenshots:
         from monitor.browser import screenshot_browser
@@ -444,7 +471,7 @@ def takedown_status(
         _, database, row = _brand_row(brand, db)
         report = notice_report(database, row.id, platform=platform)
     else:
-        report = notice_report(Database(db), None, platform=platform)
+        report = notice_report(Database(db, must_exist=True), None, platform=platform)
     if as_json:
         print(json.dumps({"open": list(report.open_notices),
                           "platforms": [{"platform": p.platform, "counts": dict(p.counts), "open": p.open,
@@ -477,8 +504,15 @@ def takedown_mark(
     from monitor.db import Database
     from monitor.takedown import set_notice_status
 
-    row = set_notice_status(Database(db), notice, status, note=note)
+    row = set_notice_status(Database(db, must_exist=True), notice, status, note=note)
     out.print(f"notice #{row.id} ({row.platform}) is now {row.status.replace('_', '-')}")
+
+
+def _known_platform(database: Any, brand_id: int, platform: str) -> None:
+    known = database.platforms(brand_id)
+    if platform not in known:
+        raise MarkwatchError(f"--platform {platform!r}: no cases on it; the database has "
+                             f"{', '.join(known) or 'no listings yet'}")
 
 
 def _where(f: Any) -> str:
@@ -507,7 +541,8 @@ def clear(
     registries = list(registry or [])
     if not registries:
         if not Path("brand.yaml").is_file():
-            raise MarkwatchError("give at least one brand registry with --registry FILE")
+            raise MarkwatchError(f"no brand.yaml in {Path.cwd()} (the default registry); "
+                                 "give one with --registry FILE")
         registries = [Path("brand.yaml")]
     checker = Clearance.from_files(registries)
     if listing.suffix.lower() in (".csv", ".jsonl", ".ndjson"):
@@ -560,43 +595,102 @@ def clear(
     raise typer.Exit(0 if result.verdict == "pass" else 1)
 
 
-@app.command()
+cases_app = typer.Typer(help="List review cases; confirm, dismiss or allowlist them (as the review app does).",
+                        no_args_is_help=False)
+app.add_typer(cases_app, name="cases")
+
+
+def _states(state: Optional[list[str]]) -> Optional[list[str]]:
+    from monitor.models import CASE_STATES
+
+    for s in state or []:
+        if s not in CASE_STATES:
+            raise MarkwatchError(f"--state {s!r} is not a case state; use one of {', '.join(CASE_STATES)}")
+    return state
+
+
+@cases_app.callback(invoke_without_command=True)
 def cases(
-    brand: BrandOption,
+    ctx: typer.Context,
+    brand: Annotated[Optional[Path], typer.Option("--brand", "-b", help="The brand registry (brand.yaml).")] = None,
     state: Annotated[Optional[list[str]], typer.Option(help="Only cases in this state (repeatable).")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Include cases below the flag threshold.")] = False,
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
     db: DbOption = None,
 ) -> None:
-    """List review cases, highest risk first."""
-    from monitor.db import Database
-    from monitor.registry import load_registry
+    """List review cases, highest risk first (without a subcommand)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.markup import escape
 
-    registry = load_registry(brand)
-    database = Database(db)
-    row = database.brand(registry.brand)
-    rows = database.cases(row.id, states=state, flagged_only=not all_, limit=limit) if row else []
+    if brand is None:
+        raise MarkwatchError("give the brand registry with --brand FILE")
+    states = _states(state)
+    _, database, row = _brand_row(brand, db)
+    rows = database.cases(row.id, states=states, flagged_only=not all_, limit=limit)
+    total = database.count_cases(row.id, states=states, flagged_only=not all_)
     table = Table("case", "risk", "state", "listing", "reasons")
     for c in rows:
         listing = database.listing(c.listing_pk)
-        table.add_row(str(c.id), str(c.risk), c.state, f"{listing.platform}/{listing.listing_id}",
-                      "; ".join(c.reasons[:2]))
+        table.add_row(str(c.id), str(c.risk), c.state, escape(f"{listing.platform}/{listing.listing_id}"),
+                      escape("; ".join(c.reasons[:2])))
     out.print(table)
+    shown = f"{len(rows)} of {total} cases" if total > len(rows) else f"{total} cases"
+    more = f" (--limit {total} shows them all)" if total > len(rows) else ""
+    out.print(f"{shown}{more}", markup=False, highlight=False)
 
 
-def main() -> None:
-    try:
-        app()
-    except MarkwatchError as exc:
-        err.print(f"markwatch: error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        err.print("markwatch: interrupted; everything stored so far is kept", markup=False)
-        sys.exit(130)
+def _decide(action: str, ids: Optional[list[int]], brand: Path, note: Optional[str], state: Optional[list[str]],
+            platform: Optional[str], min_risk: Optional[int], all_: bool, db: Optional[str]) -> None:
+    from monitor.web import ACTIONS
+
+    registry, database, row = _brand_row(brand, db)
+    states = _states(state)
+    if ids:
+        if states or platform or min_risk is not None:
+            raise MarkwatchError("give case ids or a filter (--state, --platform, --min-risk), not both")
+        chosen = list(dict.fromkeys(ids))
+    else:
+        if not (states or platform or min_risk is not None):
+            raise MarkwatchError(f"give the case ids to {action}, or a filter: --state, --platform, --min-risk")
+        if platform is not None:
+            _known_platform(database, row.id, platform)
+        chosen = [c.id for c in database.cases(row.id, states=states, flagged_only=not all_)
+                  if (min_risk is None or c.risk >= min_risk)
+                  and (platform is None or database.listing(c.listing_pk).platform == platform)]
+    changed = database.set_case_states(row.id, chosen, ACTIONS[action], note=note)
+    missing = sorted(set(chosen) - set(changed))
+    if missing:
+        raise MarkwatchError(f"no case {', '.join(map(str, missing[:10]))} for {registry.brand} in "
+                             f"{database.display_url}; nothing changed" if not changed else
+                             f"{len(changed)} cases {ACTIONS[action]}, but no case "
+                             f"{', '.join(map(str, missing[:10]))} for {registry.brand}")
+    out.print(f"{len(changed)} cases {ACTIONS[action]}" + (f": {', '.join(map(str, changed))}" if len(changed) <= 20 else ""),
+              markup=False, highlight=False)
 
 
-if __name__ == "__main__":
-    main()
+def _decision_command(action: str, doc: str) -> None:
+    def command(
+        ids: Annotated[Optional[list[int]], typer.Argument(help="Case ids (see `markwatch cases`).")] = None,
+        brand: BrandOption = Path("brand.yaml"),
+        note: Annotated[Optional[str], typer.Option(help="A note kept on each case.")] = None,
+        state: Annotated[Optional[list[str]], typer.Option(help="Filter: every flagged case in this state (repeatable).")] = None,
+        platform: Annotated[Optional[str], typer.Option(help="Filter: every flagged case on this platform.")] = None,
+        min_risk: Annotated[Optional[int], typer.Option(help="Filter: every flagged case of at least this risk.")] = None,
+        all_: Annotated[bool, typer.Option("--all", help="With a filter: include cases below the flag threshold.")] = False,
+        db: DbOption = None,
+    ) -> None:
+        _decide(action, ids, brand, note, state, platform, min_risk, all_, db)
+
+    command.__doc__ = doc
+    cases_app.command(action)(command)
+
+
+_decision_command("confirm", "Confirm cases (by id, or every case a filter picks): they can be taken down.")
+_decision_command("dismiss", "Dismiss cases (by id, or by filter): not infringing.")
+_decision_command("allowlist", "Allowlist cases (by id, or by filter): an authorised seller or listing.")
+
+
 @app.command()
 def portfolio(
     brand: BrandOption,
@@ -659,3 +753,16 @@ def portfolio(
             out.print(f"- {escape(m.reason)}", highlight=False)
 
 
+def main() -> None:
+    try:
+        app()
+    except MarkwatchError as exc:
+        err.print(f"markwatch: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("markwatch: interrupted; everything stored so far is kept", markup=False)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import subprocess
 import sys
 import threading
@@ -27,7 +28,7 @@ from monitor.registry import Registry
 from monitor.run import Monitor, Progress, RunSummary
 
 __all__ = ["STATE_FILE", "RunOutcome", "run_once", "run_in_process", "next_run_time", "run_schedule",
-           "parse_time"]
+           "parse_time", "parse_interval"]
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,21 @@ def parse_time(text: str) -> dt.time:
         raise MarkwatchError(f"--at {text!r} is not a time of day; write it as HH:MM, e.g. 06:30") from None
 
 
+_INTERVAL = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?")
+
+
+def parse_interval(text: str) -> dt.timedelta:
+    """'1h', '30m', '2h30m', '1d' -> a timedelta of at least a minute; a clear error otherwise."""
+    match = _INTERVAL.fullmatch(text.strip().lower())
+    if not match or not any(match.groups()):
+        raise MarkwatchError(f"--every {text!r} is not an interval; write it as e.g. 1h, 30m, 2h30m or 1d")
+    days, hours, minutes = (int(g or 0) for g in match.groups())
+    every = dt.timedelta(days=days, hours=hours, minutes=minutes)
+    if every < dt.timedelta(minutes=1):
+        raise MarkwatchError(f"--every {text!r} is shorter than a minute")
+    return every
+
+
 def next_run_time(at: dt.time, now: dt.datetime) -> dt.datetime:
     """The first moment at `at` (in now's timezone) strictly after `now`."""
     candidate = now.replace(hour=at.hour, minute=at.minute, second=at.second, microsecond=0)
@@ -145,18 +161,32 @@ def next_run_time(at: dt.time, now: dt.datetime) -> dt.datetime:
 def run_schedule(
     job: Callable[[], object],
     *,
-    at: dt.time,
+    at: dt.time | None = None,
+    every: dt.timedelta | None = None,
     stop: threading.Event | None = None,
     run_now: bool = False,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone(),
     on_event: Callable[[str, dict[str, Any]], None] | None = None,
 ) -> int:
-    """Call `job` every day at `at` (local time) until `stop` is set; a failed run is
-    reported and the next day's goes ahead. Returns how many runs were started."""
+    """Call `job` every day at `at` (local time), or once every `every` from now, until
+    `stop` is set; a failed run is reported and the next one goes ahead. A run that takes
+    longer than the interval skips the slots it overran (runs never overlap). Returns how
+    many runs were started."""
+    if (at is None) == (every is None):
+        raise ValueError("give either a time of day (at) or an interval (every)")
     stop = stop or threading.Event()
     on_event = on_event or (lambda _event, _data: None)
     runs = 0
-    due = clock() if run_now else next_run_time(at, clock())
+    def following(previous: dt.datetime) -> dt.datetime:
+        if every is None:
+            return next_run_time(at, clock())  # type: ignore[arg-type]
+        due = previous + every
+        while due <= clock():
+            due += every
+        return due
+
+    start = clock()
+    due = start if run_now or every is not None else next_run_time(at, start)  # type: ignore[arg-type]
     while not stop.is_set():
         wait = (due - clock()).total_seconds()
         if wait > 0:
@@ -175,5 +205,5 @@ def run_schedule(
             on_event("run-failed", {"error": f"{type(exc).__name__}: {exc}"})
         else:
             on_event("run-done", {"result": result})
-        due = next_run_time(at, clock())
+        due = following(due)
     return runs

@@ -22,8 +22,8 @@ from sqlmodel import select
 from monitor.db import Database
 from monitor.errors import MarkwatchError
 from monitor.models import Listing
-from monitor.schedule import STATE_FILE, next_run_time, parse_time, run_in_process, run_schedule
-from conftest import run_cli
+from monitor.schedule import STATE_FILE, next_run_time, parse_interval, parse_time, run_in_process, run_schedule
+from conftest import DEMO_BRAND, run_cli
 from review_seed import DEMO_BRAND, smtp_inbox
 
 
@@ -158,3 +158,43 @@ def test_parse_time() -> None:
     assert parse_time("06:30") == dt.time(6, 30)
     with pytest.raises(MarkwatchError, match="HH:MM"):
         parse_time("half past six")
+
+
+def test_schedule_every_interval_runs_from_now_and_skips_overrun_slots() -> None:
+    clock = _Clock(dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC))
+    stop = _FastStop(clock)
+    started: list[dt.datetime] = []
+
+    def job() -> None:
+        started.append(clock.now)
+        # The third run overruns two slots; the schedule skips them instead of piling up.
+        clock.now += dt.timedelta(minutes=150 if len(started) == 3 else 10)
+        if len(started) == 5:
+            stop.set()
+
+    runs = run_schedule(job, every=dt.timedelta(hours=1), stop=stop, clock=clock)
+    assert runs == 5
+    assert [t.strftime("%H:%M") for t in started] == ["12:00", "13:00", "14:00", "17:00", "18:00"]
+
+
+@given(st.integers(0, 3), st.integers(0, 23), st.integers(0, 59))
+def test_parse_interval(days: int, hours: int, minutes: int) -> None:
+    text = "".join(f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n)
+    expected = dt.timedelta(days=days, hours=hours, minutes=minutes)
+    if not text or expected < dt.timedelta(minutes=1):
+        with pytest.raises(MarkwatchError):
+            parse_interval(text or "0m")
+    else:
+        assert parse_interval(text) == expected
+
+
+def test_parse_interval_says_how_to_write_one() -> None:
+    with pytest.raises(MarkwatchError, match="e.g. 1h, 30m"):
+        parse_interval("hourly")
+
+
+def test_schedule_needs_a_time_or_an_interval_not_both() -> None:
+    result = run_cli("schedule", "--brand", str(DEMO_BRAND), "--at", "06:00", "--every", "1h")
+    assert result.returncode == 2 and "not both" in result.stderr
+    bad = run_cli("schedule", "--brand", str(DEMO_BRAND), "--every", "sometimes")
+    assert bad.returncode == 2 and "is not an interval" in bad.stderr
