@@ -58,7 +58,7 @@ _OUT_OF_STOCK_WORDS = re.compile(
     r"(?:actuellement |temporairement )?(?:indisponible|épuisé|en rupture)|rupture de stock|"
     r"non disponibile|esaurito|non (?:è )?disponibile|agotado|sin stock|no disponible|agotada|"
     r"esgotado|indisponível|niet (?:op voorraad|leverbaar|beschikbaar)|uitverkocht|"
-    r"brak w magazynie|niedostępny|wyprzedan|nedostupn|vyprodáno|не(?:т| доступ| в) ?наличи|"
+    r"brak w magazynie|niedostępny|wyprzedan|nedostupn|vyprodáno|нет в наличии|не в наличии|нет на складе|"
     r"распродан|在庫切れ|売り切れ|缺货|已售完|無庫存|售完|품절|slutsåld|ikke på lager|udsolgt|loppu",
     re.I,
 )
@@ -335,7 +335,7 @@ def _written_prices(elements: list[lxml.html.HtmlElement], host: str) -> frozens
         for piece in (element.text, element.tail):
             if not piece or len(piece) > 200 or not _MONEY_TEXT.search(piece):
                 continue
-            amount, _ = parse_price(piece, host=host)
+            amount, _ = parse_price(piece, host=host, quiet=True)
             if amount is not None and amount > 0:
                 found.add(amount)
             if len(found) > 5_000:
@@ -371,7 +371,7 @@ def _best_price(
         text = content or bounded_text(element, 61)
         if not text or len(text) > 60 or not re.search(r"\d", text):
             continue
-        amount, currency = parse_price(text, host=host)
+        amount, currency = parse_price(text, host=host, quiet=True)
         if amount is None or amount <= 0:
             continue
         score = 0.0

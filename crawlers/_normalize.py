@@ -4,6 +4,7 @@ prices and currencies, availability, identifiers and URLs."""
 from __future__ import annotations
 
 import html
+import logging
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -114,10 +115,40 @@ _SUPERSCRIPT_CENTS = re.compile(r"^\D*?(\d{1,7})\s+(\d{2})\D*$")
 _MAX_PRICE = Decimal("1e12")
 
 
-def parse_price(value: Any, *, host: str = "") -> tuple[Decimal | None, str | None]:
+# A sign or an exponent in a price string: price-parser would read "-5" as 5 and "1e400" as 1.
+_SIGNED = re.compile(r"^\D{0,6}?[-\u2212]\s*\d")
+_EXPONENT = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+\s*$")
+_NON_FINITE = re.compile(r"^\s*[-+]?(?:nan|inf|infinity)\s*$", re.I)
+_price_log = logging.getLogger("markwatch.crawlers.prices")
+
+
+def _unreadable(value: Any, reason: str, quiet: bool) -> tuple[None, None]:
+    if not quiet:
+        _price_log.warning("price %r is unreadable (%s): left out, so it gives no price signal",
+                           str(value)[:40], reason)
+    return None, None
+
+
+def _bounded(amount: Decimal, value: Any, quiet: bool) -> Decimal | None:
+    if not amount.is_finite():
+        _unreadable(value, "not a finite number", quiet)
+        return None
+    if amount < 0:
+        _unreadable(value, "negative", quiet)
+        return None
+    if amount >= _MAX_PRICE:
+        _unreadable(value, f"absurd, {_MAX_PRICE:,.0f} or more", quiet)
+        return None
+    return amount
+
+
+def parse_price(value: Any, *, host: str = "", quiet: bool = False) -> tuple[Decimal | None, str | None]:
     """(amount, ISO currency) from a number or a displayed price string; (None, None) if absent.
 
     "$ 31 57" (cents shown as a superscript) is read as 31.57; a range gives its low end.
+    Non-finite ("1e400", NaN), negative ("-5") and absurd amounts are unreadable: (None, None),
+    with a warning on the "markwatch.crawlers.prices" logger unless `quiet` (layout guesses,
+    where a "-20%" badge is expected).
     """
     value = first(value)
     if isinstance(value, dict):
@@ -128,11 +159,23 @@ def parse_price(value: Any, *, host: str = "") -> tuple[Decimal | None, str | No
         try:
             amount = Decimal(str(value))
         except InvalidOperation:
-            return None, None
-        return (amount, None) if Decimal(0) <= amount < _MAX_PRICE else (None, None)
+            return _unreadable(value, "not a number", quiet)
+        bounded = _bounded(amount, value, quiet)
+        return (bounded, None) if bounded is not None else (None, None)
     text = clean_text(value, 200)
     if not text:
         return None, None
+    if _NON_FINITE.match(text):
+        return _unreadable(value, "not a finite number", quiet)
+    if _EXPONENT.match(text):
+        try:
+            amount = Decimal(text.strip())
+        except InvalidOperation:
+            return _unreadable(value, "not a number", quiet)
+        bounded = _bounded(amount, value, quiet)
+        return (Decimal(format(bounded, "f")), None) if bounded is not None else (None, None)
+    if _SIGNED.match(text):
+        return _unreadable(value, "negative", quiet)
     match = _SUPERSCRIPT_CENTS.match(text)
     if match and not re.search(r"[.,]", text):
         amount: Decimal | None = Decimal(f"{match.group(1)}.{match.group(2)}")
@@ -143,7 +186,9 @@ def parse_price(value: Any, *, host: str = "") -> tuple[Decimal | None, str | No
         except Exception:  # price-parser is third-party code fed hostile text
             return None, None
         amount, currency_text = parsed.amount, parsed.currency
-    if amount is None or not (Decimal(0) <= amount < _MAX_PRICE):
+    if amount is None:
+        return None, None
+    if _bounded(amount, value, quiet) is None:
         return None, None
     return amount, normalize_currency(currency_text, host=host) if currency_text else None
 

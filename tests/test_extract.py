@@ -522,3 +522,135 @@ def test_app_state_current_variant_image_beats_the_first_colour():
     body = ('<h1>Cardi</h1><img class="product-photo--image" src="/w/gray-swatch.jpg" alt="Gray">'
             '<img class="product-photo--image" src="/w/black.jpg" alt="product photo">' + state)
     assert extract_listing(page(body), "https://x.example/p").images[0] == "https://x.example/w/black.jpg"
+
+
+# ---------------------------------------------------------------- real marketplace failure kinds
+
+def test_amazon_without_buy_box_reads_other_sellers_offer_brand_and_asin_as_sku():
+    listing = extract_listing((PAGES / "amazon_de_listing.html").read_bytes(),
+                              "https://www.amazon.de/dp/B0TESTDE12")  # url-ok
+    # Not the variant swatch's price, nor the filter drop-down's, but the lowest offer.
+    assert listing.price == Decimal("99.12") and listing.currency == "EUR"
+    assert listing.brand == "Acme"
+    assert listing.availability == "InStock"  # "Erhältlich bei diesen Anbietern", script text ignored
+    assert listing.listing_id == listing.sku == "B0TESTDE12"
+    assert listing.mpn == "HL 200"
+
+
+def test_ebay_item_specifics_quantity_and_item_number():
+    listing = extract_listing((PAGES / "ebay_specifics_listing.html").read_bytes(),
+                              "https://www.ebay.fr/itm/293500000001")  # url-ok
+    assert listing.sku == listing.listing_id == "293500000001"
+    assert listing.availability == "InStock"  # not "Image not available"
+    assert listing.brand == "Acme" and listing.mpn == "AC-24-AA" and listing.gtin == "4006381333931"
+    assert listing.seller is not None and listing.seller.name == "piles_discount"
+    assert listing.seller.id == "piles_discount"
+
+
+@pytest.mark.parametrize(("words", "state"), [
+    ("In Stock.", "InStock"), ("Disponibile.", "InStock"), ("Auf Lager.", "InStock"),
+    ("Plus que 3 exemplaires en stock.", "InStock"), ("Nur noch 1 auf Lager", "InStock"),
+    ("Habituellement expédié sous 3 à 4 jours.", "InStock"), ("More than 10 available", "InStock"),
+    ("Currently unavailable.", "OutOfStock"), ("Non disponibile. Non sappiamo se o quando", "OutOfStock"),
+    ("Derzeit nicht verfügbar.", "OutOfStock"), ("Actuellement indisponible.", "OutOfStock"),
+    ("Agotado", "OutOfStock"), ("Нет в наличии", "OutOfStock"), ("在庫切れ", "OutOfStock"),
+])
+def test_availability_in_buy_box_words(words: str, state: str):
+    html = page(f"""<h1>Acme Kettle</h1><div class="buybox"><span class="price">€ 20,00</span>
+        <div class="stock"><span>{words}</span></div><button>Add to cart</button></div>""",
+                "<title>Acme Kettle</title>")
+    assert extract_listing(html, "https://shop.example/kettle").availability == state
+
+
+def test_stock_words_about_images_are_not_availability():
+    html = page("""<h1>Acme Kettle</h1><span class="note">Image not available</span>
+        <span class="price">€ 20,00</span><button>Add to cart</button>""", "<title>Acme Kettle</title>")
+    assert extract_listing(html, "https://shop.example/kettle").availability is None
+
+
+@pytest.mark.parametrize(("shown", "brand"), [
+    ("Marca: R.K.", "R.K."), ("Marque : KONMAY", "KONMAY"), ("Marke: Oceana", "Oceana"),
+    ("Visit the Acme Store", "Acme"), ("Brand: Acme", "Acme"), ("Besuchen Sie den WELA-Store", "WELA"),
+    ("Visiter la boutique PetCo", "PetCo"), ("$metabrand", None),
+])
+def test_brand_values_lose_their_label(shown: str, brand: str | None):
+    html = page("<h1>Acme Kettle</h1>", json_ld({
+        "@context": "https://schema.org", "@type": "Product", "name": "Acme Kettle", "brand": shown,
+        "offers": {"@type": "Offer", "price": "20.00", "priceCurrency": "EUR"}}))
+    assert extract_listing(html, "https://shop.example/kettle").brand == brand
+
+
+@pytest.mark.parametrize(("label", "value"), [
+    ("Item number:", "4711-A"), ("Art.-Nr.", "4711-A"), ("Réf. :", "4711-A"), ("商品編號：", "4711-A"),
+    ("Artikelnummer", "4711-A"), ("SKU", "4711-A"),
+])
+def test_skus_stated_in_words(label: str, value: str):
+    html = page(f"""<h1>Acme Kettle</h1><span class="price">€ 20,00</span>
+        <table class="specs"><tr><th>{label}</th><td>{value}</td></tr></table>""", "<title>Acme Kettle</title>")
+    assert extract_listing(html, "https://shop.example/kettle").sku == value
+
+
+def test_sku_and_value_in_one_element_and_a_caption_is_not_an_sku():
+    inline = page("<h1>Acme Kettle</h1><p>Art.-Nr.: 99812</p>", "<title>Acme Kettle</title>")
+    assert extract_listing(inline, "https://shop.example/kettle").sku == "99812"
+    caption = page("<h1>Acme Kettle</h1><dl><dt>Référence</dt><dd>Bouilloire électrique en acier</dd></dl>",
+                   "<title>Acme Kettle</title>")
+    assert extract_listing(caption, "https://shop.example/kettle").sku is None
+
+
+@pytest.mark.parametrize(("url", "sku"), [
+    ("https://shop.example/shop/prod/acme-kettle/418295.htm", "418295"),
+    ("https://shop.example/kids/Acme_One-987929.html", "987929"),
+    ("https://shop.example/store/122725?pid=260591", "260591"),
+    ("https://shop.example/p/M67296549.htm", "M67296549"),
+    ("https://shop.example/acme-kettle-1970s-style", None),
+])
+def test_sku_from_the_url_when_the_page_names_none(url: str, sku: str | None):
+    html = page("<h1>Acme Kettle</h1><span class='price'>€ 20,00</span>", "<title>Acme Kettle</title>")
+    assert extract_listing(html, url).sku == sku
+
+
+def test_buy_box_price_not_per_unit_instalment_or_shipping():
+    html = page("""<h1>Acme Coffee Beans 1 kg</h1>
+        <div class="product-price"><span class="price-current">€ 24,90</span>
+        <span class="unit-price">(€ 2,49 / 100 g)</span></div>
+        <div class="installments">oder 3 x € 8,30 monthly</div>
+        <div class="shipping-cost">Versand € 4,95</div><button>In den Warenkorb</button>""",
+                "<title>Acme Coffee Beans 1 kg</title>")
+    listing = extract_listing(html, "https://shop.example/coffee")
+    assert listing.price == Decimal("24.90") and listing.currency == "EUR"
+
+
+def test_locale_thousands_separator():
+    html = page("""<h1>Acme Sofa</h1><div class="product-price"><span class="price">2.449 €</span></div>
+        <button>Ajouter au panier</button>""", "<title>Acme Sofa</title>")
+    assert extract_listing(html, "https://shop.example/sofa").price == Decimal("2449")
+
+
+@pytest.mark.parametrize("raw", ["1e400", "-5", "-5.00", "€ -5", "NaN", "1e13", "Infinity"])
+def test_non_finite_negative_and_absurd_prices_are_unreadable(raw: str, caplog: pytest.LogCaptureFixture):
+    html = page("<h1>Acme Kettle</h1>", json_ld({
+        "@context": "https://schema.org", "@type": "Product", "name": "Acme Kettle",
+        "offers": {"@type": "Offer", "price": raw, "priceCurrency": "EUR"}}))
+    with caplog.at_level("WARNING", logger="markwatch.crawlers.prices"):
+        listing = extract_listing(html, "https://shop.example/kettle")
+    assert listing.price is None and listing.currency is None
+    assert any("unreadable" in record.getMessage() for record in caplog.records)
+
+
+def test_json_numbers_out_of_range_are_unreadable():
+    text = '{"@context": "https://schema.org", "@type": "Product", "name": "Acme Kettle", ' \
+           '"offers": {"@type": "Offer", "price": 1e400, "priceCurrency": "EUR"}}'
+    html = page("<h1>Acme Kettle</h1>", f'<script type="application/ld+json">{text}</script>')
+    assert extract_listing(html, "https://shop.example/kettle").price is None
+    negative = page("<h1>Acme Kettle</h1>", json_ld({
+        "@context": "https://schema.org", "@type": "Product", "name": "Acme Kettle",
+        "offers": {"@type": "Offer", "price": -5, "priceCurrency": "EUR"}}))
+    assert extract_listing(negative, "https://shop.example/kettle").price is None
+
+
+def test_exponent_prices_in_range_are_read_as_plain_numbers():
+    html = page("<h1>Acme Kettle</h1>", json_ld({
+        "@context": "https://schema.org", "@type": "Product", "name": "Acme Kettle",
+        "offers": {"@type": "Offer", "price": "1.5e2", "priceCurrency": "EUR"}}))
+    assert extract_listing(html, "https://shop.example/kettle").price == Decimal("150")
