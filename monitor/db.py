@@ -161,7 +161,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """A markwatch database, migrated to the current schema when opened."""
 
-    def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
+    def __init__(self, url: str | None = None, *, migrate: bool = True, must_exist: bool = False) -> None:
+        """`must_exist`: a read-only command's database; a SQLite file that is not there is
+        refused ("no database at PATH") instead of created empty."""
         self.url = resolve_db_url(url)
         try:
             parsed = make_url(self.url)
@@ -175,7 +177,14 @@ class Database:
         if parsed.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                path = Path(parsed.database).expanduser()
+                if must_exist and not path.is_file():
+                    raise StorageError(f"no database at {path}; give the one `markwatch crawl` or "
+                                       "`markwatch run` wrote with --db")
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StorageError(f"cannot create the database {path}: {exc.strerror or exc}") from None
         elif parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
             # psycopg 3 is the driver markwatch installs; plain postgresql:// means it.
             self.url = parsed.set(drivername="postgresql+psycopg").render_as_string(
@@ -254,6 +263,10 @@ class Database:
     def brand(self, name: str) -> Brand | None:
         with self.session() as s:
             return s.exec(select(Brand).where(Brand.name == name)).first()
+
+    def brands(self) -> list[Brand]:
+        with self.session() as s:
+            return list(s.exec(select(Brand).order_by(Brand.id)))
 
     def upsert_asset(
         self,
@@ -475,6 +488,49 @@ class Database:
             s.add(case)
             s.commit()
             return case
+
+    def set_case_states(self, brand_id: int, case_ids: Sequence[int], state: str, *,
+                        note: str | None = None) -> list[int]:
+        """Set the brand's cases `case_ids` to `state` (a reviewer's decision), with an optional
+        note; returns the ids of the cases changed (ids of other brands' cases or of none are
+        left out)."""
+        if state not in CASE_STATES:
+            raise ValueError(f"unknown case state {state!r}; use one of {', '.join(CASE_STATES)}")
+        with self.session() as s:
+            cases = s.exec(select(Case).where(Case.brand_id == brand_id, Case.id.in_(list(case_ids)))).all()
+            now = utcnow()
+            for case in cases:
+                case.state = state
+                case.updated_at = now
+                if note:
+                    case.note = note[:2_000]
+                s.add(case)
+            s.commit()
+            return sorted(c.id for c in cases if c.id is not None)
+
+    def case_ids(self, brand_id: int, wanted: Sequence[int]) -> list[int]:
+        """Which of `wanted` are the brand's cases."""
+        with self.session() as s:
+            return sorted(s.exec(select(Case.id).where(Case.brand_id == brand_id,
+                                                       Case.id.in_(list(wanted)))).all())
+
+    def count_cases(self, brand_id: int, *, states: Sequence[str] | None = None,
+                    flagged_only: bool = False) -> int:
+        with self.session() as s:
+            query = select(func.count()).select_from(Case).where(Case.brand_id == brand_id)
+            if states:
+                query = query.where(Case.state.in_(states))
+            if flagged_only:
+                query = query.where(Case.flagged == True)  # noqa: E712 - SQL expression
+            return int(s.exec(query).one())
+
+    def platforms(self, brand_id: int | None = None) -> list[str]:
+        """The platforms the database has listings of (for the brand's cases, if given)."""
+        with self.session() as s:
+            query = select(Listing.platform).distinct()
+            if brand_id is not None:
+                query = query.join(Case, Case.listing_pk == Listing.id).where(Case.brand_id == brand_id)
+            return sorted(s.exec(query).all())
 
     def cases(
         self,

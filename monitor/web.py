@@ -42,7 +42,6 @@ from monitor.models import (
     Seller,
     Takedown,
     TakedownItem,
-    utcnow,
 )
 from monitor.registry import Registry
 from monitor.sellers import seller_clusters
@@ -204,19 +203,7 @@ class _App:
     def set_states(self, case_ids: list[int], action: str, note: str | None = None) -> int:
         if action not in ACTIONS:
             raise HTTPException(400, f"unknown action {action!r}")
-        state = ACTIONS[action]
-        with self.db.session() as s:
-            cases = s.exec(select(Case).where(Case.brand_id == self.brand_id,
-                                              Case.id.in_(case_ids))).all()
-            now = utcnow()
-            for case in cases:
-                case.state = state
-                case.updated_at = now
-                if note:
-                    case.note = note[:2_000]
-                s.add(case)
-            s.commit()
-        return len(cases)
+        return len(self.db.set_case_states(self.brand_id, case_ids, ACTIONS[action], note=note))
 
 
 def _case_ids(values: list[Any]) -> list[int]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import pytest
+
 from conftest import run_cli
 
 
@@ -35,3 +37,103 @@ def test_demo_out_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
                    env={"MARKWATCH_CHROMIUM": "/bin/true"}, timeout=60)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert f"cannot write to {blocker / 'out'}" in done.stderr
+
+
+# -- against a seeded database --------------------------------------------------------------
+
+def _seeded(tmp_path: Path, extra: int = 0):  # type: ignore[no-untyped-def]
+    from review_seed import seed
+
+    return seed(tmp_path, extra=extra)
+
+
+def _state(seeded, case_id: int) -> tuple[str, str | None]:  # type: ignore[no-untyped-def]
+    from monitor.models import Case
+
+    with seeded.db.session() as s:
+        case = s.get(Case, case_id)
+        return case.state, case.note
+
+
+def test_cases_says_how_many_it_left_out(tmp_path: Path, demo_brand: Path) -> None:
+    seeded = _seeded(tmp_path, extra=12)
+    flagged = seeded.db.count_cases(seeded.brand_id, flagged_only=True)
+    done = run_cli("cases", "--brand", str(demo_brand), "--db", str(tmp_path / "review.db"), "--limit", "3",
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"3 of {flagged} cases" in done.stdout and flagged > 3
+
+
+def test_cases_confirm_dismiss_allowlist_by_id_and_by_filter(tmp_path: Path, demo_brand: Path) -> None:
+    seeded = _seeded(tmp_path)
+    db = str(tmp_path / "review.db")
+    ids = seeded.case_ids
+    done = run_cli("cases", "confirm", str(ids["BZ-1"]), str(ids["BZ-2"]), "--note", "seen the photos",
+                   "--brand", str(demo_brand), "--db", db, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "2 cases confirmed" in done.stdout
+    assert _state(seeded, ids["BZ-1"]) == ("confirmed", "seen the photos")
+    assert _state(seeded, ids["BZ-3"])[0] == "new"
+    done = run_cli("cases", "allowlist", str(ids["BZ-3"]), "--brand", str(demo_brand), "--db", db, cwd=tmp_path)
+    assert done.returncode == 0 and _state(seeded, ids["BZ-3"])[0] == "allowlisted", done.stderr
+    # by filter: every flagged shoply case; the unflagged ones (risk < 50) stay as they are
+    done = run_cli("cases", "dismiss", "--platform", "shoply", "--brand", str(demo_brand), "--db", db, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [_state(seeded, ids[k])[0] for k in ("SH-1", "SH-2", "SH-3", "SH-4")] == \
+        ["dismissed", "dismissed", "new", "new"]
+    assert _state(seeded, ids["BZ-4"])[0] == "new"
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["cases", "--state", "bogus"], ["'bogus'", "confirmed"]),
+        (["cases", "confirm", "99999"], ["99999", "nothing changed"]),
+        (["cases", "confirm"], ["case ids", "--state"]),
+        (["takedown", "--case", "99999", "--no-screenshots"], ["99999"]),
+        (["takedown", "--platform", "nosuch", "--no-screenshots"], ["'nosuch'", "bazaar", "shoply"]),
+    ],
+)
+def test_case_and_takedown_mistakes_are_one_line(tmp_path: Path, demo_brand: Path, args: list[str],
+                                                  words: list[str]) -> None:
+    _seeded(tmp_path)
+    done = run_cli(*args, "--brand", str(demo_brand), "--db", str(tmp_path / "review.db"), cwd=tmp_path)
+    _one_line(done, *words)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["cases", "--brand", "{brand}"], ["digest", "--brand", "{brand}"], ["takedown", "status"],
+     ["serve", "--brand", "{brand}", "--port", "0"], ["cases", "confirm", "1", "--brand", "{brand}"]],
+)
+def test_a_mistyped_db_is_refused_not_created(tmp_path: Path, demo_brand: Path, args: list[str]) -> None:
+    typo = tmp_path / "no-such-folder" / "markwatch.db"
+    done = run_cli(*(a.format(brand=demo_brand) for a in args), "--db", str(typo), cwd=tmp_path, timeout=60)
+    _one_line(done, f"no database at {typo}")
+    assert not typo.parent.exists()
+
+
+def test_clear_without_registry_names_its_default(tmp_path: Path) -> None:
+    listing = tmp_path / "listing.json"
+    listing.write_text('{"title": "Plain mug"}')
+    done = run_cli("clear", str(listing), cwd=tmp_path)
+    _one_line(done, "brand.yaml", "--registry")
+
+
+def test_serve_takes_the_brand_from_the_database(tmp_path: Path, demo_brand: Path, spawn) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    import httpx
+
+    seeded = _seeded(tmp_path)
+    seeded.db.upsert_brand(seeded.registry.brand, marks=[m.model_dump(mode="json") for m in seeded.registry.marks],
+                           registry_path=str(demo_brand))
+    proc = spawn([sys.executable, "-m", "monitor.cli", "serve", "--port", "0", "--db", str(tmp_path / "review.db")],
+                 cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "COLUMNS": "200"})
+    line = proc.stdout.readline()
+    assert "review queue at http://127.0.0.1:" in line, proc.stderr.read() if proc.poll() is not None else line
+    url = line.split(" at ")[1].split()[0]
+    page = httpx.get(url, timeout=30)
+    assert page.status_code == 200 and "Norvik" in page.text
