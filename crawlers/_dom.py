@@ -31,7 +31,9 @@ _CONTEXT_BAD = re.compile(
     r"related|recommend|similar|carousel|upsell|cross-?sell|also|minicart|mini-cart|cart-|header|footer|"
     r"nav|menu|breadcrumb|sidebar|promo|banner|review|recently|viewed|compare|bundle|accessor|tile|grid|list|"
     # recommendation widgets by vendor: their prices belong to other products
-    r"certona|monetate|richrelevance|\brr-|bloomreach|nosto|criteo|product-item\b",
+    r"certona|monetate|richrelevance|\brr-|bloomreach|nosto|criteo|product-item\b|"
+    # slider libraries: their slides are other products
+    r"slick-|swiper-|owl-",
     re.I,
 )
 _IMAGE_GOOD = re.compile(r"main|hero|primary|product|zoom|large|big|featured|landing|gallery|detail|pdp|mainimage|photo|slide|magnif|image", re.I)
@@ -369,6 +371,9 @@ def _best_price(
             continue
         content = element.get("content") if hinted else None
         text = content or bounded_text(element, 61)
+        if not content and element.find(".//sup") is not None:
+            # Cents set as a superscript ("173<sup>34</sup> Lei"): kept apart, read as cents.
+            text = " ".join(piece.strip() for piece in element.itertext())[:61]
         if not text or len(text) > 60 or not re.search(r"\d", text):
             continue
         amount, currency = parse_price(text, host=host, quiet=True)
