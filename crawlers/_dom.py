@@ -49,7 +49,14 @@ _IMAGE_EXT = re.compile(r"\.(jpe?g|png|webp|avif|gif)(\?|$|;)|/is/image/|/image|
 # The shown picture first; lazy-loading and zoom attributes when `src` is a placeholder.
 _IMAGE_ATTRS = ("src", "data-src", "data-original", "data-lazy-src", "data-old-hires", "data-zoom-image", "data-large-image")
 _PLACEHOLDER = re.compile(r"^data:|blank|spacer|placeholder|transparent|loading|lazy|1x1|pixel|grey\.gif|clear\.gif", re.I)
-_BUY_TEXT = re.compile(r"add to (cart|bag|basket)|buy (it )?now|add to trolley|in den warenkorb|ajouter au panier", re.I)
+_BUY_TEXT = re.compile(
+    r"add to (cart|bag|basket)|buy (it )?now|add to trolley|in den warenkorb|ajouter au panier|"
+    r"aggiungi al carrello|añadir a la cesta|añadir al carrito|agregar al carrito|comprar ahora|"
+    r"adicionar ao carrinho|in (?:de )?winkelwagen|do koszyka|do košíka|do košíku|в корзину|"
+    r"カートに入れる|加入購物車|加入购物车|장바구니|lisää ostoskoriin|kosárba|adaugă în coș|sepete ekle|"
+    r"lägg i varukorgen|læg i kurv|legg i handlekurven|sofort-kaufen|achat immédiat|compralo subito",
+    re.I,
+)
 _SITE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:•·»]|at|by|on)\s+")
 _HEADING_BAD = re.compile(r"logo|brand|site-?name|masthead", re.I)
 # Stock stated in words, as buy boxes do, in the languages marketplaces are read in. The
@@ -194,6 +201,8 @@ class DomFacts:
     shown_images: tuple[tuple[str, float], ...] = ()
     # sku, brand, mpn, gtin as the page states them beside a label word.
     labelled: dict[str, str] = field(default_factory=dict)
+    # A priced page with an enabled buy button: it can be ordered, whatever its words say.
+    buyable: bool = False
 
 
 def strip_site_name(page_title: str | None, host: str = "") -> str | None:
@@ -276,6 +285,7 @@ def read_dom(root: lxml.html.HtmlElement, base: str, host: str) -> DomFacts:
     elements: list[lxml.html.HtmlElement] = []
     headings: list[tuple[int, str]] = []
     buy_index: int | None = None
+    buy_enabled = False
     for element in root.iter():
         if not isinstance(element.tag, str) or element.tag in ("script", "style", "noscript", "template", "svg"):
             continue
@@ -289,6 +299,8 @@ def read_dom(root: lxml.html.HtmlElement, base: str, host: str) -> DomFacts:
             label = element.get("value") if element.tag == "input" else bounded_text(element, 80)
             if label and len(label) < 80 and _BUY_TEXT.search(label):
                 buy_index = index
+                buy_enabled = element.get("disabled") is None and not re.search(
+                    r"disabled|inactive|unavailable", element.get("class") or "", re.I)
         if len(elements) >= _MAX_ELEMENTS:
             break
     # The product's heading shares words with the <title>; others are banners and sections.
@@ -320,7 +332,8 @@ def read_dom(root: lxml.html.HtmlElement, base: str, host: str) -> DomFacts:
             if availability:
                 break
     return DomFacts(title, page_title, price, currency, images, image_scores, availability, shown_prices,
-                    _written_prices(elements, host), shown_images, labelled_values(elements))
+                    _written_prices(elements, host), shown_images, labelled_values(elements),
+                    buyable=buy_enabled and price is not None)
 
 
 _MONEY_TEXT = re.compile(r"[$€£¥₹]\s*\d|\d\s*(?:€|EUR|USD|GBP|zł|kr)|\b(?:USD|EUR|GBP|CAD|AUD)\s*\d")

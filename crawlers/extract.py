@@ -274,6 +274,8 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
         if found.get("price") == dom.price:
             found.offer("currency", dom.currency, _CONFIDENCE["dom"])
     found.offer("availability", dom.availability, _CONFIDENCE["dom"])
+    if dom.buyable:
+        found.offer("availability", "InStock", _CONFIDENCE["page-title"])
     for name, value in dom.labelled.items():
         if name == "gtin":
             value = normalize_gtin(value)

@@ -654,3 +654,20 @@ def test_exponent_prices_in_range_are_read_as_plain_numbers():
         "@context": "https://schema.org", "@type": "Product", "name": "Acme Kettle",
         "offers": {"@type": "Offer", "price": "1.5e2", "priceCurrency": "EUR"}}))
     assert extract_listing(html, "https://shop.example/kettle").price == Decimal("150")
+
+
+@pytest.mark.parametrize(("button", "state"), [
+    ("<button>Aggiungi al carrello</button>", "InStock"),
+    ("<button>В корзину</button>", "InStock"),
+    ("<button disabled>Add to cart</button>", None),
+    ("<button class='btn btn--disabled'>Add to cart</button>", None),
+])
+def test_a_priced_page_with_an_enabled_buy_button_can_be_ordered(button: str, state: str | None):
+    html = page(f"<h1>Acme Kettle</h1><span class='price'>€ 20,00</span>{button}", "<title>Acme Kettle</title>")
+    assert extract_listing(html, "https://shop.example/kettle").availability == state
+
+
+def test_stock_words_outrank_an_enabled_buy_button():
+    html = page("<h1>Acme Kettle</h1><span class='price'>€ 20,00</span><p>Esaurito</p><button>Add to cart</button>",
+                "<title>Acme Kettle</title>")
+    assert extract_listing(html, "https://shop.example/kettle").availability == "OutOfStock"
