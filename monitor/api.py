@@ -4,7 +4,6 @@ is importable without side effects; an app that includes it sets its `Clearance`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -12,15 +11,13 @@ from typing import Any, Literal
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from monitor._http import MAX_BODY_BYTES, BodyLimit, quiet_validation_errors
 from monitor.clearance import Clearance, ClearanceListing, decode_images
 from monitor.errors import InputError
 from monitor.registry import Registry, load_registry
 
 __all__ = ["MAX_BODY_BYTES", "router", "ClearanceFindingOut", "ClearanceOut", "BodyLimit", "set_clearance",
            "create_api_app"]
-
-# Twenty base64 images of 15 MB each would already be 400 MB: refuse well before that.
-MAX_BODY_BYTES = 60_000_000
 
 router = APIRouter(prefix="/api", tags=["clearance"])
 
@@ -75,44 +72,6 @@ def post_clearance(listing: ClearanceListing, request: Request) -> ClearanceOut:
     return ClearanceOut.model_validate(result.as_dict())
 
 
-class BodyLimit:
-    """ASGI middleware refusing request bodies over `limit` bytes before they are read into
-    memory (FastAPI parses a body before any endpoint code could look at its size)."""
-
-    def __init__(self, app: Any, limit: int = MAX_BODY_BYTES) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length", b"")
-        if length.isdigit() and int(length) > self.limit:
-            await self._refuse(send)
-            return
-        seen = 0
-
-        async def limited() -> dict[str, Any]:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise HTTPException(413, f"request body over {self.limit // 1_000_000} MB")
-            return message
-
-        await self.app(scope, limited, send)
-
-    async def _refuse(self, send: Any) -> None:
-        body = json.dumps({"detail": f"request body over {self.limit // 1_000_000} MB"}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
-
-
 def create_api_app(registries: Sequence[Registry | str | Path] | Clearance, *,
                    max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     """A FastAPI app serving the clearance API for these registries (or a built Clearance)."""
@@ -125,5 +84,6 @@ def create_api_app(registries: Sequence[Registry | str | Path] | Clearance, *,
                   "marks, logos and photographs before publishing it.")
     app.include_router(router)
     app.add_middleware(BodyLimit, limit=max_body_bytes)
+    quiet_validation_errors(app)
     set_clearance(app, clearance)
     return app

@@ -358,6 +358,7 @@ def serve(
     token: Annotated[Optional[str], typer.Option(envvar="MARKWATCH_TOKEN", help="Require this token on every request (default $MARKWATCH_TOKEN).")] = None,
     takedown_dir: Annotated[Path, typer.Option("--takedowns", help="Folder for takedown drafts.")] = Path("markwatch-out/takedowns"),
     screenshots: Annotated[bool, typer.Option(help="Screenshot each listing with Chromium when drafting takedowns (a page that answers 404/410 is refused as gone).")] = True,
+    allowed_host: Annotated[Optional[list[str]], typer.Option("--allowed-host", envvar="MARKWATCH_ALLOWED_HOSTS", help="Another name the queue is reached by, e.g. review.example.org or *.example.org (repeatable; default $MARKWATCH_ALLOWED_HOSTS, space-separated). Requests naming any other host get 400: loopback names and --host are always accepted.")] = None,
     db: DbOption = None,
 ) -> None:
     """Serve the review queue in the browser (127.0.0.1 by default)."""
@@ -383,7 +384,7 @@ def serve(
 
     try:
         serve_app(database, registry, host=host, port=port, token=token, takedown_dir=takedown_dir,
-                  screenshots=screenshots, on_ready=ready)
+                  screenshots=screenshots, on_ready=ready, allowed_hosts=allowed_host or ())
     except KeyboardInterrupt:
         pass
 

@@ -14,7 +14,7 @@ import math
 import secrets
 import socket
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,7 +28,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import func
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from monitor._http import MAX_BODY_BYTES, BodyLimit, quiet_validation_errors
 from monitor.db import Database
 from monitor.digest import plain_number, safe_url
 from monitor.errors import MarkwatchError
@@ -46,7 +48,8 @@ from monitor.models import (
 from monitor.registry import Registry
 from monitor.sellers import seller_clusters
 
-__all__ = ["PAGE_SIZE", "SORTS", "ACTIONS", "QueueFilter", "create_app", "serve", "is_loopback"]
+__all__ = ["PAGE_SIZE", "SORTS", "ACTIONS", "LOOPBACK_HOSTS", "QueueFilter", "create_app", "serve",
+           "is_loopback", "served_hosts"]
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 50
@@ -66,6 +69,26 @@ SORTS = {
 LEVELS = ("high", "medium", "low")
 # A row id in a URL: what a database integer holds, so a huge number is a 422, not a crash.
 RowId = Annotated[int, PathParam(ge=1, lt=2**63)]
+
+
+# Host headers always accepted: names that only ever mean this machine. Any other name must be
+# one the app is served as, or a page on a rebound DNS name could read the queue.
+LOOPBACK_HOSTS = ("localhost", "*.localhost", "127.0.0.1", "[::1]")
+
+
+def served_hosts(bind: str | None = None, extra: Iterable[str] = ()) -> list[str]:
+    """The Host header names to accept: loopback, the address bound (unless a wildcard) and
+    `extra` (names or addresses the app is reached by; `*.example.org` for subdomains)."""
+    hosts = list(LOOPBACK_HOSTS)
+    for name in [bind or "", *extra]:
+        name = name.strip().lower()
+        if not name or name in ("0.0.0.0", "::", "[::]"):
+            continue
+        if ":" in name and not name.startswith("["):
+            name = f"[{name}]"  # an IPv6 address, as it appears in a Host header
+        if name not in hosts:
+            hosts.append(name)
+    return hosts
 
 
 def is_loopback(host: str) -> bool:
@@ -242,10 +265,14 @@ def _local_next(value: Any, default: str = "/") -> str:
 
 def create_app(db: Database, registry: Registry, *, token: str | None = None,
                takedown_dir: str | Path = "markwatch-out/takedowns",
-               page_size: int = PAGE_SIZE, screenshots: bool = True) -> FastAPI:
+               page_size: int = PAGE_SIZE, screenshots: bool = True,
+               allowed_hosts: Iterable[str] | None = None,
+               max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     """The review app for one brand. With `token`, every request must carry it (once as
     `?token=`, which sets a cookie, or as `Authorization: Bearer`). `screenshots`: drafted
-    takedowns carry a Chromium screenshot of each listing page, as from the command line."""
+    takedowns carry a Chromium screenshot of each listing page, as from the command line.
+    Only Host headers in `allowed_hosts` (default: loopback names) are answered, and no
+    request body, on any route, may exceed `max_body_bytes` (413)."""
     state = _App(db, registry, takedown_dir=Path(takedown_dir), token=token, page_size=page_size,
                  screenshots=screenshots)
     app = FastAPI(title="markwatch review", docs_url=None, redoc_url=None, openapi_url=None)
@@ -422,6 +449,11 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
                             status=exc.status_code, message=str(exc.detail))
 
     _include_clearance(app, registry)
+    quiet_validation_errors(app)
+    # Outermost last: a foreign Host is refused before anything else, then the body is capped.
+    app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts or served_hosts()),
+                       www_redirect=False)
     return app
 
 
@@ -477,15 +509,18 @@ def _cut(title: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
 
 def serve(db: Database, registry: Registry, *, host: str = "127.0.0.1", port: int = 8000,
           token: str | None = None, takedown_dir: str | Path = "markwatch-out/takedowns",
-          screenshots: bool = True, on_ready: Callable[[str], None] | None = None) -> None:
+          screenshots: bool = True, on_ready: Callable[[str], None] | None = None,
+          allowed_hosts: Iterable[str] = ()) -> None:
     """Run the review app with uvicorn until interrupted. Any address but loopback needs
-    a token, since the queue holds evidence and can draft legal notices."""
+    a token, since the queue holds evidence and can draft legal notices. Requests must name
+    loopback, `host` or one of `allowed_hosts` in their Host header (DNS rebinding)."""
     import uvicorn
 
     if not is_loopback(host) and not token:
         raise MarkwatchError(f"serving on {host} makes the queue reachable from other machines; "
                              "pass --token (or set MARKWATCH_TOKEN) to require one")
-    app = create_app(db, registry, token=token, takedown_dir=takedown_dir, screenshots=screenshots)
+    app = create_app(db, registry, token=token, takedown_dir=takedown_dir, screenshots=screenshots,
+                     allowed_hosts=served_hosts(host, allowed_hosts))
     # Bind here, so a busy port or a bad address is one clear error rather than uvicorn's.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)

@@ -5,6 +5,7 @@ hostile listings, evidence, history, seller clusters and takedown drafting."""
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +20,7 @@ from monitor.db import ListingInput
 from monitor.errors import MarkwatchError
 from monitor.models import Case, Takedown
 from monitor.web import QueueFilter, create_app, is_loopback, serve
-from review_seed import HOSTILE_TITLE, Seeded, running, seed, start_tags
+from review_seed import DEMO_BRAND, HOSTILE_TITLE, Seeded, running, seed, start_tags
 
 CASE_ROW = re.compile(r'<tr class="case [a-z]+" id="case-(\d+)">')
 
@@ -317,3 +318,75 @@ def test_sellers_link_by_name_image_and_contact() -> None:
     assert not any(link.kind == "name" and {link.a, link.b} & {3, 4} for link in links)
     assert all(link.a < link.b for link in links)
     assert len(link_sellers(sellers, {}, {}, score_cutoff=100)) == 0
+
+
+# -- issue 11: DNS rebinding (item 5) and one body limit (item 6) --------------------------
+
+
+def test_a_foreign_host_header_is_refused(client: httpx.Client, seeded: Seeded) -> None:
+    """A rebinding page reaches us under its own name: Host and Origin both say evil.example,
+    so the Origin check alone would pass it. Loopback names are answered."""
+    page = client.get("/")
+    token = _csrf(page.text)
+    port = client.base_url.port
+    before = _states(seeded)
+    forged = {"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"}
+    assert client.get("/", headers=forged).status_code == 400
+    assert client.get("/cases/1", headers=forged).status_code == 400
+    ids = [str(i) for i in seeded.case_ids.values()]
+    done = client.post("/cases/bulk", headers=forged,
+                       data={"csrf": token, "case_id": ids, "action": "allowlist"})
+    assert done.status_code == 400
+    assert client.post("/api/clearance", headers=forged, json={"title": "Norvik"}).status_code == 400
+    assert _states(seeded) == before
+    for name in (f"localhost:{port}", f"127.0.0.1:{port}", "localhost", f"app.localhost:{port}"):
+        assert client.get("/healthz", headers={"Host": name}).status_code == 200, name
+
+
+def test_serve_accepts_its_host_and_the_allowed_list_only(seeded: Seeded, tmp_path: Path, spawn) -> None:
+    import sys
+
+    proc = spawn([sys.executable, "-m", "monitor.cli", "serve", "--brand", str(DEMO_BRAND), "--db",
+                  str(tmp_path / "review.db"), "--port", "0", "--no-screenshots",
+                  "--allowed-host", "review.example.org", "--allowed-host", "*.corp.example"],
+                 cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    line = proc.stdout.readline()
+    found = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
+    assert found, line + proc.stderr.read()
+    with httpx.Client(base_url=found[1], timeout=30) as http:
+        assert http.get("/healthz").status_code == 200
+        for ok in ("review.example.org", "review.example.org:8443", "team.corp.example"):
+            assert http.get("/healthz", headers={"Host": ok}).status_code == 200, ok
+        for bad in ("evil.example", "review.example.org.evil.example", "corp.example.evil", "0.0.0.0"):
+            assert http.get("/", headers={"Host": bad}).status_code == 400, bad
+
+
+def test_every_body_reading_route_has_one_limit_and_never_echoes(seeded: Seeded, tmp_path: Path) -> None:
+    """The review forms and /api/clearance mounted in `serve` share one body limit (413,
+    declared or streamed), and a 422 does not send the body back."""
+    app = create_app(seeded.db, seeded.registry, takedown_dir=tmp_path / "t", max_body_bytes=10_000,
+                     screenshots=False)
+    big = b"x" * 20_000
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(big), 1_000):
+            yield big[start:start + 1_000]
+
+    with running(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        token = _csrf(http.get("/").text)
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        for path in ("/cases/bulk", "/cases/1/state", "/takedowns", "/api/clearance"):
+            declared = http.post(path, content=big, headers=form)
+            streamed = http.post(path, content=chunks(), headers=form)
+            assert declared.status_code == 413 and streamed.status_code == 413, path
+            assert "xxxxxxxxxx" not in declared.text + streamed.text
+        # Under the limit the routes work as before.
+        case = seeded.case_ids["BZ-1"]
+        assert http.post(f"/cases/{case}/state", data={"csrf": token, "action": "confirm"}).status_code == 303
+        marker = "MARKER" + "y" * 8_000
+        invalid = http.post("/api/clearance", json={"title": marker, "price": "not a price"})
+        assert invalid.status_code == 422 and "MARKER" not in invalid.text
+        assert "price" in invalid.text
+        unparsable = http.post("/api/clearance", content=b'{"title": "' + b"z" * 8_000,
+                               headers={"Content-Type": "application/json"})
+        assert unparsable.status_code == 422 and "zzzzzzzz" not in unparsable.text
