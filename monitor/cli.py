@@ -767,3 +767,55 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+@app.command()
+def respond(
+    complaint: Annotated[str, typer.Argument(help="The complaint received (COMPLAINT.json, or the e-mail as .txt), or `status` to list the answers drafted and their deadlines.")],
+    registry: Annotated[Optional[Path], typer.Option("--registry", help="The complainant's brand registry, to check their registration against the listing.")] = None,
+    listing: Annotated[Optional[Path], typer.Option("--listing", help="The listing JSON (as for `markwatch clear`), when the complaint is text or lacks it.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the drafted answers.")] = Path("markwatch-responses"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
+) -> None:
+    """For a seller who received a takedown complaint: check it and draft the answer that fits
+    (a DMCA counter-notification, an appeal with a plan of action, or the advice to comply)."""
+    from dataclasses import asdict
+
+    from monitor.respond import answer_complaint, read_complaint, responses_due, write_response
+
+    if complaint == "status":
+        rows = responses_due(out_dir)
+        if as_json:
+            print(json.dumps({"responses": rows}))
+            return
+        if not rows:
+            out.print(f"no answers drafted in {out_dir}", markup=False, highlight=False)
+        for r in rows:
+            d = r["deadline"]
+            out.print(f"{d.get('due') or '-':10}  {r['answer'].replace('_', '-'):14}  {r['platform']} {r['kind']}"
+                      f" {r.get('reference') or ''}", markup=False, highlight=False)
+            out.print(f"            {d['what']}", markup=False, highlight=False, soft_wrap=True)
+            out.print(f"            {r['folder']}", markup=False, highlight=False, soft_wrap=True)
+        return
+    from monitor.clearance import decode_images
+    from monitor.registry import load_registry
+
+    parsed = read_complaint(complaint, listing=listing)
+    brand = load_registry(registry) if registry else None
+    base = (listing or Path(complaint)).parent
+    images = decode_images(parsed.listing.images, base_dir=base) if brand else []
+    answer = answer_complaint(parsed, brand, images=images)
+    folder = write_response(parsed, answer, out_dir)
+    if as_json:
+        print(json.dumps({**asdict(answer), "deadline": {**asdict(answer.deadline),
+                          "due": answer.deadline.due.isoformat() if answer.deadline.due else None},
+                          "folder": str(folder)}))
+        return
+    out.print(f"answer: {answer.kind.replace('_', '-')}: {answer.advice}", markup=False, highlight=False)
+    for ground in answer.grounds:
+        out.print(f"  ground: {ground}", markup=False, highlight=False)
+    for problem in answer.problems:
+        out.print(f"  infringes: {problem}", markup=False, highlight=False)
+    out.print(f"deadline: {answer.deadline.due} ({answer.deadline.what}; {answer.deadline.source})",
+              markup=False, highlight=False)
+    _print_paths("drafted", [str(folder / "answer.txt")])
+
+
