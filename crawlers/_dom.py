@@ -109,7 +109,7 @@ _LABELS: dict[str, re.Pattern[str]] = {
         r"^(?:sku|item (?:number|no\.?|#)|article number|art(?:ikel)?\.?\s*-?\s*nr\.?|artikelnummer|artikel-?nummer|"
         r"réf(?:érence)?\.?|ref(?:erence)?\.?|product (?:code|number|no\.?|id)|product-?id|item code|código|"
         r"cod(?:ice)?\.? (?:articolo|prodotto)|codice|kod produktu|numer produktu|katalógové číslo|kód produktu|"
-        r"код товара|артикул|商品編號|商品编号|商品番号|货号|品番|asin|numéro d'article|n° d'article|"
+        r"код(?: товара)?|артикул|kód|kood|tootekood|code (?:produit|article)|商品編號|商品编号|商品番号|货号|品番|asin|numéro d'article|n° d'article|"
         r"artículo|referencia|item id)$",
         re.I,
     ),

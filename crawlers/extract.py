@@ -43,6 +43,7 @@ _CONFIDENCE: dict[str, float] = {
     "microdata": 0.85,
     "rdfa": 0.8,
     "meta": 0.7,
+    "shown-sku": 0.92,
     "labelled": 0.5,
     "state": 0.45,
     "dom": 0.4,
@@ -282,14 +283,18 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
         elif name in ("sku", "mpn") and (value.count(" ") > 1 or len(value) > 40):
             # Identifiers are one word or two; a phrase beside the label is a caption.
             continue
-        found.offer(name, value, _CONFIDENCE["labelled"])
+        # The code a page shows beside its label is the one shoppers and the shop quote; a feed's
+        # sku is often an internal variant id. Other labelled fields stay below the markup.
+        # On a marketplace the platform's own id names the listing; labels there are the seller's.
+        shown_sku = name == "sku" and found.best.get("listing_id", (0.0, None))[0] < _CONFIDENCE["platform"]
+        found.offer(name, value, _CONFIDENCE["shown-sku"] if shown_sku else _CONFIDENCE["labelled"])
     _reconcile_price(found, dom)
 
     # A marketplace's own id names the listing uniquely on the site: the SKU when the seller
     # gives none. Read from the platform's structure (or the page's markup) above all labels.
     listing_id = found.get("listing_id")
     sku = found.get("sku")
-    if listing_id and found.best.get("sku", (0.0, None))[0] <= _CONFIDENCE["labelled"] and (
+    if listing_id and found.best.get("sku", (0.0, None))[0] < _CONFIDENCE["json-ld"] and (
         found.best.get("listing_id", (0.0, None))[0] >= _CONFIDENCE["platform"] or sku is None
     ):
         sku = listing_id
