@@ -110,7 +110,7 @@ _LABELS: dict[str, re.Pattern[str]] = {
         r"réf(?:érence)?\.?|ref(?:erence)?\.?|product (?:code|number|no\.?|id)|product-?id|item code|código|"
         r"cod(?:ice)?\.? (?:articolo|prodotto)|codice|kod produktu|numer produktu|katalógové číslo|kód produktu|"
         r"код(?: товара)?|артикул|kód|kood|tootekood|code (?:produit|article)|商品編號|商品编号|商品番号|货号|品番|asin|numéro d'article|n° d'article|"
-        r"artículo|referencia|item id)$",
+        r"artículo|referencia|item id|bestellnummer|bestell-?nr\.?|order (?:number|no\.?|code))$",
         re.I,
     ),
     "brand": re.compile(r"^(?:brand|marke|marca|marque|merk|märke|marka|бренд|品牌|ブランド|브랜드)$", re.I),
@@ -126,15 +126,22 @@ _LABEL_SPLIT = re.compile(r"^\s*([^:：]{2,40}?)\s*[:：#]?\s*$|^\s*([^:：]{2,4
 _LABEL_TAGS = frozenset({"th", "td", "dt", "dd", "span", "b", "strong", "label", "li", "div", "p", "em", "h3", "h4"})
 
 
+_LABEL_AND_ID = re.compile(r"^\s*(\D{2,40}?)\s+(\w[\w./-]{2,39})\s*$")
+
+
 def _label_field(text: str) -> tuple[str, str | None] | None:
     match = _LABEL_SPLIT.match(text)
-    if not match:
-        return None
-    label = (match.group(1) or match.group(2) or "").strip().rstrip(".:：").strip()
-    value = match.group(3)
-    for name, pattern in _LABELS.items():
-        if pattern.match(label) or pattern.match(label + "."):
-            return name, value
+    if match:
+        label = (match.group(1) or match.group(2) or "").strip().rstrip(".:：").strip()
+        for name, pattern in _LABELS.items():
+            if pattern.match(label) or pattern.match(label + "."):
+                return name, match.group(3)
+    # "Art.-Nr. 4711", "Bestellnummer 106606": a label, no colon, one id-like word.
+    bare = _LABEL_AND_ID.match(text)
+    if bare and re.search(r"\d", bare.group(2)) and ":" not in text:
+        found = _label_field(bare.group(1) + ":")
+        if found is not None and found[0] in ("sku", "mpn", "gtin"):
+            return found[0], bare.group(2)
     return None
 
 

@@ -590,9 +590,23 @@ def test_skus_stated_in_words(label: str, value: str):
     assert extract_listing(html, "https://shop.example/kettle").sku == value
 
 
+def test_a_shown_product_code_outranks_the_feeds_sku_but_not_a_marketplace_id():
+    html = page("<h1>Acme Kettle</h1><p class='product-code'>Product code: 46286401</p>", json_ld({
+        "@context": "https://schema.org", "@type": "Product", "name": "Acme Kettle", "sku": "236840879",
+        "offers": {"@type": "Offer", "price": "20.00", "priceCurrency": "GBP"}}))
+    assert extract_listing(html, "https://shop.example/kettle").sku == "46286401"
+    amazon = page("<span id='productTitle'>Acme Kettle</span><ul><li><span>Artikelnummer : </span>"
+                  "<span>HL 200</span></li></ul>", "<title>Acme Kettle</title>")
+    assert extract_listing(amazon, "https://www.amazon.de/dp/B0TESTDE12").sku == "B0TESTDE12"  # url-ok
+
+
 def test_sku_and_value_in_one_element_and_a_caption_is_not_an_sku():
     inline = page("<h1>Acme Kettle</h1><p>Art.-Nr.: 99812</p>", "<title>Acme Kettle</title>")
     assert extract_listing(inline, "https://shop.example/kettle").sku == "99812"
+    no_colon = page("<h1>Acme Kettle</h1><div>Bestellnummer 106606</div>", "<title>Acme Kettle</title>")
+    assert extract_listing(no_colon, "https://shop.example/kettle").sku == "106606"
+    prose = page("<h1>Acme Kettle</h1><div>Since the year 2020</div>", "<title>Acme Kettle</title>")
+    assert extract_listing(prose, "https://shop.example/kettle").sku is None
     caption = page("<h1>Acme Kettle</h1><dl><dt>Référence</dt><dd>Bouilloire électrique en acier</dd></dl>",
                    "<title>Acme Kettle</title>")
     assert extract_listing(caption, "https://shop.example/kettle").sku is None
