@@ -28,6 +28,7 @@ from sqlmodel import select
 from monitor.db import Database
 from monitor.errors import MarkwatchError
 from monitor.models import Asset, Case, Digest, Finding, Listing, ListingSnapshot, utcnow
+from monitor.portfolio import portfolio
 from monitor.registry import Registry
 
 __all__ = [
@@ -130,6 +131,9 @@ class DigestData:
     trend: tuple[TrendDay, ...] = ()   # flagged cases opened per day, oldest first
     open_cases: int = 0                # flagged cases nobody has decided yet, all days
     last_digest_total: int | None = None  # entries in the previous digest, if any
+    # Portfolio health to act on (a renewal due within 90 days, a lapsed right, a market
+    # with flagged listings that no live registration covers), most urgent first.
+    attention: tuple[str, ...] = ()
 
     @property
     def by_platform(self) -> dict[str, dict[str, list[DigestEntry]]]:
@@ -341,9 +345,11 @@ def collect_digest(
             title_marks=spans,
             changes=_describe_changes(snapshots.get(listing.id, ())),
         ))
+    attention = portfolio(registry, db, brand_id, today=now.date()).attention if registry else ()
     return DigestData(brand=brand_name, since=since, created_at=now, entries=tuple(entries),
                       trend=trend, open_cases=open_cases,
-                      last_digest_total=(previous.counts or {}).get("total") if previous else None)
+                      last_digest_total=(previous.counts or {}).get("total") if previous else None,
+                      attention=attention)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -501,6 +507,7 @@ def render_json(data: DigestData) -> str:
         "last_digest_total": data.last_digest_total,
         "platforms": data.platform_counts(),
         "trend": [{"day": d.day.isoformat(), "count": d.count} for d in data.trend],
+        "attention": list(data.attention),
         "entries": [_entry_json(e) for e in data.entries],
     }
     return json.dumps(payload, ensure_ascii=False, indent=1)

@@ -36,6 +36,8 @@ def _plain_text(data: DigestData, *, limit: int = 50) -> str:
         f"{counts['open']} open in the queue.",
         "",
     ]
+    if data.attention:
+        lines += ["Portfolio: needs attention", *(f"- {line}" for line in data.attention), ""]
     for e in data.entries[:limit]:
         price = f" - {e.price} {e.currency}" if e.price else ""
         lines.append(f"[{e.risk}] {e.platform} / {e.seller}: {e.title}{price}")

@@ -45,6 +45,7 @@ from monitor.models import (
     Takedown,
     TakedownItem,
 )
+from monitor.portfolio import portfolio
 from monitor.registry import Registry
 from monitor.sellers import seller_clusters
 
@@ -310,8 +311,9 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
         f = QueueFilter.from_query(request.query_params)
         rows, total = state.queue(f)
         pages = max(1, math.ceil(total / state.page_size))
+        attention = portfolio(state.registry, state.db, state.brand_id).attention
         return state.render(request, "queue.html.j2", f=f, rows=rows, total=total, pages=pages,
-                            platforms=state.platforms(), counts=state.state_counts(),
+                            attention=attention, platforms=state.platforms(), counts=state.state_counts(),
                             sorts=list(SORTS), levels=LEVELS, states=CASE_STATES,
                             here=f"/?{f.query_string()}")
 

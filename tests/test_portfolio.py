@@ -20,8 +20,11 @@ from monitor.registry import OFFICES, Registration, Registry, load_registry
 TODAY = dt.date(2026, 12, 1)
 
 
+_BASE = load_registry(DEMO_BRAND)
+
+
 def _registry(*registrations: dict[str, object]) -> Registry:
-    base = load_registry(DEMO_BRAND)
+    base = _BASE
     mark = base.marks[0].model_copy(update={"registrations": tuple(Registration(**r) for r in registrations)})
     return base.model_copy(update={"marks": (mark,), "watch": ()})
 
@@ -149,3 +152,24 @@ def test_cli_portfolio_json_and_table(tmp_path: Path, with_db: bool) -> None:
     table = run_cli("portfolio", "--brand", str(DEMO_BRAND), "--db", str(db_path))
     assert table.returncode == 0 and "registrations" in table.stdout
     assert "EUIPO: renewal within the 6 months before expiry" in table.stdout
+
+
+def test_digest_and_review_queue_lead_with_what_needs_attention(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from monitor.digest import collect_digest, render_json, write_digest
+    from monitor.web import create_app
+
+    registry = _registry({"office": "EUIPO", "number": "018234567", "classes": [25],
+                          "expires": (dt.date.today() + dt.timedelta(days=45)).isoformat()})
+    db = Database(str(tmp_path / "mw.db"))
+    brand = db.upsert_brand(registry.brand, marks=[m.model_dump(mode="json") for m in registry.marks])
+    _flagged(db, brand.id, "https://www.amazon.co.jp/dp", "amazon", "Norvik parka", 2)
+    data = collect_digest(db, brand.id, registry.brand, registry=registry)
+    assert any("renewal due on" in line and "018234567" in line for line in data.attention)
+    assert any("no registration in force covers JP" in line for line in data.attention)
+    html = write_digest(db, brand.id, data, tmp_path / "out")["html"].read_text(encoding="utf-8")
+    assert "Portfolio: needs attention" in html and "covers JP" in html
+    assert json.loads(render_json(data))["attention"] == list(data.attention)
+    page = TestClient(create_app(db, registry, takedown_dir=tmp_path / "td"), base_url="http://127.0.0.1").get("/")
+    assert page.status_code == 200 and "needs attention" in page.text and "covers JP" in page.text
