@@ -24,7 +24,8 @@ def read_capped(path: str | Path, limit: int, *, what: str = "file",
     try:
         # stat before open: opening a FIFO would wait for a writer.
         if not stat.S_ISREG(path.stat().st_mode):
-            raise error(f"{path}: not a regular file; give the path of a {what}")
+            article = "an" if what[:1] in ("a", "e", "i", "o", "u") else "a"
+            raise error(f"{path}: not a regular file; give the path of {article} {what}")
         with path.open("rb") as handle:
             info = os.fstat(handle.fileno())
             if info.st_size > limit:

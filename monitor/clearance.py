@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from matchers import risk as risk_mod
 from matchers import signals
+from monitor._files import megabytes, read_capped
 from monitor.assess import Assessment, Assessor, ListingText
 from monitor.errors import InputError
 from monitor.registry import Registry, load_registry
@@ -52,6 +53,10 @@ _MAX_IMAGES = 20
 _MAX_IMAGE_BYTES = 15_000_000
 _MAX_PIXELS = 40_000_000
 _MAX_CATALOGUE_ROWS = 100_000
+# A listing JSON may carry its images as data: URIs: as much as `serve` accepts as a body.
+_MAX_LISTING_BYTES = 60_000_000
+_MAX_CATALOGUE_BYTES = 200_000_000
+_MAX_ROW_BYTES = 20_000_000
 # A copy of a registered photograph scores near 1; a seller's own photo of a similar
 # product can reach ~0.8. Below the risk model's floor an image hit is resemblance only.
 _COPY_SCORE = 0.85
@@ -184,20 +189,38 @@ def _parse(source: str, data: Any) -> ClearanceListing:
         raise InputError(_validation_line(source, exc)) from None
 
 
+def _json_failure(source: str, exc: RecursionError | ValueError) -> InputError:
+    """One line for each way json.loads fails: deep nesting and numbers of thousands of
+    digits raise RecursionError and ValueError, not JSONDecodeError."""
+    if isinstance(exc, json.JSONDecodeError):
+        return InputError(f"{source}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+    if isinstance(exc, RecursionError):
+        return InputError(f"{source}: JSON nested too deeply; a listing is one object of fields")
+    # int(): "Exceeds the limit (4300 digits) for integer string conversion: ..."
+    return InputError(f"{source}: unreadable JSON value ({str(exc).split(':')[0][:100]}); "
+                      "write prices and numbers as sensible values")
+
+
+def _json(source: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (RecursionError, ValueError) as exc:
+        raise _json_failure(source, exc) from None
+
+
 def load_listing(path: str | Path) -> ClearanceListing:
     """Read one listing JSON file; raise `InputError` with one line naming the problem."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_capped(path, _MAX_LISTING_BYTES, what="listing JSON file", error=InputError).decode("utf-8")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise InputError(f"{path}: cannot be read ({exc}); save it as UTF-8 JSON") from None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    return _parse(str(path), data)
+        return _parse(str(path), _json(str(path), text))
+    except RecursionError:
+        raise InputError(f"{path}: JSON nested too deeply; a listing is one object of fields") from None
 
 
 def read_catalogue(path: str | Path) -> Iterator[tuple[int, ClearanceListing | None, str | None]]:
@@ -205,9 +228,9 @@ def read_catalogue(path: str | Path) -> Iterator[tuple[int, ClearanceListing | N
     an error on its own line; a file that cannot be read at all raises `InputError`."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raw = read_capped(path, _MAX_CATALOGUE_BYTES, what="catalogue", error=InputError)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -217,7 +240,15 @@ def read_catalogue(path: str | Path) -> Iterator[tuple[int, ClearanceListing | N
         if not reader.fieldnames or "title" not in [f.strip().lower() for f in reader.fieldnames]:
             raise InputError(f"{path}: the CSV needs a header row with a `title` column "
                              "(and optionally description, bullets, price, currency, seller, platform, images)")
-        for count, row in enumerate(reader):
+        rows = enumerate(reader)
+        while True:
+            try:
+                count, row = next(rows)
+            except StopIteration:
+                break
+            except csv.Error as exc:  # a field over csv's 128 kB limit, a NUL byte, ...
+                raise InputError(f"{path}:{reader.line_num}: unreadable CSV ({exc}); "
+                                 "the rows after it were not checked") from None
             if count >= _MAX_CATALOGUE_ROWS:
                 raise InputError(f"{path}: more than {_MAX_CATALOGUE_ROWS} rows; split the catalogue")
             line = reader.line_num
@@ -234,10 +265,16 @@ def read_catalogue(path: str | Path) -> Iterator[tuple[int, ClearanceListing | N
             raise InputError(f"{path}: more than {_MAX_CATALOGUE_ROWS} lines; split the catalogue")
         if not chunk.strip():
             continue
+        if len(chunk) > _MAX_ROW_BYTES:
+            yield line, None, f"{path}:{line}: a row of over {megabytes(_MAX_ROW_BYTES)}; give images as file paths"
+            continue
         try:
             data = json.loads(chunk)
         except json.JSONDecodeError as exc:
             yield line, None, f"{path}:{line}: malformed JSON at column {exc.colno}: {exc.msg}"
+            continue
+        except (RecursionError, ValueError) as exc:
+            yield line, None, str(_json_failure(f"{path}:{line}", exc))
             continue
         try:
             yield line, _parse(f"{path}:{line}", data), None
@@ -271,6 +308,8 @@ def decode_images(refs: Sequence[str], *, base_dir: Path | None = None,
             header, _, payload = ref.partition(",")
             if ";base64" not in header:
                 raise InputError(f"{label}: a data: URI must be base64 (data:image/jpeg;base64,...)")
+            if len(payload) * 3 // 4 > _MAX_IMAGE_BYTES:
+                raise InputError(f"{label}: image larger than {_MAX_IMAGE_BYTES // 1_000_000} MB")
             try:
                 data = base64.b64decode(payload, validate=True)
             except (binascii.Error, ValueError):
@@ -284,11 +323,9 @@ def decode_images(refs: Sequence[str], *, base_dir: Path | None = None,
                 path = base_dir / path
             label = str(path)
             try:
-                data = path.read_bytes()
+                data = read_capped(path, _MAX_IMAGE_BYTES, what="image", error=InputError)
             except FileNotFoundError:
                 raise InputError(f"{path}: image not found") from None
-            except OSError as exc:
-                raise InputError(f"{path}: image cannot be read ({exc.strerror or exc})") from None
         out.append((label, _check_image(label, data)))
     return out
 

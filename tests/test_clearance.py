@@ -416,3 +416,82 @@ def test_the_router_alone_has_no_registries_and_says_so() -> None:
     with _serve(app) as url:
         response = httpx.post(f"{url}/api/clearance", json={"title": "Norvik parka"}, timeout=30)
     assert response.status_code == 503 and "not configured" in response.text
+
+
+# -- issue 11: hostile listing files are one line and exit 2 (items 9, 10) -----------------
+
+HOSTILE_LISTINGS = [
+    # (what, file text, words of the one line)
+    ("nested 100k deep", '{"title": "Norvik parka", "extra": ' + "[" * 100_000 + "]" * 100_000 + "}",
+     ["nested too deeply"]),
+    ("5,000-digit price", '{"title": "Norvik parka", "price": ' + "9" * 5_000 + "}", ["unreadable JSON value"]),
+    ("5,000-digit price as text", '{"title": "Norvik parka", "price": "' + "9" * 5_000 + '"}', ["price"]),
+    ("an image that is a device", json.dumps({"title": "Norvik parka", "images": ["/dev/zero"]}),
+     ["/dev/zero", "not a regular file"]),
+    ("an image that is a folder", json.dumps({"title": "Norvik parka", "images": ["."]}),
+     ["not a regular file"]),
+]
+
+
+@pytest.mark.parametrize(("what", "text", "words"), HOSTILE_LISTINGS, ids=[h[0] for h in HOSTILE_LISTINGS])
+def test_hostile_listing_files_are_one_line_and_exit_2(tmp_path: Path, what: str, text: str,
+                                                       words: list[str]) -> None:
+    listing = tmp_path / "listing.json"
+    listing.write_text(text, encoding="utf-8")
+    done = _clear(str(listing))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and len(lines[0]) < 400, done.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_catalogue_rows_that_break_json_are_row_errors(tmp_path: Path) -> None:
+    catalogue = tmp_path / "catalogue.jsonl"
+    catalogue.write_text("\n".join([
+        json.dumps({"title": "Plain mug"}),
+        '{"title": "deep", "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"title": "big", "price": ' + "9" * 5_000 + "}",
+        json.dumps({"title": "Plain cup", "images": ["/dev/zero"]}),
+    ]) + "\n", encoding="utf-8")
+    rows = Clearance.from_files([str(DEMO_BRAND)]).check_catalogue(catalogue)
+    assert [r.verdict for r in rows] == ["pass", "error", "error", "error"]
+    assert "nested too deeply" in rows[1].error and "unreadable JSON value" in rows[2].error
+    assert "not a regular file" in rows[3].error
+    wide = tmp_path / "wide.csv"
+    wide.write_text("title,description\nPlain mug,ok\nPlain cup," + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"wide.csv:\d+: unreadable CSV"):
+        Clearance.from_files([str(DEMO_BRAND)]).check_catalogue(wide)
+
+
+def test_oversized_inputs_are_refused_with_the_limit(tmp_path: Path) -> None:
+    from monitor import clearance as module
+
+    big = tmp_path / "big.json"
+    with big.open("w", encoding="utf-8") as f:
+        f.write('{"title": "Norvik parka", "description": "')
+        chunk = "x" * 1_000_000
+        for _ in range(module._MAX_LISTING_BYTES // len(chunk) + 1):
+            f.write(chunk)
+        f.write('"}')
+    with pytest.raises(InputError, match="over the 60 MB limit"):
+        load_listing(big)
+    huge_image = tmp_path / "huge.jpg"
+    with huge_image.open("wb") as f:
+        f.truncate(module._MAX_IMAGE_BYTES + 1)  # sparse: no disk used
+    with pytest.raises(InputError, match="over the 15 MB limit"):
+        decode_images([str(huge_image)])
+    payload = "A" * (module._MAX_IMAGE_BYTES * 4 // 3 + 8)
+    with pytest.raises(InputError, match="larger than 15 MB"):
+        decode_images([f"data:image/jpeg;base64,{payload}"], allow_paths=False)
+
+
+def test_http_hostile_bodies_are_client_errors(server: str) -> None:
+    deep = b'{"title": "x", "a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    big = b'{"title": "Norvik parka", "price": ' + b"9" * 5_000 + b"}"
+    for body in (deep, big):
+        response = httpx.post(f"{server}/api/clearance", content=body,
+                              headers={"Content-Type": "application/json"}, timeout=60)
+        assert 400 <= response.status_code < 500, response.text[:300]
+        assert len(response.text) < 2_000
