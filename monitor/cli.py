@@ -57,14 +57,98 @@ DbOption = Annotated[
 BrandOption = Annotated[Path, typer.Option("--brand", "-b", help="The brand registry (brand.yaml).")]
 
 
+# How often a pipe or log file gets a line during long work (like Scrapy's log stats).
+PROGRESS_EVERY = 5.0
+
+
+class _PlainProgress:
+    """Progress for output that is not a terminal: a line per stage, and one every
+    PROGRESS_EVERY seconds of long work with counts and rate."""
+
+    def __init__(self) -> None:
+        import threading
+        import time
+
+        self._clock = time.monotonic
+        self._lock = threading.Lock()
+        self._stage_started = self._clock()
+        self._last = 0.0
+        self.stored = self.assessed = self.flagged = 0
+        self.matching_total: int | None = None
+
+    def line(self, text: str) -> None:
+        err.print(f"markwatch: {text}", markup=False, highlight=False, soft_wrap=True)
+
+    def stage(self, text: str) -> None:
+        self._stage_started = self._last = self._clock()
+        self.line(text)
+
+    def tick(self) -> None:
+        with self._lock:
+            now = self._clock()
+            if now - self._last < PROGRESS_EVERY:
+                return
+            self._last = now
+            rate = self.stored / max(now - self._stage_started, 1e-9)
+            left = f", {self.matching_total - self.assessed} left" if self.matching_total is not None else ""
+            self.line(f"... {self.stored} listings stored ({rate:.1f}/s), {self.assessed} matched{left}, "
+                      f"{self.flagged} flagged, {now - self._stage_started:.0f} s")
+
+
 def _progress_printer(show: bool) -> tuple[Callable[[str, dict[str, Any]], None], Any]:
-    """A progress callback for runs: a live bar on a terminal, quiet otherwise."""
+    """A progress callback for runs: on a terminal a live bar per stage (crawl, matching,
+    digest), each with its own count and rate; otherwise plain lines (see _PlainProgress)."""
     if not show:
         return (lambda _e, _d: None), None
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                        TextColumn("{task.completed} listings"), TimeElapsedColumn(),
+    if not err.is_terminal:
+        plain = _PlainProgress()
+
+        def on_plain(event: str, data: dict[str, Any]) -> None:
+            if event == "browser":
+                plain.line(data["text"])
+            elif event == "market":
+                plain.line(f"demo market at {data['url']} ({data['listings']} listings)")
+            elif event == "crawl-start":
+                plain.stage(f"crawling {', '.join(data['jobs'])} (listings are stored and matched as they come)")
+            elif event == "listing":
+                plain.stored = data["seen"]
+                plain.tick()
+            elif event == "assessed":
+                plain.assessed, plain.flagged = data["assessed"], data["flagged"]
+                plain.tick()
+            elif event == "matching":
+                plain.matching_total = plain.assessed + data["left"]
+                plain.stage(f"crawl done: {plain.stored} listings stored; matching the {data['left']} left")
+            elif event == "crawl-done":
+                plain.line(f"matching done: {data['assessed']} assessed, {data['flagged']} flagged")
+            elif event == "interrupted":
+                plain.line(f"interrupted: {data['seen']} listings stored, {data['assessed']} matched")
+            elif event == "resumed":
+                plain.line(f"finished {data['assessed']} assessments an interrupted run left")
+            elif event == "digest":
+                plain.stage("writing the digest")
+
+        return on_plain, None
+
+    from rich.progress import TaskID
+
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description:<10}"), BarColumn(),
+                        TextColumn("{task.completed} {task.fields[unit]}"),
+                        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
                         console=err, transient=True)
-    task = progress.add_task("starting", total=None)
+    tasks: dict[str, TaskID] = {}
+    started: dict[str, float] = {}
+
+    def advance(name: str, completed: int, unit: str, total: int | None = None) -> None:
+        import time
+
+        if name not in tasks:
+            tasks[name] = progress.add_task(name, total=total, unit=unit, rate="")
+            started[name] = time.monotonic()
+        elapsed = time.monotonic() - started[name]
+        rate = f"{completed / elapsed:.1f}/s" if elapsed > 1 else ""
+        progress.update(tasks[name], completed=completed, rate=rate,
+                        **({"total": total} if total is not None else {}))
 
     def on_event(event: str, data: dict[str, Any]) -> None:
         if event == "browser":
@@ -73,11 +157,23 @@ def _progress_printer(show: bool) -> tuple[Callable[[str, dict[str, Any]], None]
             err.print(f"[dim]demo market at {data['url']} ({data['listings']} listings)[/dim]")
         elif event == "crawl-start":
             progress.start()
-            progress.update(task, description="crawling " + ", ".join(data["jobs"]))
+            err.print(f"[dim]crawling {', '.join(data['jobs'])}[/dim]")
+            advance("crawl", 0, "listings stored")
+            advance("matching", 0, "matched")
         elif event == "listing":
-            progress.update(task, completed=data["seen"])
-        elif event == "crawl-done":
+            advance("crawl", data["seen"], "listings stored")
+        elif event == "assessed":
+            advance("matching", data["assessed"], "matched")
+        elif event == "matching":
+            crawl_task = tasks.get("crawl")
+            if crawl_task is not None:
+                progress.update(crawl_task, total=progress.tasks[crawl_task].completed)
+            done = progress.tasks[tasks["matching"]].completed if "matching" in tasks else 0
+            advance("matching", int(done), "matched", total=int(done) + data["left"])
+        elif event in ("crawl-done", "interrupted"):
             progress.stop()
+        elif event == "digest":
+            err.print("[dim]writing the digest[/dim]")
 
     return on_event, progress
 
@@ -114,7 +210,7 @@ def demo(
     """Run the whole job on the embedded demo marketplace and score it against the truth."""
     from monitor.demo import run_demo
 
-    on_event, _ = _progress_printer(err.is_terminal or not as_json)
+    on_event, _ = _progress_printer(True)
     result = run_demo(out_dir, progress=on_event, small=small)
     if as_json:
         print(json.dumps(result.as_json()))
@@ -212,7 +308,9 @@ def crawl(
                             run_key=run_key, overrides=overrides)
     out.print(f"{summary.seen} listings seen ({summary.created} new, {summary.changed} changed, "
               f"{summary.unchanged} unchanged); {summary.assessed} assessed, {summary.flagged} flagged; "
-              f"{len(summary.errors)} per-item errors; database {database.display_url}")
+              f"{len(summary.errors)} items failed", markup=False, highlight=False)
+    _print_paths("database", [database.display_url])
+    _print_failures(summary.errors, shown=20)
 
 
 @app.command()
@@ -294,8 +392,9 @@ def run(
         out.print("today's crawl had already finished; digest only (--fresh crawls again)")
     else:
         out.print(f"{s.seen} listings seen ({s.created} new, {s.changed} changed); {s.assessed} assessed, "
-                  f"{s.flagged} flagged; {len(s.errors)} per-item errors")
-    out.print(f"digest of {outcome.entries} matches: {outcome.digest['html']}")
+                  f"{s.flagged} flagged; {len(s.errors)} items failed", markup=False, highlight=False)
+        _print_failures(s.errors, keep=Path(out_dir).resolve() / "failed-items.txt")
+    _print_paths(f"digest of {outcome.entries} matches", [str(outcome.digest["html"])])
     if outcome.mailed:
         out.print(f"mailed to {', '.join(outcome.mailed.recipients)}")
 
@@ -761,7 +860,8 @@ def main() -> None:
         err.print(f"markwatch: error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
-        err.print("markwatch: interrupted; everything stored so far is kept", markup=False)
+        err.print("markwatch: interrupted; everything stored so far is kept (run the command again to resume)",
+                  markup=False)
         sys.exit(130)
 
 

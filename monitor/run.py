@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import signal
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -52,6 +54,13 @@ class RunSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "crawl_stats"}
+
+
+def _restore_ctrl_c() -> None:
+    """Scrapy leaves its Ctrl-C handler installed after the crawl, where it does nothing (its
+    reactor has stopped): from here on Ctrl-C raises KeyboardInterrupt again."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _sha256(path: Path) -> str:
@@ -150,24 +159,47 @@ class Monitor:
                     pending.append(pool.submit(self._assess_safely, pk, summary))
 
             self.progress("crawl-start", {"jobs": [j.platform for j in jobs]})
-            summary.crawl_stats = run_crawl(
-                jobs, sink=sink, browser_path=browser_path, images_dir=str(self.images_dir),
-                proxy=proxy, redis_url=redis_url, run_key=run_key, overrides=overrides,
-            )
-            wait(pending)
+            interrupted = False
+            try:
+                summary.crawl_stats = run_crawl(
+                    jobs, sink=sink, browser_path=browser_path, images_dir=str(self.images_dir),
+                    proxy=proxy, redis_url=redis_url, run_key=run_key, overrides=overrides,
+                )
+                _restore_ctrl_c()
+                # Scrapy's first Ctrl-C stops its crawlers gently ("shutdown"), the second at
+                # once (no finish reason): either way the user asked us to stop.
+                interrupted = any("start_time" in st and st.get("finish_reason") in (None, "shutdown")
+                                  for st in summary.crawl_stats.values())
+                if not interrupted:
+                    self.progress("matching", {"left": sum(not f.done() for f in pending)})
+                    wait(pending)
+            except KeyboardInterrupt:
+                interrupted = True
+            if interrupted:
+                # What is stored stays; what is not assessed yet the rerun assesses.
+                for future in pending:
+                    future.cancel()
+        if interrupted:
+            self._finish_alerts(summary)
+            self._close_run(summary, "interrupted")
+            self.progress("interrupted", summary.as_dict())
+            raise KeyboardInterrupt
         # Anything stored but not assessed (an earlier interrupted run) is done now.
         self.assess_pending(platforms=[j.platform for j in jobs], summary=summary)
         # Alerts went out while the crawl ran; what is still queued is sent now.
         self._finish_alerts(summary)
+        self._close_run(summary, "finished")
+        self.progress("crawl-done", summary.as_dict())
+        return summary
+
+    def _close_run(self, summary: RunSummary, status: str) -> None:
         with self.db.session() as s:
             run = s.get(Run, summary.run_id)
             run.finished_at = utcnow()
-            run.status = "finished"
+            run.status = status
             run.stats = summary.as_dict()
             s.add(run)
             s.commit()
-        self.progress("crawl-done", summary.as_dict())
-        return summary
 
     def _finish_alerts(self, summary: RunSummary) -> None:
         if self._alerter is None:
@@ -217,6 +249,7 @@ class Monitor:
         except Exception as exc:  # noqa: BLE001 - one listing's failure is recorded, the run goes on
             log.exception("assessing %s/%s failed", row.platform, row.listing_id)
             summary.errors.append(f"{row.platform}/{row.listing_id}: assessment failed: {exc}")
+        self.progress("assessed", {"assessed": summary.assessed, "flagged": summary.flagged})
 
     # -- assessing -----------------------------------------------------------------------
 
