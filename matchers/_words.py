@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["LANGUAGES", "COMMON_ZIPF", "EVERYDAY_ZIPF", "is_common_word"]
+__all__ = ["LANGUAGES", "COMMON_ZIPF", "EVERYDAY_ZIPF", "is_common_word", "is_everyday_word"]
 
 # The languages of the marketplaces markwatch watches, whose words sellers use in titles.
 LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl", "sv", "nb", "da", "fi", "pl")
@@ -37,5 +37,23 @@ def is_common_word(word: str, zipf_at_least: float = COMMON_ZIPF) -> bool:
     word = unicodedata.normalize("NFC", word).casefold()
     try:
         return any(zipf(word, lang, wordlist="small") >= zipf_at_least for lang in LANGUAGES)
+    except (LookupError, ValueError):
+        return False
+
+
+@lru_cache(maxsize=4096)
+def is_everyday_word(word: str) -> bool:
+    """True for a word too ordinary to stand for a whole mark: everyday in English (the
+    titles' common language) or very common in another watched language. Surnames that
+    are common somewhere ("Kors" 4.6, "Philippe" 4.9) stay distinctive; "face",
+    "balance", "klein" (German "small", 5.3) do not."""
+    zipf = _zipf()
+    if zipf is None:
+        return False
+    low = unicodedata.normalize("NFC", word).casefold()
+    try:
+        if zipf(low, "en", wordlist="small") >= EVERYDAY_ZIPF:
+            return True
+        return any(zipf(low, lang, wordlist="small") >= EVERYDAY_ZIPF + 1 for lang in LANGUAGES)
     except (LookupError, ValueError):
         return False

@@ -22,6 +22,9 @@ __all__ = [
     "PLAIN_MARK_SCORE",
     "MARK_SCORES",
     "mark_findings",
+    "CONTEXT_MARK_SCORE",
+    "goods_words",
+    "mark_in_context",
     "image_findings",
     "replica_wording",
     "compatibility_wording",
@@ -57,8 +60,12 @@ MARK_SCORES: Mapping[str, float] = {
     "alias": PLAIN_MARK_SCORE,
     "accent": 0.55,
     "partial": 0.25,
+    "shortened": 0.25,
     "typo": 0.7,
+    "swap": 0.7,
     "spacing": 0.75,
+    "glued": 0.75,
+    "masked": 0.8,
     "leet": 0.8,
     "styled-unicode": 0.8,
     "homoglyph": 0.85,
@@ -70,8 +77,12 @@ _HOW = {
     "alias": "names the mark '{mark}' by its registered form '{matched}'",
     "accent": "writes the mark '{mark}' as '{matched}' (added accents)",
     "partial": "uses '{matched}', the distinctive word of the mark '{mark}'",
+    "shortened": "has last letter dropped: '{matched}' reads as {mark}",
     "typo": "writes the mark '{mark}' as '{matched}' (misspelt)",
-    "spacing": "writes the mark '{mark}' as '{matched}' (split up or glued to another word)",
+    "swap": "has letters swapped: '{matched}' reads as {mark}",
+    "masked": "has letters masked: '{matched}' reads as {mark}",
+    "spacing": "writes the mark '{mark}' split into pieces as '{matched}'",
+    "glued": "writes the mark '{mark}' glued to another word: '{word}'",
     "leet": "writes the mark '{mark}' as '{matched}' (leetspeak)",
     "styled-unicode": "writes the mark '{mark}' as '{matched}' (styled Unicode letters)",
     "homoglyph": "writes the mark '{mark}' as '{matched}' (look-alike letters from another script)",
@@ -88,8 +99,10 @@ def mark_findings(hits: Sequence[MarkHit], *, field: str = "title") -> list[Find
             # one loses some.
             base *= max(0.5, min(1.0, hit.score / 84.0))
         how = _HOW.get(hit.reason, "names the mark '{mark}'").format(
-            mark=hit.mark, matched=_printable(hit.matched)
+            mark=hit.mark, matched=_printable(hit.matched), word=_printable(hit.word or hit.matched)
         )
+        if hit.needs_context:
+            how += _ALONE
         if hit.reason == "homoglyph":
             # The disguise is invisible on screen: name the foreign letters.
             how += _foreign_letters(hit.matched)
@@ -105,6 +118,75 @@ def mark_findings(hits: Sequence[MarkHit], *, field: str = "title") -> list[Find
             )
         )
     return out
+
+
+# A hit that may be innocent alone ("Valentin" is a name): weak until the listing's
+# context shows the brand (`mark_in_context`), then it counts like a misspelt mark.
+_ALONE = "; alone this may be innocent, so it counts only beside the brand's goods, photos, or a replica or price signal"
+CONTEXT_MARK_SCORE = 0.65
+
+# Goods words of the Nice classes brands register most, for telling a shortened name or a
+# lone word of a mark in a listing for those goods from the same word elsewhere.
+_NICE_GOODS: Mapping[int, tuple[str, ...]] = {
+    3: ("perfume", "parfum", "fragrance", "cologne", "cosmetics", "lipstick", "mascara", "cream", "shampoo", "makeup", "foundation", "eau de"),
+    8: ("knife", "knives", "multitool", "razor", "tool"),
+    9: ("sunglasses", "glasses", "headphones", "earbuds", "phone case", "camera", "charger", "speaker", "smartwatch", "console"),
+    14: ("watch", "watches", "jewellery", "jewelry", "necklace", "bracelet", "ring", "earrings", "chronograph", "pendant"),
+    18: ("bag", "handbag", "backpack", "wallet", "purse", "tote", "crossbody", "luggage", "suitcase", "leather", "clutch", "duffel"),
+    21: ("bottle", "mug", "tumbler", "flask", "cup"),
+    22: ("tent", "rope", "tarp"),
+    24: ("towel", "blanket", "bedding"),
+    25: ("shoes", "sneakers", "trainers", "boots", "sandals", "jacket", "parka", "coat", "hoodie", "sweater", "t-shirt", "tee", "shirt", "polo", "jeans", "trousers", "pants", "dress", "skirt", "cap", "beanie", "hat", "scarf", "belt", "socks", "leggings", "tracksuit", "fleece", "clothing", "runners"),
+    28: ("toy", "toys", "bricks", "game", "ball", "racket", "skis", "golf"),
+}
+
+
+def goods_words(classes: Iterable[int] = (), keywords: Iterable[str] = ()) -> frozenset[str]:
+    """The words that name a mark's goods: its registrations' Nice classes and the
+    product keywords and names the brand lists."""
+    words = {w for c in classes for w in _NICE_GOODS.get(int(c), ())}
+    words |= {k.casefold().strip() for k in keywords if isinstance(k, str) and k.strip()}
+    return frozenset(w for w in words if w)
+
+
+def mark_in_context(
+    findings: Sequence[Finding],
+    text: str,
+    *,
+    goods: Iterable[str] = (),
+    photos: bool = False,
+) -> list[Finding]:
+    """`findings` with each weak mark finding (a shortened name, a lone word of the mark)
+    weighed by the listing's context: it counts as a misspelt mark when the listing also
+    names the mark's goods (`goods`, see `goods_words`), offers a replica or a price far
+    below MSRP (findings of those kinds), or shows the brand's photos (`photos`)."""
+    why: list[str] = []
+    if photos:
+        why.append("the brand's photos")
+    if any(f.kind == "replica_wording" for f in findings):
+        why.append("replica wording")
+    if any(f.kind == "price" for f in findings):
+        why.append("a price far below the brand's")
+    named = _goods_named(text or "", goods)
+    if named:
+        why.append(f"the mark's goods ('{named}')")
+    out: list[Finding] = []
+    for f in findings:
+        if f.kind == "mark" and f.reason.endswith(_ALONE):
+            if why:
+                f = Finding(f.kind, max(f.score, CONTEXT_MARK_SCORE),
+                            f.reason[: -len(_ALONE)] + ", beside " + " and ".join(why),
+                            f.evidence, f.field, f.start, f.end)
+        out.append(f)
+    return out
+
+
+def _goods_named(text: str, goods: Iterable[str]) -> str | None:
+    low = text.casefold()
+    for word in sorted(goods, key=len, reverse=True):
+        if re.search(rf"(?<![^\W_]){re.escape(word)}(?:s|es)?(?![^\W_])", low):
+            return word
+    return None
 
 
 def _foreign_letters(text: str) -> str:

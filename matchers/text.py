@@ -1,6 +1,8 @@
 """Registered marks in listing text, however the seller disguises them: case, accents,
 styled Unicode, homoglyphs, leetspeak, separators, typos, registered aliases (CJK too),
-marks glued to other words, and the distinctive word of a multi-word mark."""
+marks glued to other words, letters masked by symbols, two letters swapped in a short
+mark, and, as weak hits that need the listing's context (`CONTEXT_REASONS`), the
+distinctive word of a multi-word mark or the mark shortened to a real word or name."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from rapidfuzz.distance import OSA
 from . import _fold, _words
 from .errors import MatcherConfigError, MatcherError
 
-__all__ = ["Mark", "MarkHit", "MarkMatcher", "REASONS", "typo_budget"]
+__all__ = ["Mark", "MarkHit", "MarkMatcher", "REASONS", "CONTEXT_REASONS", "typo_budget"]
 
 REASONS = (
     "exact",
@@ -24,10 +26,18 @@ REASONS = (
     "homoglyph",
     "leet",
     "spacing",
+    "glued",
+    "masked",
+    "swap",
     "typo",
     "alias",
     "partial",
+    "shortened",
 )
+# Hits that may be innocent on their own ("Valentin" is a name, "Martens" a word): they
+# count only when the listing also shows the mark's goods, a replica or price signal, or
+# the brand's photos; alone they are weak, reviewable hits.
+CONTEXT_REASONS = frozenset({"partial", "shortened"})
 
 # Scores by reason: a plain spelling is certain; every fold the match needed leaves a
 # little doubt, and typos and partial hits leave the most.
@@ -40,6 +50,9 @@ _REASON_SCORE = {
     "homoglyph": 92.0,
     "leet": 90.0,
     "spacing": 88.0,
+    "masked": 87.0,
+    "swap": 80.0,
+    "shortened": 58.0,
 }
 _GLUED_SCORE = 85.0
 _TYPO_CAP = 84.0
@@ -59,6 +72,15 @@ _PLURAL_SUFFIXES = ("s", "es")
 # Distance code for "one letter drawn from another script", see _Index.wildcard.
 _LOOKALIKE = -1
 _LOOKALIKE_SCORE = 86.0
+# Distance codes for the matches that are no edit distance (see `_analyse`).
+_SWAP = -2
+_SHORTENED = -3
+_MASKED = -4
+# Symbols that stand in for letters ("PR*DA", "L**is", "Guc#i"): each one is one letter.
+_MASK_CHARS = "*#?_.·•~-"
+_MASK_RUN = re.compile(
+    r"[^\W_]+(?:[*#?_.·•~\-]+[^\W_]+)+[*#?]*|[^\W_]{2,}[*#?]+(?![^\W_])|(?<![^\W_])[*#?]+[^\W_]{2,}"
+)
 _MAX_TEXT = 1_000_000
 _DOMAIN_AFTER = re.compile(r"\.(?:com|net|org|shop|store|co|[a-z]{2})(?:\.[a-z]{2})?(?![^\W_])", re.IGNORECASE)
 _CACHE_LIMIT = 200_000
@@ -110,15 +132,21 @@ class Mark:
             return ()
         if self.partials is not None:
             return self.partials
-        last = next((w for w in reversed(words) if sum(c.isalpha() for c in w) >= 4), None)
-        if last is None or _words.is_common_word(last, _words.EVERYDAY_ZIPF):
+        def letters(w: str) -> int:
+            return sum(c.isalpha() for c in w)
+
+        # "Dr. Dre", "Mr Porter": beside an abbreviated title a short word is the name.
+        least = 3 if all(letters(w) <= 2 for w in words[:-1]) else 4
+        last = next((w for w in reversed(words) if letters(w) >= least), None)
+        if last is None or _words.is_everyday_word(last):
             return ()
         return (last,)
 
 
 @dataclass(frozen=True, slots=True)
 class MarkHit:
-    """One mark found in a text: `matched` is `text[start:end]` of the searched text."""
+    """One mark found in a text: `matched` is `text[start:end]` of the searched text;
+    `word` is the whole word a glued mark was found in ("NorvikStyle"), else `matched`."""
 
     mark: str
     matched: str
@@ -126,6 +154,12 @@ class MarkHit:
     end: int
     score: float
     reason: str
+    word: str = ""
+
+    @property
+    def needs_context(self) -> bool:
+        """True for a hit that counts only beside other signs of the brand."""
+        return self.reason in CONTEXT_REASONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +204,12 @@ class _Index:
     # Skeletons of the first words of multi-word glue forms ("calvin" of "Calvin Klein"):
     # only there may the next word carry the rest of the mark glued to another word.
     word_heads: set[str] = field(default_factory=set)
+    # A short mark with two neighbouring letters swapped ("Nkie" of "Nike"), and a mark
+    # with its last letter dropped ("Valentin" of "Valentino"): variant -> forms.
+    swaps: dict[str, list[int]] = field(default_factory=dict)
+    shortened: dict[str, list[int]] = field(default_factory=dict)
+    # Distinctive Latin forms by length, for letters masked by symbols.
+    masked_by_length: dict[int, list[int]] = field(default_factory=dict)
 
 
 def _coerce_mark(mark: Mark | str) -> Mark:
@@ -231,6 +271,16 @@ class MarkMatcher:
                 index.exact.setdefault(compact, []).append(idx)
                 for i in range(1, len(compact) + 1):
                     index.prefixes.add(compact[:i])
+                if glue and len(words := _fold.TOKEN_RE.findall(_fold.fold(text)[0])) == 1:
+                    if len(compact) == 4:
+                        for i in (1, 2):
+                            swapped = compact[:i] + compact[i + 1] + compact[i] + compact[i + 2 :]
+                            if swapped != compact:
+                                index.swaps.setdefault(swapped, []).append(idx)
+                    if len(compact) >= 5:
+                        index.shortened.setdefault(compact[:-1], []).append(idx)
+                if glue:
+                    index.masked_by_length.setdefault(len(compact), []).append(idx)
                 if glue:
                     index.glue.setdefault(compact, []).append(idx)
                     for i in range(len(compact)):
@@ -269,6 +319,9 @@ class MarkMatcher:
         n = len(word)
         exact = index.exact
         if word not in exact:
+            # Whether the word is a real one is asked of the text as written (`_reason`).
+            found.extend((i, 0, n, _SWAP) for i in index.swaps.get(word, ()))
+            found.extend((i, 0, n, _SHORTENED) for i in index.shortened.get(word, ()))
             odd = [i for i, c in enumerate(word) if not c.isascii()]
             if len(odd) == 1 and len(word) >= _GLUE_MIN:
                 key = word[: odd[0]] + "\0" + word[odd[0] + 1 :]
@@ -408,7 +461,52 @@ class MarkMatcher:
                 anchors.append(i)
         if anchors:
             self._phrase_typos(spans, words, anchors, out)
+        if index.masked_by_length and any(c in folded for c in _MASK_CHARS):
+            self._masked(folded, spans, words, out)
         return out
+
+    def _masked(
+        self, folded: str, spans: list[tuple[int, int]], words: list[str], out: list[_Candidate]
+    ) -> None:
+        """Letters masked by symbols, one symbol a letter ("PR*DA", "L**is", "Louis V*itton"):
+        the words around the masked run may complete a multi-word mark."""
+        index = self._index
+        forms = index.forms
+        starts = {s: k for k, (s, _e) in enumerate(spans)}
+        ends = {e: k for k, (_s, e) in enumerate(spans)}
+        for run in _MASK_RUN.finditer(folded):
+            rs, re_ = run.span()
+            first = next((k for k, (s, e) in enumerate(spans) if e > rs), None)
+            last = next((k for k in range(len(spans) - 1, -1, -1) if spans[k][0] < re_), None)
+            if first is None or last is None:
+                continue
+            for before in range(3):
+                k0 = first - before
+                if k0 < 0 or (before and spans[first][0] - spans[k0][1] > 2 * before):
+                    break
+                if before and rs not in starts:
+                    break
+                for after in range(3 - before):
+                    k1 = last + after
+                    if k1 >= len(spans) or (after and spans[k1][0] - spans[last][1] > 2 * after):
+                        break
+                    if after and re_ not in ends:
+                        break
+                    head = "".join(words[k0:first])
+                    tail = "".join(words[last + 1 : k1 + 1])
+                    pattern = head + folded[rs:re_] + tail
+                    letters = sum(c not in _MASK_CHARS for c in pattern)
+                    masks = len(pattern) - letters
+                    if letters < 2 or masks > letters or not masks:
+                        continue
+                    for f in index.masked_by_length.get(len(pattern), ()):
+                        compact = forms[f].compact
+                        if all(p == c or p in _MASK_CHARS for p, c in zip(pattern, compact)) and any(
+                            p in _MASK_CHARS and p != c for p, c in zip(pattern, compact)
+                        ):
+                            fs = spans[k0][0] if before else rs
+                            fe = spans[k1][1] if after else re_
+                            out.append(_Candidate(f, fs, fe, _MASKED))
 
     def _glued_across(
         self, joined: str, head: int, spans: list[tuple[int, int]], i: int, j: int
@@ -488,14 +586,17 @@ class MarkMatcher:
                 reason = self._reasons[key] = _reason(matched, form, cand.distance)
             if reason is None:
                 continue
-            if cand.glued and not plural and reason in ("exact", "case", "accent", "alias"):
-                reason = "spacing"
-            if reason == "spacing" and _DOMAIN_AFTER.match(text, end if not cand.glued else tend):
+            word = matched
+            if cand.glued and not plural:
+                word = text[tstart:tend]
+                if reason in ("exact", "case", "accent", "alias", "spacing"):
+                    reason = "glued"
+            if reason in ("spacing", "glued") and _DOMAIN_AFTER.match(text, end if not cand.glued else tend):
                 # "RalphLauren.com", "NorvikStore.co.uk": a domain name drops its spaces
                 # by necessity, not to dodge a search.
                 reason = "case"
             score = _score(reason, form, cand.distance, cand.glued and not plural)
-            hits.append((MarkHit(form.mark.text, matched, start, end, score, reason), cand.form))
+            hits.append((MarkHit(form.mark.text, matched, start, end, score, reason, word), cand.form))
         return _select(hits)
 
     # Pickling drops the caches (they rebuild on use) so matchers travel to workers.
@@ -549,6 +650,14 @@ def _reason(matched: str, form: _Form, distance: int) -> str | None:
     """The weakest disguise that turns `matched` into the form's text."""
     if distance == _LOOKALIKE:
         return "homoglyph"
+    if distance in (_SWAP, _SHORTENED):
+        common = bool(_fold.TOKEN_RE.fullmatch(matched)) and _words.is_common_word(matched)
+        if distance == _SWAP:
+            return None if common else "swap"  # "Lgeo" is Lego; "Soup" is no "Sopu"
+        # Only a real word or name needs this: any other shortening is a typo.
+        return "shortened" if common else None
+    if distance == _MASKED:
+        return "masked"
     if distance:
         # A word in everyday use is not a slip of the mark: "Narvik" is a town, not
         # "Norvik"; "guest" is not "Guess" (spell-checkers skip real words the same way).
@@ -580,12 +689,12 @@ def _score(reason: str, form: _Form, distance: int, glued: bool) -> float:
         return _LOOKALIKE_SCORE
     if reason == "typo":
         return round(min(_TYPO_CAP, 100.0 * (1.0 - distance / len(form.compact))), 1)
-    if glued and reason == "spacing":
+    if reason == "glued":
         return _GLUED_SCORE
     return _REASON_SCORE[reason]
 
 
-_WEAK = ("typo", "partial")
+_WEAK = ("typo", "partial", "shortened", "swap")
 
 
 def _select(hits: list[tuple[MarkHit, int]]) -> list[MarkHit]:

@@ -179,6 +179,12 @@ class Assessor:
 
     # -- pieces --------------------------------------------------------------------------
 
+    @functools.cached_property
+    def _goods(self) -> frozenset[str]:
+        classes = {c for m in self.registry.marks for r in m.registrations for c in r.classes}
+        keywords = [w for p in self.registry.products for w in (p.name, *p.keywords)]
+        return signals.goods_words(classes, keywords)
+
     def _text_findings(self, item: ListingText) -> tuple[list[signals.Finding], list[tuple[str, MarkHit]]]:
         findings: list[signals.Finding] = []
         hits_by_field: list[tuple[str, MarkHit]] = []
@@ -290,6 +296,10 @@ class Assessor:
         if not related:
             # Replica wording about some other product is not this brand's business.
             findings = []
+        elif any(h.needs_context for _f, h in mark_hits):
+            # A shortened name or a lone word of the mark counts only beside the brand.
+            text = " ".join(t for t in (item.title, item.description, *item.bullets) if t)
+            findings = signals.mark_in_context(findings, text, goods=self._goods, photos=bool(image_hits))
         risk = risk_mod.assess(findings, authorised_seller=authorised)
         return Assessment(
             findings=tuple(risk.findings),

@@ -60,7 +60,7 @@ _MAX_ROW_BYTES = 20_000_000
 # A copy of a registered photograph scores near 1; a seller's own photo of a similar
 # product can reach ~0.8. Below the risk model's floor an image hit is resemblance only.
 _COPY_SCORE = 0.85
-_DISGUISES = frozenset({"accent", "spacing", "leet", "styled-unicode", "homoglyph"})
+_DISGUISES = frozenset({"accent", "spacing", "glued", "masked", "leet", "styled-unicode", "homoglyph"})
 
 
 class ClearanceListing(BaseModel):

@@ -149,3 +149,19 @@ def test_a_broken_or_unwritable_cache_costs_a_rebuild_never_a_failure(tmp_path: 
     blocked.write_text("not a folder")
     assert Assessor(registry, image_cache=blocked / "cache").images.keys() == built.images.keys()
     assert Assessor(registry, image_cache=None).images.keys() == built.images.keys()
+
+
+def test_a_lone_word_of_a_mark_counts_only_beside_the_brands_goods() -> None:
+    from monitor.registry import Mark as RegisteredMark
+
+    extra = RegisteredMark(text="Dr. Halvo", registrations=REGISTRY.marks[0].registrations)
+    assessor = Assessor(REGISTRY.model_copy(update={"marks": (*REGISTRY.marks, extra)}), ocr=False)
+
+    def mark_score(title: str) -> tuple[float, int]:
+        found = assessor.assess(ListingText(platform="bazaar", title=title, seller="Someone"))
+        return max(f.score for f in found.findings if f.kind == "mark"), found.risk.score
+
+    beside_goods, _ = mark_score("Halvo parka, warm and hooded")  # class 25 and a product keyword
+    alone, risk = mark_score("Halvo: a family history, paperback")
+    assert beside_goods > 0.6 > 0.3 > alone
+    assert risk < 50  # a weak, reviewable hit, never flagged on its own

@@ -65,9 +65,9 @@ def _only(matcher: MarkMatcher, text: str) -> MarkHit:
         ("N*I*K*E hoodie", "Nike", "N*I*K*E", "spacing"),
         ("Ni\u200bke hoodie", "Nike", "Ni\u200bke", "spacing"),  # zero-width space
         ("Nor\u00advik parka", "Norvik", "Nor\u00advik", "spacing"),  # soft hyphen
-        ("NikeAir sneakers", "Nike", "Nike", "spacing"),  # glued
-        ("AirNike sneakers", "Nike", "Nike", "spacing"),
-        ("NORVIKPARKA winter", "Norvik", "NORVIK", "spacing"),
+        ("NikeAir sneakers", "Nike", "Nike", "glued"),  # glued
+        ("AirNike sneakers", "Nike", "Nike", "glued"),
+        ("NORVIKPARKA winter", "Norvik", "NORVIK", "glued"),
         ("adadis superstar", "Adidas", "adadis", "typo"),
         ("Armai suit", "Armani", "Armai", "typo"),
         ("Norvikk jacket", "Norvik", "Norvikk", "typo"),
@@ -314,3 +314,106 @@ def test_a_domain_name_is_not_a_spacing_disguise():
     assert [h.reason for h in m.find("Cashmere sweater - RalphLauren.com")] == ["case"]
     assert [h.reason for h in m.find("RalphLauren cashmere sweater")] == ["spacing"]
     assert [h.reason for h in m.find("deals at NikeStore.co.uk")] == ["case"]
+
+
+# -- counterfeiters' own spellings (issue 14) --------------------------------------------
+
+SPELLINGS = [
+    Mark("Prada"),
+    Mark("Gucci"),
+    Mark("Levi's"),
+    Mark("Nike"),
+    Mark("Lego"),
+    Mark("Mariano"),
+    Mark("Dr. Halvo"),
+    Mark("Louis Vuitton"),
+    Mark("Norvik", aliases=("Norwik",)),
+]
+
+
+@pytest.fixture(scope="module")
+def spellings() -> MarkMatcher:
+    return MarkMatcher(SPELLINGS)
+
+
+@pytest.mark.parametrize(
+    "text, mark, matched, reason",
+    [
+        ("PR*DA saffiano bag", "Prada", "PR*DA", "masked"),
+        ("Pr_da bag", "Prada", "Pr_da", "masked"),
+        ("Guc#i belt", "Gucci", "Guc#i", "masked"),
+        ("*ucci belt", "Gucci", "*ucci", "masked"),
+        ("L**is 501 jeans", "Levi's", "L**is", "masked"),
+        ("Louis V*itton speedy", "Louis Vuitton", "Louis V*itton", "masked"),
+        ("N*rw*k parka", "Norvik", "N*rw*k", "masked"),  # an alias masked
+        ("G.U.C.C.I belt", "Gucci", "G.U.C.C.I", "spacing"),  # a symbol between every letter
+        ("Nkie running shoes", "Nike", "Nkie", "swap"),
+        ("Lgeo bricks", "Lego", "Lgeo", "swap"),
+        ("Nor ✦ vik parka", "Norvik", "Nor ✦ vik", "spacing"),  # styled fragments
+        ("𝐍𝐨𝐫 - 𝐯𝐢𝐤 parka", "Norvik", "𝐍𝐨𝐫 - 𝐯𝐢𝐤", "spacing"),
+        ("Marian leather bag", "Mariano", "Marian", "shortened"),  # a first name
+        ("Halvo boots", "Dr. Halvo", "Halvo", "partial"),
+    ],
+)
+def test_counterfeiters_spellings_are_found_with_their_reason(spellings, text, mark, matched, reason):
+    hit = _only(spellings, text)
+    assert (hit.mark, hit.matched, hit.reason) == (mark, matched, reason)
+    assert text[hit.start : hit.end] == hit.matched
+    assert hit.needs_context == (reason in ("shortened", "partial"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Prada* bag",  # a footnote star after the plain mark is no masking
+        "P***a bag",  # too few letters left to read a mark
+        "t-shirt 2.5 kg",
+        "Soup bowl",  # a real word is no swap of "Sopu"
+        "Marianne dress",  # a name, but not the mark minus its last letter
+    ],
+)
+def test_masks_swaps_and_names_need_the_mark_behind_them(text):
+    m = MarkMatcher(SPELLINGS + [Mark("Sopu")])
+    assert all(h.reason not in ("masked", "swap", "shortened") for h in m.find(text)), m.find(text)
+
+
+def test_shortening_to_a_non_word_is_an_ordinary_typo(spellings):
+    hit = _only(MarkMatcher([Mark("Trailforge")]), "Trailforg boots")
+    assert hit.reason == "typo" and not hit.needs_context
+
+
+def test_reasons_say_how_the_mark_was_written():
+    from matchers.signals import mark_findings
+
+    m = MarkMatcher(SPELLINGS)
+
+    def reason(text: str) -> str:
+        return mark_findings(m.find(text))[0].reason
+
+    assert reason("PR*DA bag") == "title has letters masked: 'PR*DA' reads as Prada"
+    assert reason("Nkie shoes") == "title has letters swapped: 'Nkie' reads as Nike"
+    # issue 17: a glued mark is said to be glued, with the whole word
+    assert reason("NorvikStyle parka") == "title writes the mark 'Norvik' glued to another word: 'NorvikStyle'"
+    assert "split into pieces as 'Nor vik'" in reason("Nor vik parka")
+    assert reason("Marian bag").startswith("title has last letter dropped: 'Marian' reads as Mariano; alone")
+
+
+def test_context_decides_a_shortened_name_or_a_lone_word():
+    from matchers.signals import Finding, goods_words, mark_findings, mark_in_context
+
+    m = MarkMatcher(SPELLINGS)
+    goods = goods_words([18], ["weekender"])
+    for text in ["Marian leather handbag", "Halvo weekender, brown"]:
+        weak = mark_findings(m.find(text))
+        assert weak[0].score < 0.3
+        strong = mark_in_context(weak, text, goods=goods)
+        assert strong[0].score > 0.6 and "beside the mark's goods" in strong[0].reason
+    alone = "Marian: a novel, paperback"
+    weak = mark_findings(m.find(alone))
+    assert mark_in_context(weak, alone, goods=goods) == weak  # a name alone stays weak
+    replica = Finding("replica_wording", 0.9, "title offers a replica", "replica")
+    assert mark_in_context(weak + [replica], alone, goods=goods)[0].score > 0.6
+    assert mark_in_context(weak, alone, photos=True)[0].score > 0.6
+    # a plain or disguised hit is never changed by context
+    sure = mark_findings(m.find("PR*DA handbag"))
+    assert mark_in_context(sure, "PR*DA handbag", goods=goods) == sure
