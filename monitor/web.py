@@ -36,6 +36,7 @@ from monitor.digest import plain_number, safe_url
 from monitor.errors import MarkwatchError
 from monitor.models import (
     CASE_STATES,
+    Alert,
     Asset,
     Case,
     Finding,
@@ -353,10 +354,11 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
             seller = s.get(Seller, listing.seller_id) if listing.seller_id else None
             takedowns = s.exec(select(Takedown).join(TakedownItem, TakedownItem.takedown_id == Takedown.id)
                                .where(TakedownItem.case_id == case.id)).all()
+            alerts = s.exec(select(Alert).where(Alert.case_id == case.id).order_by(Alert.id)).all()
         spans = sorted((f.start, f.end) for f in findings if f.kind == "mark" and f.field == "title"
                        and f.start is not None and f.end is not None)
         return state.render(request, "case.html.j2", case=case, listing=listing, findings=findings,
-                            snapshots=snapshots, assets=assets, seller=seller, takedowns=takedowns,
+                            snapshots=snapshots, assets=assets, seller=seller, takedowns=takedowns, alerts=alerts,
                             title_parts=_cut(listing.title or "(no title)", spans),
                             actions=list(ACTIONS))
 

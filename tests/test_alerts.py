@@ -155,3 +155,22 @@ def test_a_crawl_announces_high_risk_finds_while_it_runs(tmp_path: Path, demo_ma
     assert {c for c, status, _ in sent if status == "sent"} == high
     assert {body["case_id"] for _, body in hooks.received} == high and len(hooks.received) == len(high)
     assert failed and all(row == ("failed", 2) for row in failed)
+
+
+def test_the_case_page_lists_its_alerts_without_the_webhooks_secret(tmp_path: Path, hooks: _Hooks) -> None:
+    from starlette.testclient import TestClient
+
+    from monitor.web import create_app
+
+    seeded = seed(tmp_path)
+    secret = f"{hooks.url}/ok/T000/B000/s3cr3tT0ken"
+    registry = _with_alerts(seeded.registry, threshold=1, retries=0, webhooks=[{"url": secret}])
+    case = seeded.db.cases(seeded.brand_id, flagged_only=True)[0]
+    alerter = Alerter(registry, seeded.db, seeded.brand_id)
+    alerter.consider(case, case.listing_pk)
+    assert [o.status for o in alerter.close()] == ["sent"]
+    page = TestClient(create_app(seeded.db, registry, takedown_dir=tmp_path / "td"),
+                      base_url="http://127.0.0.1").get(f"/cases/{case.id}")
+    assert page.status_code == 200
+    assert "Alerts" in page.text and "sent after 1 try" in page.text and hooks.url in page.text
+    assert "s3cr3tT0ken" not in page.text
