@@ -1,19 +1,25 @@
 """Downloader middlewares: retries that back off (exponentially, honouring Retry-After)
-instead of hammering a host that answered 429 or 5xx, and per-crawl proxy settings."""
+instead of hammering a host that answered 429 or 5xx, per-crawl proxy settings, and a guard
+that refuses URLs resolving to loopback, link-local or private addresses."""
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import random
+import socket
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
 
-__all__ = ["BackoffRetryMiddleware", "ProxyMiddleware"]
+from crawlers.failures import RefusedAddress
+
+__all__ = ["AddressGuardMiddleware", "BackoffRetryMiddleware", "ProxyMiddleware", "address_kind"]
 
 
 def _retry_after(header: bytes | None) -> float | None:
@@ -81,3 +87,73 @@ class ProxyMiddleware:
     def process_request(self, request: Request) -> None:
         if self.proxy and "proxy" not in request.meta:
             request.meta["proxy"] = self.proxy
+
+
+def address_kind(host: str) -> str | None:
+    """"loopback", "link-local" or "private" when `host` (a name or an address) resolves to
+    such an address, else None (public, or not resolvable: the download will say so)."""
+    host = host.strip("[]")
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        except (OSError, UnicodeError):
+            return None
+        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    for address in addresses:
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if address.is_loopback:
+            return "loopback"
+        if address.is_link_local:
+            return "link-local"
+        if address.is_private or address.is_reserved or address.is_unspecified or address.is_multicast:
+            return "private"
+    return None
+
+
+class AddressGuardMiddleware:
+    """Refuses page and image URLs on loopback, link-local and private addresses: a stranger's
+    listing must not make us fetch (and re-serve) our own network, the cloud's metadata
+    service or the review app. A watch entry whose own start or base URL is on such an
+    address (the demo market, tests, an intranet shop) may reach that kind of address only.
+
+    The check resolves the name before the download; a name that changes its answer between
+    the check and the connection (DNS rebinding) is not caught here."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self._kinds: dict[str, str | None] = {}
+        self._allowed: set[str] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
+        return cls(crawler)
+
+    def _kind(self, host: str) -> str | None:
+        if host not in self._kinds:
+            self._kinds[host] = address_kind(host)
+        return self._kinds[host]
+
+    def _allowed_kinds(self) -> set[str]:
+        if self._allowed is None:
+            spider = self.crawler.spider
+            own = [*getattr(spider, "seed_urls", ()), *getattr(spider, "stores", ()),
+                   getattr(spider, "base_url", None) or ""]
+            hosts = {urlsplit(url).hostname for url in own if url and "://" in url}
+            self._allowed = {kind for host in hosts if host and (kind := self._kind(host))}
+        return self._allowed
+
+    def process_request(self, request: Request) -> None:
+        try:
+            host = urlsplit(request.url).hostname
+        except ValueError:
+            return None
+        if not host:
+            return None
+        kind = self._kind(host)
+        if kind is not None and kind not in self._allowed_kinds():
+            self.crawler.stats.inc_value(f"markwatch/refused_address/{kind}")
+            raise RefusedAddress(f"{host} is a {kind} address and this watch entry is not on one")
+        return None

@@ -7,9 +7,15 @@ layers a run's own choices (caps, browser, proxy, Redis) on top.
 
 from __future__ import annotations
 
+import logging
+import os
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-__all__ = ["USER_AGENT", "DEFAULTS", "CHROMIUM_ARGS", "crawl_settings"]
+__all__ = ["USER_AGENT", "DEFAULTS", "CHROMIUM_ARGS", "chromium_args", "sandbox_unavailable", "crawl_settings"]
+
+log = logging.getLogger(__name__)
 
 USER_AGENT = "markwatch/0.1 (brand-protection crawler; +https://markwatch.example/bot)"
 
@@ -37,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         "crawlers.middlewares.BackoffRetryMiddleware": 550,
         "crawlers.middlewares.ProxyMiddleware": 740,
+        # Before robots.txt (100) so a private address is never fetched even for robots.txt.
+        "crawlers.middlewares.AddressGuardMiddleware": 50,
     },
     "DOWNLOAD_TIMEOUT": 30,
     # A listing page or image larger than this is refused rather than read into memory.
@@ -65,12 +73,14 @@ DEFAULTS: dict[str, Any] = {
     "MARKWATCH_IMAGE_MAX_BYTES": 8 * 1024 * 1024,
     "MARKWATCH_IMAGES_PER_LISTING": 4,
     "MARKWATCH_SAMPLE_SEED": 20261121,
+    # A crawl job is incomplete (`crawl` and `run` exit 3) when more than this share of the
+    # pages it tried failed, or when every page failed (the site went away).
+    "MARKWATCH_MAX_FAILED_SHARE": 0.2,
 }
 
-# Flags Chromium needs in a closed network as root: no sandbox (root), and no background
-# connections to Google's services (they fail here and slow every start).
+# Flags for Chromium in a closed network: no background connections to Google's services
+# (they fail here and slow every start). The sandbox stays on: see chromium_args().
 CHROMIUM_ARGS = [
-    "--no-sandbox",
     "--disable-gpu",
     "--disable-dev-shm-usage",
     "--disable-quic",
@@ -79,6 +89,50 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def _read_int(path: str) -> int | None:
+    try:
+        return int(Path(path).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def sandbox_unavailable(*, euid: int | None = None) -> str | None:
+    """Why Chromium's sandbox cannot run for this process, or None when it can. Chromium
+    refuses to start sandboxed as root; otherwise it needs unprivileged user namespaces (or
+    a setuid chrome-sandbox helper)."""
+    euid = os.geteuid() if euid is None and hasattr(os, "geteuid") else euid
+    if euid == 0:
+        return "running as root (Chromium refuses its sandbox for root)"
+    clone = _read_int("/proc/sys/kernel/unprivileged_userns_clone")
+    limit = _read_int("/proc/sys/user/max_user_namespaces")
+    restricted = _read_int("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")
+    if clone != 0 and limit != 0 and restricted != 1:
+        return None
+    for helper in ("/usr/lib/chromium/chrome-sandbox", "/opt/google/chrome/chrome-sandbox"):
+        try:
+            st = os.stat(helper)
+        except OSError:
+            continue
+        if st.st_uid == 0 and st.st_mode & 0o4000:
+            return None
+    return "no unprivileged user namespaces and no setuid chrome-sandbox"
+
+
+@cache
+def _sandbox_off() -> bool:
+    why = sandbox_unavailable()
+    if why is not None:
+        # Said once per process: pages from strangers are rendered without Chromium's sandbox.
+        log.warning("Chromium runs without its sandbox: %s; run markwatch as an unprivileged "
+                    "user with user namespaces to keep it on", why)
+    return why is not None
+
+
+def chromium_args() -> list[str]:
+    """CHROMIUM_ARGS, plus --no-sandbox only where the sandbox cannot run (said once)."""
+    return [*CHROMIUM_ARGS, "--no-sandbox"] if _sandbox_off() else list(CHROMIUM_ARGS)
 
 
 def crawl_settings(
@@ -92,7 +146,7 @@ def crawl_settings(
 ) -> dict[str, Any]:
     """The settings of one crawl: DEFAULTS plus this run's browser, proxy and Redis."""
     settings = dict(DEFAULTS)
-    launch: dict[str, Any] = {"headless": True, "args": list(CHROMIUM_ARGS)}
+    launch: dict[str, Any] = {"headless": True, "args": chromium_args()}
     if browser_path:
         launch["executable_path"] = browser_path
     if proxy:

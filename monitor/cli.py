@@ -194,6 +194,30 @@ def _print_failures(errors: list[str], *, keep: Path | None = None, shown: int =
             err.print(f"  ... and {len(errors) - shown} more", markup=False)
 
 
+# `crawl` and `run` exit 3 when a crawl is incomplete: too many pages failed or the site went
+# away. What it read is stored; rerunning the same command resumes it.
+EXIT_INCOMPLETE = 3
+
+
+def _crawl_health(summary: Any) -> None:
+    """Pages that failed and links skipped, by reason, and crawls left incomplete."""
+    def by_reason(counts: dict[str, int]) -> str:
+        return ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    if summary.failed:
+        err.print(f"{sum(summary.failed.values())} pages failed ({summary.pages_read} read): "
+                  f"{by_reason(summary.failed)}", markup=False, highlight=False, soft_wrap=True)
+    if summary.skipped_links:
+        err.print(f"{sum(summary.skipped_links.values())} links skipped, not requestable: "
+                  f"{by_reason(summary.skipped_links)}", markup=False, highlight=False, soft_wrap=True)
+    if summary.interrupted_runs:
+        err.print(f"runs {', '.join(map(str, summary.interrupted_runs))} had been killed: marked interrupted",
+                  markup=False, highlight=False)
+    for platform, why in summary.incomplete.items():
+        err.print(f"crawl of {platform} is incomplete: {why}; rerun the same command to resume it",
+                  markup=False, highlight=False, soft_wrap=True)
+
+
 def _print_paths(label: str, paths: list[str]) -> None:
     """Paths whole, each on its own line: a table would cut them at the terminal's width."""
     out.print(f"{label}:", markup=False, highlight=False)
@@ -279,8 +303,10 @@ def crawl(
     run_key: Annotated[Optional[str], typer.Option(help="With --redis-url: the run's name every process shares (default: today's date).")] = None,
     delay: Annotated[Optional[float], typer.Option(help="Seconds between requests to one site (default 0.25, adaptive); 0 for your own test servers.")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed of the listing sample when results exceed a cap: the same seed reads the same listings.")] = None,
+    timeout: Annotated[Optional[float], typer.Option(help="Seconds a page may take to download before it counts as a time-out (default 30).")] = None,
 ) -> None:
-    """Crawl the brand's watch list, store listings and assess them."""
+    """Crawl the brand's watch list, store listings and assess them; exit 3 when a crawl is
+    incomplete (too many pages failed, or the site went away): rerun it to resume."""
     from monitor.browser import find_chromium
     from monitor.db import Database
     from monitor.registry import load_registry
@@ -299,6 +325,8 @@ def crawl(
             overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = 16
     if seed is not None:
         overrides["MARKWATCH_SAMPLE_SEED"] = seed
+    if timeout is not None:
+        overrides["DOWNLOAD_TIMEOUT"] = max(timeout, 0.1)
     if redis_url and not run_key:
         import datetime as dt
 
@@ -311,6 +339,9 @@ def crawl(
               f"{len(summary.errors)} items failed", markup=False, highlight=False)
     _print_paths("database", [database.display_url])
     _print_failures(summary.errors, shown=20)
+    _crawl_health(summary)
+    if summary.incomplete:
+        raise typer.Exit(EXIT_INCOMPLETE)
 
 
 @app.command()
@@ -394,9 +425,12 @@ def run(
         out.print(f"{s.seen} listings seen ({s.created} new, {s.changed} changed); {s.assessed} assessed, "
                   f"{s.flagged} flagged; {len(s.errors)} items failed", markup=False, highlight=False)
         _print_failures(s.errors, keep=Path(out_dir).resolve() / "failed-items.txt")
+        _crawl_health(s)
     _print_paths(f"digest of {outcome.entries} matches", [str(outcome.digest["html"])])
     if outcome.mailed:
         out.print(f"mailed to {', '.join(outcome.mailed.recipients)}")
+    if s is not None and s.incomplete:
+        raise typer.Exit(EXIT_INCOMPLETE)
 
 
 @app.command()

@@ -65,8 +65,9 @@ TRACKED_FIELDS = (
 
 
 # Listing text comes from strangers: control characters (PostgreSQL refuses NUL outright)
-# are dropped and sizes are capped before anything is stored.
-_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+# are dropped and sizes are capped before anything is stored; so are unpaired surrogates,
+# which no encoder takes (the content hash, the database driver).
+_CONTROL = dict.fromkeys([*(c for c in range(32) if c not in (9, 10, 13)), *range(0xD800, 0xE000)])
 _LIMITS = {"title": 2_000, "description": 100_000, "seller_name": 300, "sku": 200,
            "brand_text": 300, "availability": 20, "currency": 3}
 

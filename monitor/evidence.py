@@ -125,11 +125,11 @@ class EvidenceCollector:
         if self._browser is None:
             from playwright.sync_api import sync_playwright
 
-            from crawlers.settings import CHROMIUM_ARGS
+            from crawlers.settings import chromium_args
 
             self._playwright = sync_playwright().start()
             self._browser = self._playwright.chromium.launch(
-                executable_path=self.browser_path, headless=True, args=list(CHROMIUM_ARGS))
+                executable_path=self.browser_path, headless=True, args=chromium_args())
         return self._browser.new_page(viewport={"width": 1280, "height": 1600})
 
     def screenshot(self, url: str, out: Path) -> tuple[Path | None, str | None, str | None]:

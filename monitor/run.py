@@ -4,13 +4,20 @@ history), assess what is new or changed, and record findings and cases.
 Each listing is stored and assessed on its own transaction as it arrives, and a listing
 whose content changed since its last assessment is assessed again on the next run, so an
 interrupted run resumes where it stopped.
+
+A crawl that lost too many pages (more than the crawl setting MARKWATCH_MAX_FAILED_SHARE of
+those it tried, or every page: the site went away) is recorded `incomplete`, with its
+failures by reason in the run's stats; a run killed outright is found `running` by the next
+run, which marks it `interrupted`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import signal
+import socket
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -19,8 +26,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+from crawlers.failures import crawl_health
 from crawlers.items import ListingItem
 from crawlers.runner import CrawlJob, run_crawl
+from crawlers.settings import DEFAULTS as CRAWL_DEFAULTS
 from matchers.errors import ImageError
 from matchers.image import hash_image
 from monitor.alerts import Alerter
@@ -30,6 +39,7 @@ from monitor.errors import CrawlError
 from monitor.models import Listing, Run, utcnow
 from monitor.registry import Registry
 from monitor.takedown import open_relisting_case
+from sqlmodel import select
 
 __all__ = ["RunSummary", "Monitor"]
 
@@ -51,9 +61,30 @@ class RunSummary:
     errors: list[str] = field(default_factory=list)
     alerts: dict[str, int] = field(default_factory=dict)  # alert outcomes: sent / failed
     crawl_stats: dict[str, Any] = field(default_factory=dict)
+    pages_read: int = 0
+    failed: dict[str, int] = field(default_factory=dict)         # pages not read, by reason
+    skipped_links: dict[str, int] = field(default_factory=dict)  # links never requested, by reason
+    incomplete: dict[str, str] = field(default_factory=dict)     # platform -> why its crawl is partial
+    interrupted_runs: list[int] = field(default_factory=list)    # earlier runs found killed
+
+    @property
+    def status(self) -> str:
+        return "incomplete" if self.incomplete else "finished"
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "crawl_stats"}
+
+    def account(self, stats_by_job: dict[str, dict[str, Any]], *, max_failed_share: float) -> None:
+        """Add each job's page accounting; a job that lost too much makes the run incomplete."""
+        for platform, stats in stats_by_job.items():
+            health = crawl_health(stats, max_failed_share=max_failed_share)
+            self.pages_read += health.read
+            for reason, n in health.failed.items():
+                self.failed[reason] = self.failed.get(reason, 0) + n
+            for reason, n in health.skipped.items():
+                self.skipped_links[reason] = self.skipped_links.get(reason, 0) + n
+            if health.incomplete:
+                self.incomplete[platform] = health.why or "incomplete"
 
 
 def _restore_ctrl_c() -> None:
@@ -61,6 +92,18 @@ def _restore_ctrl_c() -> None:
     reactor has stopped): from here on Ctrl-C raises KeyboardInterrupt again."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
 
 
 def _sha256(path: Path) -> str:
@@ -142,8 +185,9 @@ class Monitor:
         """Crawl the watch list, storing and assessing listings as they arrive."""
         jobs = self.jobs(base_url=base_url, platforms=platforms, limit=limit)
         summary = RunSummary()
+        summary.interrupted_runs = self.mark_interrupted()
         with self.db.session() as s:
-            run = Run(brand_id=self.brand.id)
+            run = Run(brand_id=self.brand.id, stats={"pid": os.getpid(), "host": socket.gethostname()})
             s.add(run)
             s.commit()
             summary.run_id = run.id
@@ -155,7 +199,15 @@ class Monitor:
         pending: list[Future[None]] = []
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="markwatch-assess") as pool:
             def sink(item: ListingItem) -> None:
-                if (pk := self._store(item, summary)) is not None:
+                try:
+                    pk = self._store(item, summary)
+                except Exception as exc:  # noqa: BLE001 - counted and named, the crawl goes on
+                    log.exception("could not store listing %s/%s", item.platform, item.listing_id)
+                    summary.errors.append(f"{item.platform}/{item.listing_id[:200]!r}: could not be stored: "
+                                          f"{type(exc).__name__}: {exc}"[:500])
+                    summary.failed["not stored"] = summary.failed.get("not stored", 0) + 1
+                    return
+                if pk is not None:
                     pending.append(pool.submit(self._assess_safely, pk, summary))
 
             self.progress("crawl-start", {"jobs": [j.platform for j in jobs]})
@@ -179,6 +231,9 @@ class Monitor:
                 # What is stored stays; what is not assessed yet the rerun assesses.
                 for future in pending:
                     future.cancel()
+        share = float((overrides or {}).get("MARKWATCH_MAX_FAILED_SHARE",
+                                            CRAWL_DEFAULTS["MARKWATCH_MAX_FAILED_SHARE"]))
+        summary.account(summary.crawl_stats, max_failed_share=share)
         if interrupted:
             self._finish_alerts(summary)
             self._close_run(summary, "interrupted")
@@ -188,7 +243,7 @@ class Monitor:
         self.assess_pending(platforms=[j.platform for j in jobs], summary=summary)
         # Alerts went out while the crawl ran; what is still queued is sent now.
         self._finish_alerts(summary)
-        self._close_run(summary, "finished")
+        self._close_run(summary, summary.status)
         self.progress("crawl-done", summary.as_dict())
         return summary
 
@@ -197,9 +252,32 @@ class Monitor:
             run = s.get(Run, summary.run_id)
             run.finished_at = utcnow()
             run.status = status
-            run.stats = summary.as_dict()
+            run.stats = {**(run.stats or {}), **summary.as_dict()}
             s.add(run)
             s.commit()
+
+    def mark_interrupted(self) -> list[int]:
+        """Mark the brand's runs left `running` by a process that is gone (killed, or its
+        machine restarted) as `interrupted`; their ids. A run of a live process on this
+        host, or of another host, is left alone: it may still be crawling."""
+        here = socket.gethostname()
+        marked = []
+        with self.db.session() as s:
+            runs = s.exec(select(Run).where(Run.brand_id == self.brand.id, Run.status == "running")).all()
+            for run in runs:
+                stats = run.stats or {}
+                pid, host = stats.get("pid"), stats.get("host")
+                if host not in (None, here) or (isinstance(pid, int) and _alive(pid)):
+                    continue
+                run.status = "interrupted"
+                run.finished_at = utcnow()
+                s.add(run)
+                marked.append(run.id)
+            s.commit()
+        if marked:
+            log.warning("runs %s were left running by a process that is gone: marked interrupted",
+                        ", ".join(map(str, marked)))
+        return marked
 
     def _finish_alerts(self, summary: RunSummary) -> None:
         if self._alerter is None:

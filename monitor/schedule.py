@@ -99,8 +99,13 @@ def run_once(
         _write_state(state_path, state)
         summary = monitor.crawl(base_url=base_url, platforms=platforms, limit=limit,
                                 browser_path=browser_path, overrides=overrides)
-        state["crawl_done"] = utcnow().isoformat()
         state["run_id"] = summary.run_id
+        if summary.incomplete:
+            # Not done: the rerun crawls again, and what this crawl stored stays unchanged.
+            state["crawl_incomplete"] = summary.incomplete
+        else:
+            state.pop("crawl_incomplete", None)
+            state["crawl_done"] = utcnow().isoformat()
         _write_state(state_path, state)
     else:
         progress("skipped-crawl", {"finished": state["crawl_done"]})

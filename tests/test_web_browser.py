@@ -19,14 +19,14 @@ pytestmark = pytest.mark.browser
 def test_confirm_a_case_and_draft_its_takedown(browser_path: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    from crawlers.settings import CHROMIUM_ARGS
+    from crawlers.settings import chromium_args
 
     seeded = seed(tmp_path)
     case_id = seeded.case_ids["BZ-1"]
     app = create_app(seeded.db, seeded.registry, takedown_dir=tmp_path / "takedowns")
     dialogs: list[str] = []
     with running(app) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=browser_path, headless=True, args=list(CHROMIUM_ARGS))
+        browser = p.chromium.launch(executable_path=browser_path, headless=True, args=chromium_args())
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -19,9 +19,11 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from scrapy_playwright.page import PageMethod
 
 from crawlers.caps import ListingCap
+from crawlers.failures import READ_KEY
 from crawlers.extract import extract_listing, looks_like_app_shell
 from crawlers.items import ListingItem
 from crawlers.marketplaces import SearchAdapter, adapter_for, listing_id_from_url, looks_like_listing_url
+from crawlers.spiders._accounting import PageAccounting
 
 __all__ = ["ListingSpider"]
 
@@ -34,7 +36,7 @@ def _browser_meta() -> dict[str, Any]:
     }
 
 
-class ListingSpider(scrapy.Spider):
+class ListingSpider(PageAccounting, scrapy.Spider):
     name = "listings"
 
     def __init__(
@@ -76,6 +78,7 @@ class ListingSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ListingSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        spider._connect_accounting()
         return spider
 
     @cached_property
@@ -113,25 +116,37 @@ class ListingSpider(scrapy.Spider):
         return looks_like_listing_url(url)
 
     def _listing_request(self, url: str) -> scrapy.Request | None:
+        if not self._requestable(url):
+            return None
         listing_id = listing_id_from_url(url, self.platform)
         if not self.cap.claim(listing_id):
             return None
-        return scrapy.Request(url, callback=self.parse_listing, meta=self._meta(listing_id=listing_id))
+        try:
+            # The cap's claim already keeps a listing to one request; unfiltered, a redirect
+            # loop ends at REDIRECT_MAX_TIMES and is counted, instead of vanishing as a
+            # duplicate request.
+            return scrapy.Request(url, callback=self.parse_listing, errback=self._failed,
+                                  meta=self._meta(listing_id=listing_id), dont_filter=True)
+        except ValueError:  # whatever urlsplit let through: one link lost, never the sample
+            self._requestable("http://[")
+            return None
 
     def _results_request(self, url: str, chain: str, callback: Any = None) -> scrapy.Request | None:
         """A result page (or sitemap) of one chain (a search term, a start URL): each chain
         gets an equal share of the page cap, so which pages are read does not depend on
         which chain the network answered first."""
         budget = max(1, self.max_pages // max(1, self._chains))
-        if self._pages.get(chain, 0) >= budget:
+        if not self._requestable(url) or self._pages.get(chain, 0) >= budget:
             return None
         self._pages[chain] = self._pages.get(chain, 0) + 1
         meta = {"chain": chain} if callback == self.parse_sitemap else self._meta(chain=chain)
-        return scrapy.Request(url, callback=callback or self.parse_results, meta=meta)
+        return scrapy.Request(url, callback=callback or self.parse_results, errback=self._failed, meta=meta)
 
     def _add_candidates(self, urls: Iterable[str]) -> None:
+        # A link that cannot be requested (javascript:, mailto:, a malformed URL) is counted
+        # and skipped here, so it can never reach a Request() and end the sample.
         for url in urls:
-            if self._is_listing_url(url):
+            if self._requestable(url) and self._is_listing_url(url):
                 self._candidates.setdefault(listing_id_from_url(url, self.platform), url)
 
     def sample(self) -> list[str]:
@@ -168,15 +183,17 @@ class ListingSpider(scrapy.Spider):
 
     # -- parsing -----------------------------------------------------------------------
 
-    def parse_results(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_results(self, response: Response, *, counted: bool = False) -> Iterator[scrapy.Request]:
+        if not counted:
+            self._read()
         self.pages_seen += 1
         self.crawler.stats.inc_value("markwatch/result_pages")
         before = len(self._candidates)
         selector = self.adapter.result_links if self.adapter else "a::attr(href)"
-        self._add_candidates(response.urljoin(href) for href in response.css(selector).getall())
+        self._add_candidates(self._joined(response, response.css(selector).getall()))
         next_selector = self.adapter.next_page if self.adapter else "a[rel~=next]::attr(href)"
         next_url = response.css(next_selector).get()
-        next_url = response.urljoin(next_url) if next_url else None
+        next_url = next(iter(self._joined(response, [next_url])), None) if next_url else None
         term = response.meta.get("term")
         if next_url is None and self.adapter and self.adapter.next_by_template and term and len(self._candidates) > before:
             page = response.meta.get("page", self.adapter.first_page) + 1
@@ -190,12 +207,14 @@ class ListingSpider(scrapy.Spider):
 
     def parse_any(self, response: Response) -> Iterator[Any]:
         """A start URL: a listing page, or a page of listing links."""
+        self._read()
         if self._is_listing_url(response.url):
-            yield from self.parse_listing(response)
+            yield from self.parse_listing(response, counted=True)
         else:
-            yield from self.parse_results(response)
+            yield from self.parse_results(response, counted=True)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        self._read()
         chain = response.meta.get("chain", response.url)
         if response.url.endswith("robots.txt"):
             for url in sitemap_urls_from_robots(response.text, base_url=response.url):
@@ -205,11 +224,14 @@ class ListingSpider(scrapy.Spider):
             return
         try:
             sitemap = Sitemap(response.body)
-        except Exception:  # noqa: BLE001 - a broken sitemap is logged, the crawl goes on
-            self.logger.warning("unreadable sitemap %s", response.url)
+        except Exception:  # noqa: BLE001 - a broken sitemap is counted, the crawl goes on
+            self.crawler.stats.inc_value(READ_KEY, -1)
+            self._count_failure("parse error", response.url)
             return
         for entry in sitemap:
-            url = response.urljoin(entry["loc"])
+            url = next(iter(self._joined(response, [entry["loc"]])), None)
+            if url is None:
+                continue
             if sitemap.type == "sitemapindex":
                 request = self._results_request(url, chain, self.parse_sitemap)
                 if request is not None:
@@ -217,7 +239,18 @@ class ListingSpider(scrapy.Spider):
             else:
                 self._add_candidates([url])
 
-    def parse_listing(self, response: Response) -> Iterator[Any]:
+    def _joined(self, response: Response, hrefs: Iterable[str]) -> list[str]:
+        urls = []
+        for href in hrefs:
+            try:
+                urls.append(response.urljoin(href))
+            except ValueError:
+                self._requestable("http://[")  # counted as a malformed URL
+        return urls
+
+    def parse_listing(self, response: Response, *, counted: bool = False) -> Iterator[Any]:
+        if not counted:
+            self._read()
         rendered = bool(response.meta.get("playwright"))
         listing = extract_listing(response.body, response.url,
                                   encoding=getattr(response, "encoding", None))
@@ -225,6 +258,7 @@ class ListingSpider(scrapy.Spider):
         if empty and not rendered and looks_like_app_shell(response.body):
             # The page is an app shell: its data arrives only once scripts run.
             self.crawler.stats.inc_value("markwatch/app_shell_rendered")
+            self.crawler.stats.inc_value(READ_KEY, -1)  # read once it is rendered
             yield response.request.replace(meta={**response.meta, **_browser_meta()}, dont_filter=True)
             return
         listing_id = response.meta.get("listing_id") or listing.listing_id or listing_id_from_url(response.url, self.platform)

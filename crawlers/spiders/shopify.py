@@ -12,11 +12,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from crawlers.caps import ListingCap
 from crawlers.extract import Listing, Seller
+from crawlers.failures import READ_KEY
 from crawlers.items import ListingItem
+from crawlers.spiders._accounting import PageAccounting
 
 __all__ = ["ShopifySpider", "product_to_listing"]
 
@@ -61,7 +64,7 @@ def product_to_listing(product: dict[str, Any], store_url: str, *, currency: str
     )
 
 
-class ShopifySpider(scrapy.Spider):
+class ShopifySpider(PageAccounting, scrapy.Spider):
     name = "shopify"
 
     def __init__(self, platform: str = "shopify", *, start_urls: Iterable[str] = (),
@@ -74,6 +77,12 @@ class ShopifySpider(scrapy.Spider):
         self.page_limit = page_limit
         self.max_pages = max_pages
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ShopifySpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider._connect_accounting()
+        return spider
+
     @cached_property
     def cap(self) -> ListingCap:
         """The run's listing cap (made once the crawl's settings are known): shared by every
@@ -82,10 +91,14 @@ class ShopifySpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for store in self.stores:
+            if not self._requestable(store + "/"):
+                continue
             # The storefront page says the shop's currency and name.
-            yield scrapy.Request(store + "/", callback=self.parse_store, meta={"store": store})
+            yield scrapy.Request(store + "/", callback=self.parse_store, errback=self._failed,
+                                 meta={"store": store})
 
     def parse_store(self, response: Response) -> Iterator[scrapy.Request]:
+        self._read()
         store = response.meta["store"]
         currency = (
             response.css("meta[name=shop-currency]::attr(content)").get()
@@ -99,16 +112,18 @@ class ShopifySpider(scrapy.Spider):
     def _page(self, store: str, page: int, currency: str | None, name: str) -> scrapy.Request:
         return scrapy.Request(
             f"{store}/products.json?limit={self.page_limit}&page={page}",
-            callback=self.parse_products,
+            callback=self.parse_products, errback=self._failed,
             meta={"store": store, "page": page, "currency": currency, "store_name": name},
         )
 
     def parse_products(self, response: Response) -> Iterator[Any]:
+        self._read()
         meta = response.meta
         try:
             products = response.json().get("products") or []
         except (ValueError, AttributeError):
-            self.logger.warning("not a products.json answer: %s", response.url)
+            self.crawler.stats.inc_value(READ_KEY, -1)
+            self._count_failure("parse error", response.url)
             return
         for product in products:
             if self.cap.remaining() == 0:

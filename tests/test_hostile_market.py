@@ -1,0 +1,212 @@
+"""A hostile marketplace on loopback, crawled as a user crawls it (`markwatch crawl` in a fresh
+process): links that cannot be requested, a lone surrogate in JSON-LD, pages that fail every
+way a page can fail, listing photos on private addresses, a market that goes away mid-crawl,
+and a run killed outright. Every readable listing is stored, every failure is counted by
+reason, and the exit status tells the truth (3: incomplete)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import DEMO_BRAND, run_cli
+from crawlsite import LocalSite, page
+
+pytestmark = pytest.mark.slow
+
+GOOD = [f"good{i}" for i in range(1, 7)]
+
+
+def _listing(name: str, *, images: tuple[str, ...] = ()) -> str:
+    data = {"@context": "https://schema.org", "@type": "Product", "name": name,
+            "image": list(images), "offers": {"@type": "Offer", "price": "49.00", "priceCurrency": "EUR"}}
+    # ensure_ascii keeps "\ud800" as the six characters a hostile page would send
+    return ("<html><head><script type='application/ld+json'>"
+            f"{json.dumps(data, ensure_ascii=True)}</script></head><body><h1>x</h1></body></html>")
+
+
+# Over Scrapy's DOWNLOAD_MAXSIZE (16 MiB in crawlers.settings)
+_HUGE = _listing("Huge") + " " * (17 * 1024 * 1024)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _site(gone_port: int) -> LocalSite:
+    links = [f"/item/{g}" for g in GOOD] + [
+        "javascript:alert(1)//item/X", "mailto:a@b.example/item/M", "http://[bad/item/V6",
+        "/item/missing", "/item/loop", "/item/huge", "/item/private", "/item/slow",
+        f"http://127.0.0.1:{gone_port}/item/gone", "/item/surrogate", "/item/ssrf",
+    ]
+    results = "<html><body>" + "".join(f'<a href="{h}">x</a>' for h in links) + "</body></html>"
+    routes = {
+        "/robots.txt": lambda _p, _n: (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /item/private\n"),
+        "/results": lambda _p, _n: page(body=results),
+        "/item/missing": lambda _p, _n: page(404, "gone"),
+        "/item/loop": lambda _p, _n: page(302, "", Location="/item/loop"),
+        "/item/huge": lambda _p, _n: page(body=_HUGE),
+        "/item/slow": lambda _p, _n: page(body=_listing("Slow")),
+        "/item/surrogate": lambda _p, _n: page(body=_listing("Norvik parka \ud800 lone")),
+        # The review app's /healthz, a cloud metadata service, an intranet host: never fetched.
+        "/item/ssrf": lambda _p, _n: page(body=_listing("Photo elsewhere", images=(
+            "http://169.254.169.254/latest/meta-data/photo.jpg", "http://10.255.255.1/photo.jpg"))),
+    }
+    for g in GOOD:
+        routes[f"/item/{g}"] = lambda _p, _n, g=g: page(body=_listing(f"Trail jacket {g}"))
+    return LocalSite(routes, hold={"/item/slow": 4.0})
+
+
+def _brand(tmp: Path, start: str) -> Path:
+    data = yaml.safe_load(DEMO_BRAND.read_text(encoding="utf-8"))
+    data["watch"] = [{"platform": "hostile", "start_urls": [start], "max_pages": 5, "max_listings": 50}]
+    root = DEMO_BRAND.parent
+    # Registry paths are relative to the file: point them back at the demo brand's folder.
+    text = yaml.safe_dump(data, allow_unicode=True)
+    brand_dir = tmp / "brand"
+    brand_dir.mkdir(exist_ok=True)
+    for child in root.iterdir():
+        target = brand_dir / child.name
+        if child.name != "brand.yaml" and not target.exists():
+            target.symlink_to(child)
+    path = brand_dir / "brand.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _crawl_args(brand: Path, db: Path) -> list[str]:
+    return ["crawl", "--brand", str(brand), "--db", str(db), "--images-dir", str(db.parent / "images"),
+            "--delay", "0"]
+
+
+def _rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_hostile_market_stores_every_readable_listing_and_counts_every_failure(tmp_path: Path, browser_path: str) -> None:
+    with _site(_closed_port()).serve() as site:
+        brand = _brand(tmp_path, site.url("/results"))
+        db = tmp_path / "mw.db"
+        done = run_cli(*_crawl_args(brand, db), "--timeout", "2",
+                       cwd=tmp_path, env={"MARKWATCH_CHROMIUM": browser_path})
+        paths = site.paths()
+    stored = {lid for (lid,) in _rows(db, "select listing_id from listing")}
+    # every readable listing, the lone surrogate one included (cleaned, not lost)
+    assert stored == {*GOOD, "surrogate", "ssrf"}, done.stderr
+    title = _rows(db, "select title from listing where listing_id = 'surrogate'")[0][0]
+    assert title == "Norvik parka lone"
+    # nothing was requested from the links that cannot be requested, nor from robots-denied pages
+    assert not any("item/X" in p or "item/M" in p or "V6" in p or "private" in p for p in paths)
+    # the refused photos are recorded with the reason, not fetched
+    files = json.loads(_rows(db, "select image_files from listing where listing_id = 'ssrf'")[0][0])
+    assert len(files) == 2 and all("link-local" in f["error"] or "private" in f["error"] for f in files), files
+    # the summary names every failure by reason, and the run row keeps them
+    err = done.stderr
+    for reason in ("1 HTTP 404", "1 redirect loop", "1 over the size limit", "1 robots.txt denied",
+                   "1 time-out", "1 connection refused"):
+        assert reason in err, err
+    assert "3 links skipped" in err and "1 javascript scheme" in err and "1 mailto scheme" in err and "1 malformed URL" in err
+    status, stats = _rows(db, "select status, stats from run")[0]
+    stats = json.loads(stats)
+    assert stats["failed"] == {"HTTP 404": 1, "redirect loop": 1, "over the size limit": 1,
+                               "robots.txt denied": 1, "time-out": 1, "connection refused": 1}
+    assert stats["skipped_links"] == {"javascript scheme": 1, "mailto scheme": 1, "malformed URL": 1}
+    # 6 of 15 pages failed: more than the 20% an honest crawl may lose
+    assert status == "incomplete" and done.returncode == 3, (done.returncode, err)
+    assert "crawl of hostile is incomplete" in err
+
+
+def test_a_few_failures_within_the_share_finish_with_exit_0(tmp_path: Path, browser_path: str) -> None:
+    site = _site(_closed_port())
+    listing_links = "".join(f'<a href="/item/{g}">x</a>' for g in GOOD)
+    site.routes["/results"] = lambda _p, _n: page(body=f"<html><body>{listing_links}<a href='/item/missing'>x</a>"
+                                                        "<a href='javascript:void(0)//item/J'>x</a></body></html>")
+    with site.serve():
+        brand = _brand(tmp_path, site.url("/results"))
+        db = tmp_path / "mw.db"
+        done = run_cli(*_crawl_args(brand, db), cwd=tmp_path, env={"MARKWATCH_CHROMIUM": browser_path})
+    assert done.returncode == 0, done.stderr
+    assert {lid for (lid,) in _rows(db, "select listing_id from listing")} == set(GOOD)
+    assert "1 pages failed (7 read): 1 HTTP 404" in done.stderr
+    assert _rows(db, "select status from run") == [("finished",)]
+
+
+def test_market_failing_mid_crawl_is_incomplete_and_the_rerun_resumes(tmp_path: Path, browser_path: str) -> None:
+    site = _site(_closed_port())
+    many = [f"n{i:03d}" for i in range(40)]
+    site.routes["/results"] = lambda _p, _n: page(body="<html><body>" + "".join(
+        f'<a href="/item/{g}">x</a>' for g in many) + "</body></html>")
+    for g in many:
+        site.routes[f"/item/{g}"] = lambda _p, _n, g=g: page(body=_listing(f"Trail jacket {g}"))
+    out = tmp_path / "out"
+    db = tmp_path / "mw.db"
+    with site.serve() as served:
+        brand = _brand(tmp_path, served.url("/results"))
+        port = int(served.base_url.rsplit(":", 1)[1])
+        # The market answers the result page and five listings, then fails every page.
+        original = dict(site.routes)
+        for g in many[5:]:
+            site.routes[f"/item/{g}"] = lambda _p, _n: page(500, "down")
+        args = ["run", "--brand", str(brand), "--db", str(db), "--out", str(out), "--delay", "0"]
+        first = run_cli(*args, cwd=tmp_path, env={"MARKWATCH_CHROMIUM": browser_path})
+        assert first.returncode == 3, first.stderr
+        assert "crawl of hostile is incomplete" in first.stderr
+        assert "HTTP 500" in first.stderr
+        assert _rows(db, "select status from run") == [("incomplete",)]
+        kept = _rows(db, "select count(*) from listing")[0][0]
+        assert kept == 5, first.stderr + first.stdout
+        # The market is back: the rerun crawls again (it does not say the day's crawl had
+        # finished) and stores what the first one lost, without duplicates.
+        site.routes.update(original)
+        second = run_cli(*args, cwd=tmp_path, env={"MARKWATCH_CHROMIUM": browser_path})
+        assert port  # the same market, at the same address
+    assert second.returncode == 0, second.stderr
+    assert "already finished" not in second.stdout
+    assert _rows(db, "select count(*), count(distinct listing_id) from listing") == [(40, 40)]
+    assert [s for (s,) in _rows(db, "select status from run order by id")] == ["incomplete", "finished"]
+
+
+def test_a_killed_run_is_marked_interrupted_by_the_next(tmp_path: Path, browser_path: str) -> None:
+    site = _site(_closed_port())
+    many = [f"k{i:03d}" for i in range(30)]
+    site.routes["/results"] = lambda _p, _n: page(body="<html><body>" + "".join(
+        f'<a href="/item/{g}">x</a>' for g in many) + "</body></html>")
+    for g in many:
+        site.routes[f"/item/{g}"] = lambda _p, _n, g=g: page(body=_listing(f"Trail jacket {g}"))
+    site.hold["/item/k"] = 1.5
+    db = tmp_path / "mw.db"
+    with site.serve() as served:
+        brand = _brand(tmp_path, served.url("/results"))
+        cmd = [sys.executable, "-m", "monitor.cli", *_crawl_args(brand, db)]
+        proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env={**os.environ, "MARKWATCH_CHROMIUM": browser_path})
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+            try:
+                if _rows(db, "select count(*) from listing")[0][0] >= 2:
+                    break
+            except sqlite3.OperationalError:
+                continue
+        assert proc.poll() is None, "the crawl finished before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert _rows(db, "select status from run") == [("running",)]
+        site.hold.clear()
+        again = run_cli(*_crawl_args(brand, db), cwd=tmp_path, env={"MARKWATCH_CHROMIUM": browser_path})
+    assert again.returncode == 0, again.stderr
+    assert [s for (s,) in _rows(db, "select status from run order by id")] == ["interrupted", "finished"]
+    assert "had been killed: marked interrupted" in again.stderr
