@@ -12,16 +12,17 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, func
+from filelock import FileLock, Timeout
+from sqlalchemy import event, func, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlmodel import Session, create_engine, select
@@ -151,6 +152,13 @@ def _tracked_of(row: Listing) -> dict[str, Any]:
     }
 
 
+_T = TypeVar("_T")
+# Any 64-bit number, the same in every markwatch process: pg_advisory_xact_lock's key.
+_MIGRATION_LOCK_KEY = 0x6D61726B7761  # "markwa"
+_MIGRATION_WAIT = 300
+_CONFLICT_ATTEMPTS = 3
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -208,16 +216,55 @@ class Database:
         return make_url(self.url).render_as_string(hide_password=True)
 
     def migrate(self) -> None:
-        """Create or upgrade the schema with Alembic."""
+        """Create or upgrade the schema with Alembic, one process at a time: several
+        `markwatch` commands started at once on a new database would each create the tables
+        ("table alembic_version already exists")."""
         cfg = Config()
         cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         try:
-            with self.engine.begin() as connection:
+            with self._migration_lock(), self.engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    # Held to the end of this transaction, which holds the whole migration.
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
                 cfg.attributes["connection"] = connection
                 command.upgrade(cfg, "head")
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise StorageError(f"cannot open the database {self.display_url}: {reason}") from None
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        """A file lock beside a SQLite file (SQLite runs DDL outside any transaction we could
+        hold); PostgreSQL's advisory lock is taken in `migrate` itself."""
+        parsed = make_url(self.url)
+        if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+            yield
+            return
+        lock = FileLock(f"{Path(parsed.database).expanduser()}.migrate-lock", timeout=_MIGRATION_WAIT)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StorageError(f"the database {self.display_url} is being migrated by another process "
+                               f"for over {_MIGRATION_WAIT} s; try again once it is done") from None
+        except OSError:
+            # A read-only folder: no lock to take, and nothing this process could create there.
+            yield
+            return
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _retrying(self, write: Callable[[], _T]) -> _T:
+        """Run a read-then-insert write again when a concurrent writer inserted the same row
+        first (IntegrityError): the second attempt finds the row and updates it."""
+        for attempt in range(_CONFLICT_ATTEMPTS):
+            try:
+                return write()
+            except IntegrityError:
+                if attempt == _CONFLICT_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -237,6 +284,11 @@ class Database:
         registry_path: str | None = None,
         registry_sha256: str | None = None,
     ) -> Brand:
+        marks = [dict(m) for m in marks]
+        return self._retrying(lambda: self._upsert_brand(name, marks, registry_path, registry_sha256))
+
+    def _upsert_brand(self, name: str, marks: Sequence[Mapping[str, Any]], registry_path: str | None,
+                      registry_sha256: str | None) -> Brand:
         with self.session() as s:
             brand = s.exec(select(Brand).where(Brand.name == name)).first()
             if brand is None:
@@ -280,6 +332,10 @@ class Database:
         phash: str | None = None,
         product_sku: str | None = None,
     ) -> Asset:
+        return self._retrying(lambda: self._upsert_asset(brand_id, key, kind, path, sha256, phash, product_sku))
+
+    def _upsert_asset(self, brand_id: int, key: str, kind: str, path: str, sha256: str,
+                      phash: str | None, product_sku: str | None) -> Asset:
         with self.session() as s:
             row = s.exec(select(Asset).where(Asset.brand_id == brand_id, Asset.key == key)).first()
             row = row or Asset(brand_id=brand_id, key=key, kind=kind, path=path, sha256=sha256)
