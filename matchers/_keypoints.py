@@ -11,7 +11,10 @@ import cv2
 import faiss
 import numpy as np
 
-__all__ = ["Features", "Fit", "extract", "mirrored", "thumbnail", "KeypointPool", "verify", "distinct_inliers"]
+__all__ = [
+    "Features", "Fit", "extract", "mirrored", "thumbnail", "KeypointPool", "verify", "distinct_inliers",
+    "sift", "root_sift", "LogoBank", "fit_logo", "SIFT_DIM",
+]
 
 cv2.setNumThreads(1)  # the matcher runs one image per core; OpenCV's own threads only contend
 
@@ -359,3 +362,152 @@ def verify(
             return None
     pairs = np.stack([good, rows[good, 0]], axis=1).astype(np.int64)[inl]
     return Fit(n_in, (float(x0), float(y0), float(x1), float(y1)), pairs)
+
+
+# -- logos: RootSIFT in one shared index ------------------------------------------------------
+
+SIFT_DIM = 128
+
+
+def sift(gray: np.ndarray, nfeatures: int, *, contrast: float = 0.03) -> Features:
+    """SIFT keypoints, strongest first, with descriptors kept as uint8 (OpenCV's are whole
+    numbers 0-255, so nothing is lost and a saved index stays small).
+
+    SIFT rather than ORB for logos: printed marks are small, low in contrast and seen at an
+    angle; SIFT's gradient histograms over a scale-space blob hold up where ORB's binary
+    tests on a fixed patch do not (bench/logo_wild.py prints both routes' recall)."""
+    det = cv2.SIFT_create(nfeatures=nfeatures, contrastThreshold=contrast)
+    kps, desc = det.detectAndCompute(gray, None)
+    size = (gray.shape[1], gray.shape[0])
+    if desc is None or not kps:
+        return Features(np.empty((0, 2), np.float32), np.empty((0, SIFT_DIM), np.uint8), size)
+    order = np.argsort([-kp.response for kp in kps], kind="stable")
+    xy = cv2.KeyPoint_convert(kps).astype(np.float32).reshape(-1, 2)[order]
+    return Features(xy, np.ascontiguousarray(np.clip(desc[order], 0, 255).astype(np.uint8)), size)
+
+
+def root_sift(desc: np.ndarray) -> np.ndarray:
+    """RootSIFT (Arandjelovic & Zisserman 2012): L1-normalise, then square-root. Euclidean
+    distance between these is the Hellinger kernel on the histograms, which compares
+    gradient histograms better than plain L2 does."""
+    d = desc.astype(np.float32)
+    d /= d.sum(axis=1, keepdims=True) + 1e-7
+    return np.ascontiguousarray(np.sqrt(d))
+
+
+# Past this many logo descriptors (~40 logo images) the bank searches an inverted file:
+# each query descriptor is compared with the rows of a few cells, not every row, so the
+# cost grows far slower than the number of logos (bench/logo_wild.py prints the curve).
+LOGO_IVF_MIN_ROWS = 16_000
+_LOGO_ROWS_PER_CELL = 256
+_LOGO_PROBES = 6
+
+
+@dataclass(slots=True)
+class LogoBank:
+    """Every registered logo image's RootSIFT descriptors in one index, so that a query's
+    descriptors find their nearest logo rows in one search whatever the number of logos.
+
+    `group` of a row is the logo key it belongs to: images registered under one key are
+    views of one logo, so they are no rivals of each other in the ratio test."""
+
+    desc: np.ndarray = field(default_factory=lambda: np.empty((0, SIFT_DIM), np.float32))
+    owner: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
+    group: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
+    row: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
+    pending: list[tuple[np.ndarray, int, int]] = field(default_factory=list)
+    _index: faiss.Index | None = field(default=None, repr=False, compare=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+
+    def add(self, owner: int, group: int, desc: np.ndarray) -> None:
+        if len(desc):
+            self.pending.append((desc, owner, group))
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self.desc) + sum(len(d) for d, _o, _g in self.pending)
+
+    def _consolidate(self) -> None:
+        if self.pending:
+            self.desc = np.concatenate([self.desc, *(root_sift(d) for d, _o, _g in self.pending)])
+            self.owner = np.concatenate([self.owner, *(np.full(len(d), o, np.int32) for d, o, _g in self.pending)])
+            self.group = np.concatenate([self.group, *(np.full(len(d), g, np.int32) for d, _o, g in self.pending)])
+            self.row = np.concatenate([self.row, *(np.arange(len(d), dtype=np.int32) for d, _o, _g in self.pending)])
+            self.pending.clear()
+            self._index = None
+
+    def index(self) -> faiss.Index:
+        with self._lock:
+            self._consolidate()
+            if self._index is None:
+                if len(self.desc) >= LOGO_IVF_MIN_ROWS:
+                    cells = max(16, len(self.desc) // _LOGO_ROWS_PER_CELL)
+                    index = faiss.IndexIVFFlat(faiss.IndexFlatL2(SIFT_DIM), SIFT_DIM, cells)
+                    # k-means on a fixed sample with FAISS's fixed seed: the same logos give
+                    # the same cells.
+                    index.train(self.desc[:: max(1, len(self.desc) // (cells * 64))])
+                    index.add(self.desc)
+                    index.nprobe = _LOGO_PROBES
+                else:
+                    index = faiss.IndexFlatL2(SIFT_DIM)
+                    index.add(self.desc)
+                self._index = index
+            return self._index
+
+    def matches(self, query: np.ndarray, *, k: int = 6, ratio: float = 0.8) -> dict[int, np.ndarray]:
+        """Per logo image, the (logo row, query row) pairs of query descriptors whose nearest
+        logo row is clearly nearer than any rival: a row of another logo key, or another row
+        of the same image (Lowe's ratio test, with a shared bank)."""
+        with self._lock:
+            index, owner, group, row = self.index(), self.owner, self.group, self.row
+        if not len(query) or index.ntotal < 1:
+            return {}
+        k = min(k, index.ntotal)
+        dist, rows = index.search(root_sift(query), k)
+        first = rows[:, 0]
+        valid = first >= 0
+        first = np.where(valid, first, 0)
+        rival_d = np.full(len(query), np.inf, np.float32)
+        for j in range(1, k):
+            r = rows[:, j]
+            ok = r >= 0
+            rs = np.where(ok, r, 0)
+            rival = ok & ((group[rs] != group[first]) | (owner[rs] == owner[first]))
+            rival_d = np.where(np.isinf(rival_d) & rival, dist[:, j], rival_d)
+        # Squared distances: the ratio applies to their square roots.
+        good = valid & (dist[:, 0] < (ratio * ratio) * rival_d) & (dist[:, 0] < 0.5)
+        q_rows = np.flatnonzero(good)
+        out: dict[int, list[tuple[int, int]]] = {}
+        for q in q_rows:
+            out.setdefault(int(owner[first[q]]), []).append((int(row[first[q]]), int(q)))
+        return {o: np.array(p, np.int64) for o, p in out.items()}
+
+
+def fit_logo(asset: Features, query: Features, pairs: np.ndarray, *, min_inliers: int) -> Fit | None:
+    """The logo's outline in the query from matched pairs: a homography (a printed logo on a
+    can, a shoe or a car is seen in perspective and slightly curved, so the reprojection
+    tolerance is loose), refused when it folds, mirrors, or distorts the logo's shape
+    beyond perspective."""
+    if len(pairs) < min_inliers:
+        return None
+    src = asset.xy[pairs[:, 0]]
+    dst = query.xy[pairs[:, 1]]
+    reproj = max(3.0, 0.01 * max(query.size))
+    hom, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, reproj, maxIters=2000, confidence=0.995)
+    fit = None
+    if hom is not None and mask is not None:
+        fit = _sane(asset, query, hom, mask, src, rigid=True)
+    if fit is None:
+        aff, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=reproj, maxIters=2000)
+        if aff is not None and mask is not None:
+            fit = _sane(asset, query, np.vstack([aff, [0.0, 0.0, 1.0]]), mask, src, rigid=True)
+    if fit is None:
+        return None
+    _hom, n_in, quad, inl = fit
+    if n_in < min_inliers:
+        return None
+    x0, y0 = np.clip(quad.min(axis=0), 0, None)
+    x1, y1 = np.minimum(quad.max(axis=0), query.size)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return Fit(n_in, (float(x0), float(y0), float(x1), float(y1)), pairs[inl])

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import product
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import cv2
 import numpy as np
@@ -20,7 +21,7 @@ from PIL import Image
 
 from matchers._hashindex import HashTable, dhash_batch, dihedral, informative, phash_batch, thumbs
 from matchers._imageio import DEFAULT_MAX_PIXELS, ImageSource, open_image
-from matchers._keypoints import Features, Fit, KeypointPool, distinct_inliers, extract, mirrored, thumbnail, verify
+from matchers._keypoints import SIFT_DIM, Features, LogoBank, KeypointPool, extract, fit_logo, sift, thumbnail, verify
 from matchers.errors import (
     ImageBlankError,
     ImageDecodeError,
@@ -29,6 +30,9 @@ from matchers.errors import (
     OcrUnavailableError,
 )
 
+if TYPE_CHECKING:
+    from matchers.text import MarkMatcher
+
 __all__ = [
     "ImageHit",
     "ImageResult",
@@ -36,6 +40,8 @@ __all__ = [
     "hash_image",
     "hash_distance",
     "read_text",
+    "read_marks",
+    "WordsRead",
     "AssetKind",
 ]
 
@@ -45,6 +51,7 @@ Box = tuple[int, int, int, int]
 _HASH_SIDE = 256  # longest side of the grayscale image that windows are cut from
 _KP_SIDE_QUERY = 1024
 _KP_SIDE_ASSET = 480
+_FORMAT = 2  # of saved indexes: 2 holds SIFT features for logos (1 held ORB ones)
 _MIN_SIDE = 24  # images smaller than this carry no usable detail (icons, tracking pixels)
 
 # Thresholds on 64-bit hashes, tuned with bench/image_accuracy.py. Unrelated photos sit
@@ -63,10 +70,16 @@ _QUERY_FEATURES = 4000
 _MAX_VERIFY = 3
 _MIN_INLIER_SHARE = 0.35
 _MIN_INLIERS = 14
-_MIN_INLIERS_LOGO = 16
-_MIN_DISTINCT_LOGO = 12  # inliers that match this logo clearly better than any other logo
 _MIN_AGREEMENT = 0.25  # pixel correlation of the warped asset with the query region
-_LOGO_SIDE = 480  # small logo files are enlarged to this so ORB finds enough corners in them
+# Logos: SIFT on the logo at a working size (a logo cut from a photo may be 60 px wide, a
+# logo file 2000), and on the query enlarged so that a small printed logo keeps detail.
+_LOGO_SIDE = (240, 480)
+_LOGO_FEATURES = 500
+_LOGO_QUERY_SIDE = 800
+_LOGO_QUERY_FEATURES = 2500
+_LOGO_MATCHES = 6  # ratio-test matches a logo image needs before its geometry is checked
+_LOGO_VERIFY = 6  # logo images checked per query, the most-matched first: a bounded cost
+_MIN_INLIERS_LOGO = 7
 
 # Window shapes (fractions of the query's width, height) tried at a few positions each;
 # collage tiles and padded content on a plain background are also found as blobs.
@@ -239,8 +252,10 @@ class ImageIndex:
         self._whole = HashTable.empty()
         self._crops = HashTable.empty()
         self._pool = KeypointPool()
-        self._features: list[Features] = []
-        self._mirrors: dict[int, Features] = {}  # logo owner -> features of its mirror image
+        self._features: list[Features] = []  # ORB, for photos (empty for logos)
+        self._logo_features: dict[int, Features] = {}  # owner -> SIFT features of a logo image
+        self._bank = LogoBank()
+        self._logo_groups: dict[str, int] = {}  # logo key -> its rows' group in the bank
         self._logos: list[int] = []
 
     # -- building -------------------------------------------------------------------------
@@ -266,9 +281,10 @@ class ImageIndex:
         """Register `image` under `key`.
 
         `kind="logo"` marks a mark meant to be found inside other photos (small, partly
-        hidden, in perspective, mirrored), so it is searched for with keypoints in every query
-        that is not a whole copy of a registered photo; each logo adds about two keypoint
-        checks (as printed and mirrored) to such a query.
+        hidden, in perspective), so it is searched for with local features in every query
+        that is not a whole copy of a registered photo. All logos share one descriptor index:
+        a query searches it once, and checks the geometry of the few logo images it matched
+        best, so many logos cost little more than a few.
         Raises ImageDecodeError, ImageTooLargeError, or ImageBlankError for an image too
         small or too plain to be recognised without false alarms.
         """
@@ -296,21 +312,35 @@ class ImageIndex:
         self._whole.extend(ph[:8], dh[:8], owner, variant_ids[:8])
         self._crops.extend(ph[8:], dh[8:], owner, variant_ids[8:])
         gray_kp = prep.gray_kp
-        if kind == "logo" and max(gray_kp.shape) < _LOGO_SIDE:
-            f = _LOGO_SIDE / max(gray_kp.shape)
-            gray_kp = cv2.resize(gray_kp, (round(gray_kp.shape[1] * f), round(gray_kp.shape[0] * f)), interpolation=cv2.INTER_CUBIC)
-        # Logos appear small in listing photos: more pyramid levels reach down to ~1/9 scale.
-        feats = extract(gray_kp, 600, levels=12) if kind == "logo" else extract(gray_kp, 400)
-        feats.thumb = thumbnail(gray_kp)
         if kind == "logo":
-            self._mirrors[owner] = mirrored(gray_kp, 600, levels=12)
-        if kind == "photo":  # logos are all checked directly, they need no votes
+            side = max(gray_kp.shape)
+            f = min(max(1.0, _LOGO_SIDE[0] / side), _LOGO_SIDE[1] / side)
+            if f != 1.0:
+                gray_kp = cv2.resize(gray_kp, (max(1, round(gray_kp.shape[1] * f)), max(1, round(gray_kp.shape[0] * f))),
+                                     interpolation=cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA)
+            logo = sift(gray_kp, _LOGO_FEATURES)
+            if len(logo.desc) < _MIN_INLIERS_LOGO:
+                raise ImageBlankError(f"logo image holds {len(logo.desc)} local features, too few to be found in photos")
+            feats = Features(np.empty((0, 2), np.float32), np.empty((0, 32), np.uint8), logo.size)
+            # SIFT is not mirror-invariant, and a flipped listing photo shows the logo
+            # mirrored: the mirror image's features go in the bank as a view of the same logo.
+            self._add_logo(2 * owner, key, logo)
+            self._add_logo(2 * owner + 1, key, sift(np.ascontiguousarray(gray_kp[:, ::-1]), _LOGO_FEATURES))
+        else:
+            feats = extract(gray_kp, 400)
             self._pool.add(owner, feats.desc[:_VOTE_ROWS_ASSET])
+        feats.thumb = thumbnail(gray_kp)
         self._features.append(feats)
         self._keys.append(key)
         self._kinds.append(kind)
-        if kind == "logo":
-            self._logos.append(owner)
+
+    def _add_logo(self, view: int, key: str, logo: Features) -> None:
+        """One view of a logo (2 * owner as registered, 2 * owner + 1 its mirror image)."""
+        group = self._logo_groups.setdefault(key, len(self._logo_groups))
+        self._logo_features[view] = logo
+        self._bank.add(view, group, logo.desc)
+        if view // 2 not in self._logos:
+            self._logos.append(view // 2)
 
     def add_many(
         self, items: Iterable[tuple[str, ImageSource]], *, kind: AssetKind = "photo"
@@ -421,74 +451,68 @@ class ImageIndex:
         if not self._features:
             return
         native = prep.gray_kp
-        enlarged = native
-        if self._logos and max(native.shape) < _KP_SIDE_QUERY:
-            # A logo is often ~100 px wide in a listing photo, below ORB's smallest patch
-            # scale for a stored logo; enlarging the query lets its features line up.
-            f = _KP_SIDE_QUERY / max(native.shape)
-            enlarged = cv2.resize(native, (round(native.shape[1] * f), round(native.shape[0] * f)), interpolation=cv2.INTER_LINEAR)
-        # Many features for logos: a small logo in a busy photo holds only a few percent of
-        # them. A copied photo fills a good part of the query: its strongest keypoints, at the
-        # query's own scale (enlarging it puts them beyond the stored photo's pyramid), suffice.
-        logo_query = extract(enlarged, _QUERY_FEATURES) if self._logos else None
-        if logo_query is not None and enlarged is native:
-            photo_query = Features(logo_query.xy[:_VOTE_ROWS_QUERY], logo_query.desc[:_VOTE_ROWS_QUERY], logo_query.size)
-        else:
-            photo_query = extract(native, _VOTE_ROWS_QUERY)
-        # Candidates, the only assets whose geometry (RANSAC) is checked: every logo (a brand
-        # registers few, and a small logo in a busy photo collects too few votes to rank);
-        # when hashes found no copy, the photos the query's descriptors voted for most; and
-        # the closest hash near-misses.
-        ranked = list(self._logos)
-        if not best and len(photo_query.desc) >= _MIN_INLIERS:
+        if self._logos:
+            self._logo_search(prep, best)
+        # A copied photo fills a good part of the query: its strongest keypoints, at the
+        # query's own scale, suffice.
+        photos = len(self._logos) < len(self._keys)
+        photo_query = extract(native, _VOTE_ROWS_QUERY) if photos else None
+        # Candidates, the only photos whose geometry (RANSAC) is checked: when hashes found
+        # no copy, the photos the query's descriptors voted for most; and the closest hash
+        # near-misses.
+        ranked: list[int] = []
+        if photo_query is not None and not best and len(photo_query.desc) >= _MIN_INLIERS:
             votes = self._pool.vote(photo_query.desc)
             ranked += sorted((o for o, n in votes.items() if n >= _MIN_VOTES), key=lambda o: -votes[o])[:_MAX_VERIFY]
         ranked += sorted((o for o in shortlist if shortlist[o] <= _SHORTLIST_KP), key=lambda o: shortlist[o])[:2]
         seen: set[int] = set()
         for o in ranked:
-            if o in seen or o in best:
+            if o in seen or o in best or self._kinds[o] == "logo":
                 continue
             seen.add(o)
-            if self._kinds[o] == "logo":
-                assert logo_query is not None
-                gray, found = enlarged, self._verify_logo(o, logo_query)
-            else:
-                # A copied photo explains most of its matches and agrees pixel by pixel once
-                # warped into place; a texture's chance alignment does neither.
-                gray, found = native, verify(
-                    self._features[o], photo_query, min_inliers=_MIN_INLIERS, min_inlier_share=_MIN_INLIER_SHARE,
-                    min_area=0.04, min_agreement=_MIN_AGREEMENT, query_gray=native,
-                )
+            assert photo_query is not None
+            # A copied photo explains most of its matches and agrees pixel by pixel once
+            # warped into place; a texture's chance alignment does neither.
+            found = verify(
+                self._features[o], photo_query, min_inliers=_MIN_INLIERS, min_inlier_share=_MIN_INLIER_SHARE,
+                min_area=0.04, min_agreement=_MIN_AGREEMENT, query_gray=native,
+            )
             if found is None:
                 continue
-            sx, sy = prep.size[0] / gray.shape[1], prep.size[1] / gray.shape[0]
+            sx, sy = prep.size[0] / native.shape[1], prep.size[1] / native.shape[0]
             x0, y0, x1, y1 = found.box
             region = (round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy))
             score = round(found.inliers / (found.inliers + _MIN_INLIERS), 4)  # 0.5 at the photo floor
             best[o] = ImageHit(self._keys[o], score, "keypoints", region)
 
-    def _verify_logo(self, owner: int, query: Features) -> Fit | None:
-        """The logo's best fit, as printed or mirrored, keeping its shape (a similarity or mild
-        perspective) and resting on enough inliers that no other registered logo explains."""
-        fits = []
-        for feats in (self._features[owner], self._mirrors.get(owner)):
-            if feats is None:
+    def _logo_search(self, prep: _Prepared, best: dict[int, ImageHit]) -> None:
+        """Logos printed in the query: its SIFT descriptors search the shared bank once; the
+        logo images with most ratio-test matches get a perspective-tolerant geometric check."""
+        gray = prep.gray_kp
+        f = _LOGO_QUERY_SIDE / max(gray.shape)
+        if f > 1.0:
+            # A logo is often 50-100 px wide in a listing photo: enlarged, SIFT finds the
+            # blobs of its letters and strokes at scales the registered logo has them.
+            gray = cv2.resize(gray, (round(gray.shape[1] * f), round(gray.shape[0] * f)), interpolation=cv2.INTER_LINEAR)
+        query = sift(gray, _LOGO_QUERY_FEATURES)
+        if len(query.desc) < _MIN_INLIERS_LOGO:
+            return
+        matched = self._bank.matches(query.desc)
+        ranked = sorted((o for o, p in matched.items() if len(p) >= _LOGO_MATCHES), key=lambda o: -len(matched[o]))
+        sx, sy = prep.size[0] / gray.shape[1], prep.size[1] / gray.shape[0]
+        found_keys = {hit.key for hit in best.values()}
+        for view in ranked[:_LOGO_VERIFY]:
+            o = view // 2
+            if o in best or self._keys[o] in found_keys:
                 continue
-            fit = verify(feats, query, min_inliers=_MIN_INLIERS_LOGO, rigid=True)
-            if fit is not None:
-                fits.append((fit, feats))
-        if not fits:
-            return None
-        fit, feats = max(fits, key=lambda pair: pair[0].inliers)
-        rivals = self._rival_descriptors(owner)
-        if distinct_inliers(fit, feats, query, rivals) < _MIN_DISTINCT_LOGO:
-            return None
-        return fit
-
-    def _rival_descriptors(self, owner: int) -> np.ndarray:
-        rows = [self._features[o].desc for o in self._logos if o != owner]
-        rows += [m.desc for o, m in self._mirrors.items() if o != owner]
-        return np.concatenate(rows) if rows else np.empty((0, 32), np.uint8)
+            found = fit_logo(self._logo_features[view], query, matched[view], min_inliers=_MIN_INLIERS_LOGO)
+            if found is None:
+                continue
+            x0, y0, x1, y1 = found.box
+            region = (round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy))
+            score = round(found.inliers / (found.inliers + _MIN_INLIERS_LOGO), 4)
+            best[o] = ImageHit(self._keys[o], score, "keypoints", region)
+            found_keys.add(self._keys[o])
 
     # -- persistence ----------------------------------------------------------------------
 
@@ -498,10 +522,10 @@ class ImageIndex:
         self._crops.consolidate()
         self._pool.consolidate()
         counts = np.array([len(f.desc) for f in self._features], np.int64)
-        mirrors = sorted(self._mirrors)
+        logos = sorted(self._logo_features)
         np.savez_compressed(
             path,
-            format=np.array([1]),
+            format=np.array([_FORMAT]),
             meta=np.frombuffer(json.dumps({"keys": self._keys, "kinds": self._kinds}).encode(), np.uint8),
             phash=np.concatenate([self._whole.phash, self._crops.phash]),
             dhash=np.concatenate([self._whole.dhash, self._crops.dhash]),
@@ -513,12 +537,12 @@ class ImageIndex:
             kp_desc=np.concatenate([f.desc for f in self._features]) if self._features else np.empty((0, 32), np.uint8),
             thumb_shapes=np.array([f.thumb.shape if f.thumb is not None else (0, 0) for f in self._features], np.int64).reshape(-1, 2),
             thumb_pixels=np.concatenate([f.thumb.ravel() for f in self._features if f.thumb is not None] or [np.empty(0, np.uint8)]),
-            # Mirror-image features of logos (optional: files written before them load without).
-            mirror_owner=np.array(mirrors, np.int64),
-            mirror_counts=np.array([len(self._mirrors[o].desc) for o in mirrors], np.int64),
-            mirror_sizes=np.array([self._mirrors[o].size for o in mirrors], np.int64).reshape(-1, 2),
-            mirror_xy=np.concatenate([self._mirrors[o].xy for o in mirrors] or [np.empty((0, 2), np.float32)]),
-            mirror_desc=np.concatenate([self._mirrors[o].desc for o in mirrors] or [np.empty((0, 32), np.uint8)]),
+            # SIFT features of logo images.
+            logo_owner=np.array(logos, np.int64),
+            logo_counts=np.array([len(self._logo_features[o].desc) for o in logos], np.int64),
+            logo_sizes=np.array([self._logo_features[o].size for o in logos], np.int64).reshape(-1, 2),
+            logo_xy=np.concatenate([self._logo_features[o].xy for o in logos] or [np.empty((0, 2), np.float32)]),
+            logo_desc=np.concatenate([self._logo_features[o].desc for o in logos] or [np.empty((0, SIFT_DIM), np.uint8)]),
             # The cells of the photo-vote index when it is an inverted file (optional too).
             pool_centroids=self._pool.centroids(),
         )
@@ -528,7 +552,7 @@ class ImageIndex:
         """Read an index written by save(). Raises MatcherConfigError if the file is not one."""
         try:
             with np.load(path, allow_pickle=False) as data:
-                if int(data["format"][0]) != 1:
+                if int(data["format"][0]) != _FORMAT:
                     raise MatcherConfigError(f"{os.fspath(path)}: unknown image index format")
                 meta = json.loads(bytes(data["meta"]).decode())
                 arrays = {name: data[name] for name in data.files}
@@ -548,23 +572,23 @@ class ImageIndex:
             or int(arrays["thumb_shapes"].prod(axis=1).sum()) != len(arrays["thumb_pixels"])
         ):
             raise MatcherConfigError(f"{os.fspath(path)}: the saved image index is inconsistent")
-        mirror_owner = arrays.get("mirror_owner", np.empty(0, np.int64))
-        mirror_counts = arrays.get("mirror_counts", np.empty(0, np.int64))
-        mirror_sizes = arrays.get("mirror_sizes", np.empty((0, 2), np.int64))
-        mirror_xy = arrays.get("mirror_xy", np.empty((0, 2), np.float32))
-        mirror_desc = arrays.get("mirror_desc", np.empty((0, 32), np.uint8))
+        logo_owner = arrays.get("logo_owner", np.empty(0, np.int64))
+        logo_counts = arrays.get("logo_counts", np.empty(0, np.int64))
+        logo_sizes = arrays.get("logo_sizes", np.empty((0, 2), np.int64))
+        logo_xy = arrays.get("logo_xy", np.empty((0, 2), np.float32))
+        logo_desc = arrays.get("logo_desc", np.empty((0, SIFT_DIM), np.uint8))
         if (
-            len(mirror_counts) != len(mirror_owner)
-            or len(mirror_sizes) != len(mirror_owner)
-            or int(mirror_counts.sum()) != len(mirror_desc)
-            or len(mirror_desc) != len(mirror_xy)
-            or any(not 0 <= int(o) < n_assets or meta["kinds"][int(o)] != "logo" for o in mirror_owner)
+            len(logo_counts) != len(logo_owner)
+            or len(logo_sizes) != len(logo_owner)
+            or int(logo_counts.sum()) != len(logo_desc)
+            or len(logo_desc) != len(logo_xy)
+            or (len(logo_desc) and logo_desc.shape[1:] != (SIFT_DIM,))
+            or sorted({int(v) // 2 for v in logo_owner}) != [n for n, kind in enumerate(meta["kinds"]) if kind == "logo"]
         ):
             raise MatcherConfigError(f"{os.fspath(path)}: the saved image index is inconsistent")
         index = cls(max_pixels=max_pixels)
         index._keys = list(meta["keys"])
         index._kinds = list(meta["kinds"])
-        index._logos = [n for n, kind in enumerate(index._kinds) if kind == "logo"]
         whole = arrays["variant"] < 8
         index._whole = HashTable(*(arrays[k][whole] for k in ("phash", "dhash", "owner", "variant")))
         index._crops = HashTable(*(arrays[k][~whole] for k in ("phash", "dhash", "owner", "variant")))
@@ -579,14 +603,12 @@ class ImageIndex:
             index._features.append(feats)
             if index._kinds[n] == "photo":
                 index._pool.add(n, feats.desc[:_VOTE_ROWS_ASSET])
-        mirror_offsets = np.concatenate([[0], np.cumsum(mirror_counts)])
-        for n, owner in enumerate(mirror_owner):
-            a, b = mirror_offsets[n], mirror_offsets[n + 1]
-            w, h = (int(v) for v in mirror_sizes[n])
-            mirror = Features(mirror_xy[a:b], mirror_desc[a:b], (w, h))
-            thumb = index._features[int(owner)].thumb
-            mirror.thumb = None if thumb is None else np.ascontiguousarray(thumb[:, ::-1])
-            index._mirrors[int(owner)] = mirror
+        logo_offsets = np.concatenate([[0], np.cumsum(logo_counts)])
+        for n, owner in enumerate(logo_owner):
+            a, b = logo_offsets[n], logo_offsets[n + 1]
+            w, h = (int(v) for v in logo_sizes[n])
+            logo = Features(logo_xy[a:b].astype(np.float32), logo_desc[a:b].astype(np.uint8), (w, h))
+            index._add_logo(int(owner), index._keys[int(owner) // 2], logo)
         if len(arrays.get("pool_centroids", ())):
             index._pool.use_centroids(arrays["pool_centroids"])
         return index
@@ -595,40 +617,103 @@ class ImageIndex:
 # -- OCR ---------------------------------------------------------------------------------
 
 _ocr_engine = None
+_ocr_lock = threading.Lock()
+# The text detector is most of OCR's cost and grows with the pixels it sees: at a short side
+# of 544 px it costs about a third of RapidOCR's default (736), and photos' brand words are
+# rarely thinner than what it still finds (bench/logo_wild.py prints the route's recall).
+_OCR_DET_SIDE = 544
+_OCR_MAX_SIDE = 1600
+_OCR_MAX_WORDS = 12  # text boxes recognised per image, the largest first: a size budget
+_OCR_MIN_SCORE = 0.5
+
+
+def _engine():  # noqa: ANN202 (the engine's type lives in the optional package)
+    global _ocr_engine
+    with _ocr_lock:
+        if _ocr_engine is None:
+            try:
+                from rapidocr_onnxruntime import RapidOCR
+            except ImportError as exc:
+                raise OcrUnavailableError(
+                    "reading text in images needs the OCR extra: pip install 'markwatch[ocr]'"
+                ) from exc
+            # One thread, as the rest of the matcher: images are matched one per core.
+            _ocr_engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+        return _ocr_engine
 
 
 def read_text(image: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[tuple[str, Box]]:
     """Words printed in the image with their boxes, for the text matcher to check for marks.
 
-    Needs the optional OCR extra; raises OcrUnavailableError with the install command when
-    it is absent, and ImageDecodeError / ImageTooLargeError for a bad image.
+    The detector finds the text-like regions; only the largest few are read. Needs the
+    optional OCR extra; raises OcrUnavailableError with the install command when it is
+    absent, and ImageDecodeError / ImageTooLargeError for a bad image.
     """
-    global _ocr_engine
-    if _ocr_engine is None:
-        try:
-            from rapidocr_onnxruntime import RapidOCR
-        except ImportError as exc:
-            raise OcrUnavailableError(
-                "reading text in images needs the OCR extra: pip install 'markwatch[ocr]'"
-            ) from exc
-        _ocr_engine = RapidOCR()
-    img = open_image(image, draft_size=1280, max_pixels=max_pixels)
+    engine = _engine()
+    img = open_image(image, draft_size=_OCR_DET_SIDE, max_pixels=max_pixels)
     if min(img.size) < _MIN_SIDE:
         return []
-    scale = 1600 / max(img.size)
+    scale = min(_OCR_DET_SIDE / min(img.size), _OCR_MAX_SIDE / max(img.size))
     if scale < 1.0:
-        img = img.resize((round(img.size[0] * scale), round(img.size[1] * scale)), Image.Resampling.LANCZOS)
+        img = img.resize((max(1, round(img.size[0] * scale)), max(1, round(img.size[1] * scale))), Image.Resampling.LANCZOS)
     else:
         scale = 1.0
     bgr = np.ascontiguousarray(np.asarray(img)[:, :, ::-1])
     try:
-        result, _ = _ocr_engine(bgr)
+        with _ocr_lock:  # the engine keeps per-call state (its detector's scale)
+            det = engine.text_det
+            det.limit_type, det.limit_side_len = "min", _OCR_DET_SIDE
+            boxes, _ = det(bgr)
+            if boxes is None or len(boxes) == 0:
+                return []
+            boxes = sorted(boxes, key=lambda q: -cv2.contourArea(np.asarray(q, np.float32)))[:_OCR_MAX_WORDS]
+            crops = engine.get_crop_img_list(bgr, [np.asarray(q, np.float32) for q in boxes])
+            read, _ = engine.text_rec(crops)
     except Exception as exc:  # the OCR engine's failures on odd inputs are per-image errors
         raise ImageDecodeError(f"OCR failed on this image: {exc}") from exc
     words: list[tuple[str, Box]] = []
-    for quad, text, _conf in result or []:
+    for quad, rec in zip(boxes, read):
+        text, conf = str(rec[0]), float(rec[1])
+        if not text.strip() or conf < _OCR_MIN_SCORE:
+            continue
         pts = np.asarray(quad, dtype=np.float32) / scale
         x0, y0 = pts.min(axis=0)
         x1, y1 = pts.max(axis=0)
-        words.append((str(text), (int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1)))))
+        words.append((text, (int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1)))))
+    # Reading order (top to bottom, then left to right), so a mark split over two boxes
+    # on one line is read as one phrase.
+    words.sort(key=lambda w: (round(w[1][1] / max(1, w[1][3] - w[1][1])), w[1][0]))
     return words
+
+
+@dataclass(frozen=True, slots=True)
+class WordsRead:
+    """What reading the words in one image found: the marks (as hits whose `key` is the
+    mark, `method` "words" and `region` the word's box), the words read, and whether the
+    recogniser ran at all (it is skipped where nothing looks like print)."""
+
+    hits: tuple[ImageHit, ...]
+    words: tuple[tuple[str, Box], ...]
+    ran: bool
+
+
+def read_marks(image: ImageSource, matcher: MarkMatcher, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> WordsRead:
+    """Marks of `matcher` in the words printed in the image, each with the word's box.
+
+    Raises OcrUnavailableError without the OCR extra, ImageDecodeError / ImageTooLargeError
+    for a bad image.
+    """
+    words = read_text(image, max_pixels=max_pixels)
+    text, spans = "", []
+    for word, box in words:
+        if "@" in word:
+            continue  # an e-mail address (a photographer's credit) names a mailbox, not a product
+        spans.append((len(text), len(text) + len(word), box))
+        text += word + " "
+    best: dict[str, ImageHit] = {}
+    for hit in matcher.find(text):
+        box = next((b for start, end, b in spans if start <= hit.start < end), None)
+        score = round(hit.score / 100.0, 4)
+        if hit.mark not in best or score > best[hit.mark].score:
+            best[hit.mark] = ImageHit(hit.mark, score, "words", box)
+    return WordsRead(tuple(sorted(best.values(), key=lambda h: -h.score)), tuple(words), True)

@@ -24,7 +24,7 @@ from matchers.errors import (
     MatcherConfigError,
     OcrUnavailableError,
 )
-from matchers.image import ImageHit, ImageIndex, hash_distance, hash_image, read_text
+from matchers.image import ImageHit, ImageIndex, hash_distance, hash_image, read_marks, read_text
 
 skdata = pytest.importorskip("skimage.data", reason="scikit-image (dev extra) ships the real test photos")
 
@@ -480,6 +480,58 @@ def test_ocr_reads_brand_words() -> None:
     assert found
     x0, y0, x1, y1 = found[0][1]
     assert 0 <= x0 < 120 and 30 <= y1 and x1 > 200
+
+
+def test_words_route_names_the_mark_with_its_region() -> None:
+    pytest.importorskip("rapidocr_onnxruntime", reason="the OCR extra is not installed")
+    from matchers.text import MarkMatcher
+
+    img = ASSETS["coffee"].copy()
+    draw = ImageDraw.Draw(img)
+    draw.text((40, 60), "ZENTRAX", font=ImageFont.load_default(size=72), fill="white", stroke_width=3, stroke_fill="black")
+    # A mark inside an e-mail address is a mailbox's name, not the product's mark.
+    draw.text((40, 330), "shop@norvik.example", font=ImageFont.load_default(size=40), fill="white",
+              stroke_width=2, stroke_fill="black")
+    found = read_marks(_jpeg(img), MarkMatcher(["Zentrax", "Norvik"]))
+    assert found.ran and any("norvik" in w.lower() for w, _box in found.words)
+    assert [(h.key, h.method) for h in found.hits] == [("Zentrax", "words")]
+    x0, y0, x1, y1 = found.hits[0].region
+    assert x0 < 120 and y0 < 140 and y1 > 60 and x1 > 200
+    assert read_marks(_jpeg(ASSETS["camera"]), MarkMatcher(["Zentrax"])).hits == ()
+
+
+@pytest.mark.parametrize("photo", ["coins", "clock", "grass"])
+def test_logo_views_share_one_key_and_the_inverted_file_finds_them(
+        photo: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several images of one logo are views of it, not rivals; past LOGO_IVF_MIN_ROWS the
+    shared descriptor index is an inverted file, and it finds the same logo, with its region."""
+    import matchers._keypoints as kp
+
+    def build() -> ImageIndex:
+        idx = ImageIndex()
+        idx.add("nordholt", _wordmark("NORDHOLT", (20, 120, 40), "bars"), kind="logo")
+        idx.add("nordholt", _wordmark("NORDHOLT", (20, 120, 40), "bars").rotate(8, fillcolor="white"), kind="logo")
+        idx.add("tornado", _wordmark("TORNADO", (20, 120, 40), "hexagon"), kind="logo")
+        idx.add("zentrax-logo", _logo(), kind="logo")
+        return idx
+
+    query, box = _logo_in_photo(_wordmark("NORDHOLT", (20, 120, 40), "bars"), photo, 0.3, 0.3, 0.6)
+    flat = build()
+    assert not isinstance(flat._bank.index(), kp.faiss.IndexIVF)
+    monkeypatch.setattr(kp, "LOGO_IVF_MIN_ROWS", 64)
+    ivf = build()
+    assert isinstance(ivf._bank.index(), kp.faiss.IndexIVF)
+    for idx in (flat, ivf):
+        hits = idx.query(_jpeg(query))
+        assert keys(hits) == ["nordholt"]
+        assert hits[0].method == "keypoints" and hits[0].region is not None and _overlaps(hits[0].region, box)
+
+
+def test_logo_too_plain_for_local_features_is_refused() -> None:
+    plain = Image.new("RGB", (200, 100), "white")
+    ImageDraw.Draw(plain).rectangle((0, 0, 99, 99), fill="black")
+    with pytest.raises(ImageBlankError):
+        ImageIndex().add("square", plain, kind="logo")
 
 
 def test_ocr_absent_gives_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
