@@ -580,8 +580,9 @@ def takedown(
                                         include_flagged=include_flagged, platform=platform,
                                         letters=letters, browser_path=browser_path, country=country)
     for d in drafted:
-        out.print(f"drafted notice #{d.takedown_id}: {d.path} ({d.platform}, {d.template}, "
-                  f"{len(d.case_ids)} listings, {len(d.evidence)} evidence files)", markup=False)
+        out.print(f"drafted notice #{d.takedown_id} ({d.platform}, {d.template}, "
+                  f"{len(d.case_ids)} listings, {len(d.evidence)} evidence files):", markup=False, highlight=False)
+        out.print(f"  {d.path}", markup=False, highlight=False, soft_wrap=True)
         for note in d.notes:
             err.print(f"  note: {note}", markup=False, highlight=False)
     for refusal in refusals:
@@ -611,15 +612,23 @@ def takedown_status(
                           "platforms": [{"platform": p.platform, "counts": dict(p.counts), "open": p.open,
                                          "success_rate": p.success_rate} for p in report.platforms]}))
         return
-    table = Table("notice", "platform", "template", "status", "listings", "since", "next step", "file",
-                  title="open notices")
+    from rich import box
+
+    # Narrow columns only, so the table reads at 80 columns; next steps and files follow on
+    # lines of their own, paths whole.
+    table = Table("notice", "platform", "template", "status", "listings", "since",
+                  title="open notices", box=box.SIMPLE_HEAD)
     for n in report.open_notices:
-        table.add_row(str(n["id"]), n["platform"], n["template"], n["status"].replace("_", "-"),
-                      str(n["listings"]), n["since"][:16].replace("T", " "), n["next"],
-                      escape(n["path"] or "-"))
+        table.add_row(f"#{n['id']}", escape(n["platform"]), escape(n["template"]), n["status"].replace("_", "-"),
+                      str(n["listings"]), n["since"][:16].replace("T", " "))
     out.print(table)
-    stats = Table("platform", "drafted", "submitted", "removed", "rejected", "counter-noticed", "success rate",
-                  title="per platform")
+    for n in report.open_notices:
+        step = n["next"].replace(" ID ", f" {n['id']} ")
+        out.print(f"#{n['id']} next: {step}", markup=False, highlight=False)
+        if n["path"]:
+            out.print(f"   {n['path']}", markup=False, highlight=False, soft_wrap=True)
+    stats = Table("platform", "drafted", "submitted", "removed", "rejected", "countered", "success",
+                  title="per platform", box=box.SIMPLE_HEAD)
     for p in report.platforms:
         c = p.counts
         stats.add_row(p.platform, *(str(c[s]) for s in ("drafted", "submitted", "removed", "rejected", "counter_noticed")),

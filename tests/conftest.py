@@ -118,11 +118,11 @@ def spawn() -> Iterator[Callable[..., subprocess.Popen[str]]]:
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess[str]:
+            timeout: float = CLI_TIMEOUT, columns: int = 200) -> subprocess.CompletedProcess[str]:
     """Run `markwatch ARGS` as a user would, in a fresh process; whatever it started is
     killed when it ends or runs over `timeout` seconds (which fails the test)."""
     proc = popen([sys.executable, "-m", "monitor.cli", *args], cwd=cwd, stdout=subprocess.PIPE,
-                 stderr=subprocess.PIPE, env={**os.environ, **(env or {}), "COLUMNS": "200"})
+                 stderr=subprocess.PIPE, env={**os.environ, **(env or {}), "COLUMNS": str(columns)})
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

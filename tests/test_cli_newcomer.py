@@ -137,3 +137,22 @@ def test_serve_takes_the_brand_from_the_database(tmp_path: Path, demo_brand: Pat
     url = line.split(" at ")[1].split()[0]
     page = httpx.get(url, timeout=30)
     assert page.status_code == 200 and "Norvik" in page.text
+
+
+def test_takedown_output_reads_at_80_columns_with_paths_whole(tmp_path: Path, demo_brand: Path) -> None:
+    seeded = _seeded(tmp_path)
+    seeded.db.set_case_states(seeded.brand_id, [seeded.case_ids["BZ-1"], seeded.case_ids["SH-1"]], "confirmed")
+    db = str(tmp_path / "review.db")
+    drafts = tmp_path / "a-rather-long-folder-name-for-the-drafts" / "of-this-brand-protection-team"
+    done = run_cli("takedown", "--brand", str(demo_brand), "--db", db, "--out", str(drafts), "--no-screenshots",
+                   cwd=tmp_path, columns=80)
+    assert done.returncode == 0, done.stderr
+    paths = [line.strip() for line in done.stdout.splitlines() if line.strip().startswith(str(drafts))]
+    assert len(paths) == 2 and all(Path(p).is_file() for p in paths), done.stdout
+    status = run_cli("takedown", "status", "--db", db, cwd=tmp_path, columns=80)
+    assert status.returncode == 0, status.stderr
+    lines = status.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines if not line.strip().startswith(str(drafts))), status.stdout
+    assert sorted(line.strip() for line in lines if line.strip().startswith(str(drafts))) == sorted(paths)
+    assert "…" not in status.stdout  # no cell cut short
+    assert "markwatch takedown mark 1 submitted" in status.stdout
