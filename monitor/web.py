@@ -231,6 +231,16 @@ class _App:
         return len(self.db.set_case_states(self.brand_id, case_ids, ACTIONS[action], note=note))
 
 
+def _asset_label(registry: Registry, asset: Asset) -> str:
+    """A registered image as a reviewer knows it: the product's name, or the logo's or
+    photo's file name."""
+    if asset.kind == "product" and asset.product_sku:
+        name = next((p.name for p in registry.products if p.sku == asset.product_sku), None)
+        if name:
+            return f"{name} ({asset.product_sku})"
+    return f"{asset.kind} {Path(asset.path).name}"
+
+
 def _case_ids(values: list[Any]) -> list[int]:
     ids = []
     for value in values[:10_000]:
@@ -357,10 +367,21 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
             alerts = s.exec(select(Alert).where(Alert.case_id == case.id).order_by(Alert.id)).all()
         spans = sorted((f.start, f.end) for f in findings if f.kind == "mark" and f.field == "title"
                        and f.start is not None and f.end is not None)
+        labels = {a.key: _asset_label(state.registry, a) for a in assets}
+
+        def relabel(text: str | None) -> str:
+            """Reasons name registered images by their internal key: show the product's name."""
+            text = text or ""
+            for key, label in labels.items():
+                text = text.replace(key, label)
+            return text
+
+        # An action that would leave the case as it is (Reopen on a new case) is not offered.
+        actions = [a for a, to in ACTIONS.items() if to != case.state]
         return state.render(request, "case.html.j2", case=case, listing=listing, findings=findings,
                             snapshots=snapshots, assets=assets, seller=seller, takedowns=takedowns, alerts=alerts,
                             title_parts=_cut(listing.title or "(no title)", spans),
-                            actions=list(ACTIONS))
+                            actions=actions, labels=labels, relabel=relabel)
 
     @app.get("/listings/{listing_pk}/history", response_class=HTMLResponse)
     def history(request: Request, listing_pk: RowId) -> HTMLResponse:

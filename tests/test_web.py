@@ -166,7 +166,7 @@ def test_evidence_history_images_and_clusters(client: httpx.Client, seeded: Seed
     seeded.db.mark_removed("bazaar", "BZ-1")
     page = client.get(f"/cases/{seeded.case_ids['BZ-1']}").text
     assert "<mark>N0rv1k</mark>" in page
-    assert "registered: product:NV-PARKA-01:0" in page
+    assert "registered: Norvik Fjell Parka (NV-PARKA-01)" in page  # the product, not the asset key
     assert re.search(r"price: <del>59</del> → <ins>39</ins>", page)
     assert '<tr class="removed">' in page
     image = client.get(f"/media/listing/{pk}/0")
