@@ -1,8 +1,9 @@
-"""Pure matching logic: marks in text, brand images in listing images, counterfeit signals
-and the risk score that combines them. Imports nothing else of markwatch."""
+"""Pure matching logic: marks in text, brand images in listing images, the brand's copy in
+listing text, counterfeit signals and the risk score that combines them. Imports nothing else of markwatch."""
 
 from __future__ import annotations
 
+from matchers.copy import CopyHit, CopyIndex
 from matchers.errors import ImageDecodeError, ImageError, ImageTooLargeError, MatcherError
 from matchers.image import ImageHit, ImageIndex, hash_image
 from matchers.risk import FLAG_THRESHOLD, Risk, assess
@@ -16,6 +17,8 @@ __all__ = [
     "ImageIndex",
     "ImageHit",
     "hash_image",
+    "CopyIndex",
+    "CopyHit",
     "Finding",
     "Risk",
     "assess",
