@@ -455,7 +455,27 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
                 TakedownItem.takedown_id == takedown_id)).all()
         path = Path(row.path) if row.path else None
         text = path.read_text(encoding="utf-8") if path and path.is_file() else "(the draft file is gone)"
-        return state.render(request, "takedown.html.j2", row=row, text=text, case_ids=case_ids)
+        from monitor.takedown import TRANSITIONS
+
+        return state.render(request, "takedown.html.j2", row=row, text=text, case_ids=case_ids,
+                            next_statuses=TRANSITIONS.get(row.status, ()))
+
+    @app.post("/takedowns/{takedown_id}/status")
+    async def takedown_status(request: Request, takedown_id: RowId) -> RedirectResponse:
+        """What `markwatch takedown mark` records: the notice's next status, timestamped."""
+        from monitor.takedown import set_notice_status
+
+        form = await _checked_form(request)
+        with db.session() as s:
+            row = s.get(Takedown, takedown_id)
+            if row is None or row.brand_id != state.brand_id:
+                raise HTTPException(404, "no such takedown")
+        try:
+            set_notice_status(db, takedown_id, str(form.get("status") or ""),
+                              note=str(form.get("note") or "")[:2_000] or None)
+        except MarkwatchError as exc:
+            raise HTTPException(409, str(exc)) from None
+        return RedirectResponse(f"/takedowns/{takedown_id}", status_code=303)
 
     @app.get("/sellers", response_class=HTMLResponse)
     def sellers(request: Request) -> HTMLResponse:

@@ -27,3 +27,30 @@ def test_case_page_names_products_and_offers_only_real_changes(tmp_path: Path) -
         seeded.db.set_case_states(seeded.brand_id, [case_id], "confirmed")
         page = http.get(f"/cases/{case_id}").text
         assert set(re.findall(r'name="action" value="([a-z]+)"', page)) == {"reopen", "dismiss", "allowlist"}
+
+
+def test_takedown_page_marks_the_notice_status(tmp_path: Path) -> None:
+    from monitor.models import Takedown
+    from monitor.takedown import draft_takedowns
+
+    seeded = seed(tmp_path)
+    seeded.db.set_case_states(seeded.brand_id, [seeded.case_ids["BZ-1"]], "confirmed")
+    (drafted,), refusals = draft_takedowns(seeded.db, seeded.registry, seeded.brand_id, tmp_path / "takedowns")
+    app = create_app(seeded.db, seeded.registry, takedown_dir=tmp_path / "takedowns")
+    with running(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        page = http.get(f"/takedowns/{drafted.takedown_id}").text
+        assert re.findall(r'name="status" value="([a-z_]+)"', page) == ["submitted"]
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page)[1]
+        done = http.post(f"/takedowns/{drafted.takedown_id}/status",
+                         data={"csrf": csrf, "status": "submitted", "note": "sent by the form"})
+        assert done.status_code == 303
+        page = http.get(f"/takedowns/{drafted.takedown_id}").text
+        assert re.findall(r'name="status" value="([a-z_]+)"', page) == ["removed", "rejected"]
+        # the status rules hold here as on the command line
+        refused = http.post(f"/takedowns/{drafted.takedown_id}/status",
+                            data={"csrf": csrf, "status": "counter_noticed"})
+        assert refused.status_code == 409
+        without_csrf = http.post(f"/takedowns/{drafted.takedown_id}/status", data={"status": "removed"})
+        assert without_csrf.status_code in (400, 403)
+    with seeded.db.session() as s:
+        assert s.get(Takedown, drafted.takedown_id).status == "submitted"
