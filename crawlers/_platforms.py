@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["Platform", "PLATFORMS", "platforms_for"]
+import lxml.html
+
+__all__ = ["Platform", "PLATFORMS", "amazon_merchant", "platforms_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,3 +212,55 @@ def platforms_for(host: str, html_head: str) -> list[Platform]:
     found = [p for p in PLATFORMS if p.host is not None and p.host.search(host)]
     found += [p for p in PLATFORMS if p.host is None and any(m in html_head for m in p.markers)]
     return found
+
+
+# Amazon's buy box names who ships and who sells: as a table ("Ships from | Amazon", "Sold by |
+# Gothamite") or as one sentence in the page's language ("Verkauf und Versand durch Amazon.",
+# "Vendu par X et expédié par Amazon.").
+_SHIPS_LABEL = _re(r"^(ships from|dispatched from|expédié par|expéditeur|versand(?: durch)?|spedito da|"
+                   r"spedizione|enviado por|envío desde|verzonden door)$")
+_SOLD_LABEL = _re(r"^(sold by|vendu par|vendeur|verkauf durch|verkäufer|venduto da|venditore|vendido por|"
+                  r"vendedor|verkocht door)$")
+_BOTH_SENTENCE = _re(
+    r"^(?:ships from and sold by|dispatched from and sold by|expédié et vendu par|verkauf und versand durch|"
+    r"venduto e spedito da|vendido y enviado por|verkocht en verzonden door)\s+(.+?)\.?$")
+_SPLIT_SENTENCE = _re(
+    r"^(?:sold by|vendu par|verkauf durch|venduto da|vendido por|verkocht door)\s+(.+?)\s+(?:and|et|und|e|y|en)\s+"
+    r"(?:fulfilled|shipped|dispatched|expédié|versand|spedito|enviado|verzonden)\s+(?:by|par|durch|da|por|door)\s+"
+    r"(.+?)\.?$")
+
+
+def _texts(element: lxml.html.HtmlElement) -> str:
+    return " ".join(" ".join(element.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]")).split())
+
+
+def amazon_merchant(root: lxml.html.HtmlElement) -> dict[str, Any]:
+    """ships_from and the seller's name from Amazon's buy box (who ships, who sells)."""
+    ships = sold = None
+    for row in root.xpath("//*[@id='tabular-buybox']//tr")[:10]:
+        labels = row.xpath(".//*[contains(concat(' ', @class, ' '), ' tabular-buybox-label ')]")
+        values = row.xpath(".//*[contains(concat(' ', @class, ' '), ' tabular-buybox-text ')]")
+        if not labels or not values:
+            continue
+        label, value = _texts(labels[0]).rstrip(":… "), _texts(values[0])
+        if _SHIPS_LABEL.match(label):
+            ships = ships or value
+        elif _SOLD_LABEL.match(label):
+            sold = sold or value
+    if ships is None and sold is None:
+        for info in root.xpath("//*[@id='merchant-info']")[:1]:
+            sentence = _texts(info)[:300]
+            both = _BOTH_SENTENCE.match(sentence)
+            split = _SPLIT_SENTENCE.match(sentence)
+            if both:
+                ships = sold = both.group(1)
+            elif split:
+                sold, ships = split.group(1), split.group(2)
+    ships = ships.strip(" .") if ships else None
+    sold = sold.strip(" .") if sold else None
+    out: dict[str, Any] = {}
+    if ships:
+        out["ships_from"] = ships[:300]
+    if sold:
+        out["seller"] = {"name": sold[:300], "id": None, "url": None}
+    return out

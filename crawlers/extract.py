@@ -26,7 +26,7 @@ from ._normalize import (
     parse_price,
 )
 from ._pictures import picture_key, same_picture
-from ._platforms import Platform, platforms_for
+from ._platforms import Platform, amazon_merchant, platforms_for
 from ._structured import json_ld_items, meta_fields, microdata_items, pick_product, product_fields, rdfa_items
 from .errors import ExtractionInputError
 
@@ -254,6 +254,9 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
 
     for platform in platforms_for(host, text[:300_000]):
         _offer_fields(found, _platform_fields(root, platform, page_url, base, host), "platform")
+        if platform.name == "amazon":
+            # After the selectors: a seller link (name, id, storefront) beats the sentence.
+            _offer_fields(found, amazon_merchant(root), "platform")
         if platform.name == "shopify":
             _offer_fields(found, shopify_fields(root, text, base), "embedded")
         elif platform.name == "aliexpress":

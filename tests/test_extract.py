@@ -685,3 +685,28 @@ def test_stock_words_outrank_an_enabled_buy_button():
     html = page("<h1>Acme Kettle</h1><span class='price'>€ 20,00</span><p>Esaurito</p><button>Add to cart</button>",
                 "<title>Acme Kettle</title>")
     assert extract_listing(html, "https://shop.example/kettle").availability == "OutOfStock"
+
+
+@pytest.mark.parametrize(("buy_box", "ships_from", "seller"), [
+    ("<div id='merchant-info'>Verkauf und Versand durch Amazon.</div>", "Amazon", "Amazon"),
+    ("<div id='merchant-info'>Vendu par Acme Outlet et expédié par Amazon.</div>", "Amazon", "Acme Outlet"),
+    ("""<div id='tabular-buybox'><table><tr><td><span class='tabular-buybox-label'>Ships from</span></td>
+        <td><span class='tabular-buybox-text'>Shenzhen Depot</span></td></tr>
+        <tr><td><span class='tabular-buybox-label'>Sold by</span></td>
+        <td><span class='tabular-buybox-text'>Acme Outlet</span></td></tr></table></div>""",
+     "Shenzhen Depot", "Acme Outlet"),
+])
+def test_amazon_buy_box_names_who_ships_and_who_sells(buy_box: str, ships_from: str, seller: str):
+    html = page(f"<span id='productTitle'>Acme Kettle</span><span id='priceblock_ourprice'>20,00 €</span>{buy_box}",
+                "<title>Acme Kettle</title>")
+    listing = extract_listing(html, "https://www.amazon.de/dp/B0TESTDE12")  # url-ok
+    assert listing.ships_from == ships_from
+    assert listing.seller is not None and listing.seller.name == seller
+
+
+def test_amazon_seller_link_keeps_its_id_and_storefront():
+    listing = extract_listing((PAGES / "amazon_listing.html").read_bytes(), "https://www.amazon.com/dp/B0TEST1234")  # url-ok
+    assert listing.seller is not None and listing.seller.id == "A1B2C3D4E5"
+    assert listing.seller.url is not None and "seller=A1B2C3D4E5" in listing.seller.url
+    assert listing.ships_from == "Trail Deals"
+    assert listing.sku == "B0TEST1234"
