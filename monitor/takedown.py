@@ -44,6 +44,7 @@ __all__ = [
     "DEFAULT_ITEMS_PER_NOTICE",
     "VERO_REASON_CODES",
     "TRANSITIONS",
+    "letter_copy_name",
     "Drafted",
     "PlatformStats",
     "NoticeReport",
@@ -289,10 +290,11 @@ def _explanation(listing: Listing, findings: Sequence[Finding], kinds: Sequence[
     elif "mark" in kinds:
         parts.append(f"The listing uses the {registry.brand} mark without authorisation")
     shown = {(f.evidence or "").split(":")[0] for f in findings if f.kind == "image"}
+    # Each item is read on its own: the first clause names the listing, later ones say "it".
     if shown & {"product", "copyright"}:
-        parts.append("it shows a photograph owned by the rights owner")
+        parts.append(("it shows" if parts else "The listing shows") + " a photograph owned by the rights owner")
     if "logo" in shown:
-        parts.append(f"its photos show the {registry.brand} logo")
+        parts.append(("its photos show" if parts else "The listing's photos show") + f" the {registry.brand} logo")
     seller = listing.seller_name or "the seller"
     parts.append(f"{seller} is not an authorised {registry.brand} seller")
     evidence = [f.reason for f in sorted(findings, key=lambda f: -f.score) if f.kind != "seller"][:4]
@@ -328,7 +330,7 @@ def notice_context(registry: Registry, platform: Platform, items: Sequence[Mappi
                    notice_id: int | str = "draft") -> dict[str, Any]:
     """Everything every template reads; the templates use only these names."""
     agent = registry.agent
-    letter = agent.authorisation_letter.name if agent and agent.authorisation_letter else None
+    letter = letter_copy_name(agent.authorisation_letter) if agent and agent.authorisation_letter else None
     filer = agent or registry.owner
     copyrights: list[dict[str, str]] = []
     for item in items:
@@ -407,6 +409,23 @@ def _seller_key(db: Database, listing: Listing) -> str | None:
     return seller.seller_key if seller else None
 
 
+def letter_copy_name(letter: Path) -> str:
+    """The name the authorisation letter has in a notice's folder, and in the notice's text."""
+    return letter.name if letter.name.lower().startswith("authori") else f"authorisation-{letter.name}"
+
+
+# What to do about a case already in a notice, by that notice's status (each step one the
+# status rules allow).
+_ALREADY_IN = {
+    "drafted": "review and submit that notice (`markwatch takedown mark {id} submitted`); a platform rejects duplicates",
+    "submitted": "wait for the platform's answer; if it rejects the notice, `markwatch takedown mark {id} rejected` "
+                 "and draft again",
+    "removed": "the platform removed the listing; if it comes back, the next run opens a linked case to report",
+    "counter_noticed": "the seller answered that notice: decide it with `markwatch takedown mark {id} removed` or "
+                       "`rejected` (then draft again)",
+}
+
+
 def _in_open_notices(db: Database, case_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
     """Cases already in a platform notice that is not rejected: case id -> (notice, status)."""
     if not case_ids:
@@ -460,8 +479,8 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
     for case, listing in rows:
         if case.id in pending:
             notice_id, status = pending[case.id]
-            refusals.append(f"case #{case.id}: already in notice #{notice_id} ({status.replace('_', '-')}); "
-                            f"a platform rejects duplicates (mark that notice rejected to draft it again)")
+            advice = _ALREADY_IN.get(status, "a platform rejects duplicates").format(id=notice_id)
+            refusals.append(f"case #{case.id}: already in notice #{notice_id} ({status.replace('_', '-')}); {advice}")
         elif listing.status == "removed":
             refusals.append(f"case #{case.id}: the listing {listing.url} is already gone; nothing to take down")
         elif registry.is_authorised(listing.platform, listing.seller_name, _seller_key(db, listing)):
@@ -550,7 +569,7 @@ def _write_notice(db: Database, env: Environment, registry: Registry, brand_id: 
             files.append(path)
         if registry.agent and registry.agent.authorisation_letter:
             letter = registry.resolve(registry.agent.authorisation_letter)
-            copy = folder / f"authorisation-{letter.name}"
+            copy = folder / letter_copy_name(letter)
             copy.write_bytes(letter.read_bytes())
             files.append(copy)
         notice.path = str(files[0])

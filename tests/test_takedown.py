@@ -29,6 +29,7 @@ from monitor.evidence import highlight_segments, side_by_side
 from monitor.models import Case, Listing, Takedown
 from monitor.registry import Registry, load_registry
 from monitor.takedown import (
+    TRANSITIONS,
     PLATFORMS,
     draft_takedowns,
     notice_report,
@@ -388,8 +389,8 @@ def test_refuses_a_case_already_in_an_open_notice(tmp_path: Path, registry: Regi
     (first,), _ = draft_takedowns(db, registry, brand_id, tmp_path / "out", evidence=False, today=TODAY)
     drafted, refusals = draft_takedowns(db, registry, brand_id, tmp_path / "out", evidence=False, today=TODAY)
     assert drafted == [] and refusals == [
-        f"case #{case.id}: already in notice #{first.takedown_id} (drafted); a platform rejects duplicates "
-        "(mark that notice rejected to draft it again)"]
+        f"case #{case.id}: already in notice #{first.takedown_id} (drafted); review and submit that notice "
+        f"(`markwatch takedown mark {first.takedown_id} submitted`); a platform rejects duplicates"]
     set_notice_status(db, first.takedown_id, "submitted")
     set_notice_status(db, first.takedown_id, "rejected", note="missing registration certificate")
     drafted, refusals = draft_takedowns(db, registry, brand_id, tmp_path / "out", evidence=False, today=TODAY)
@@ -636,3 +637,25 @@ def test_cli_drafts_shows_status_and_records_changes(tmp_path: Path, registry: R
     report = json.loads(done.stdout)
     assert done.returncode == 0 and [n["status"] for n in report["open"]] == ["submitted"]
     assert report["platforms"][0]["counts"]["submitted"] == 1
+
+
+def test_advice_for_a_case_already_in_a_notice_is_a_step_the_status_rules_allow() -> None:
+    from monitor.takedown import _ALREADY_IN
+
+    for status, advice in _ALREADY_IN.items():
+        named = re.findall(r"takedown mark \{id\} ([a-z-]+)|`([a-z-]+)`", advice)
+        steps = {a or b for a, b in named}
+        assert steps <= {t.replace("_", "-") for t in TRANSITIONS[status]}, (status, steps)
+    assert set(_ALREADY_IN) == {s for s in TRANSITIONS if s != "rejected"}  # a rejected notice is no obstacle
+
+
+def test_the_authorisation_letter_the_notice_names_is_the_file_beside_it(tmp_path: Path, registry: Registry,
+                                                                         assessor: Assessor) -> None:
+    db, brand_id = new_db(tmp_path, registry)
+    add_case(db, assessor, brand_id, "walmart", "W-5")
+    (notice,), _ = draft_takedowns(db, registry, brand_id, tmp_path / "out", evidence=False, today=TODAY)
+    text = notice.path.read_text(encoding="utf-8")
+    named = re.search(r"attached \(([^)]+)\)", text)
+    assert named, text
+    assert (notice.path.parent / named[1]).is_file()
+    assert "authorisation-authorisation" not in named[1]
