@@ -232,6 +232,8 @@ class Assessor:
                 continue  # the image matcher has already recorded why
             text, boxes = "", []
             for word, box in words:
+                if "@" in word:
+                    continue  # an e-mail address (a photographer's credit) names a mailbox, not a product
                 boxes.append((len(text), len(text) + len(word), box))
                 text += word + " "
             for hit in self.matcher.find(text):
