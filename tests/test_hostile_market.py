@@ -47,7 +47,7 @@ def _closed_port() -> int:
 
 def _site(gone_port: int) -> LocalSite:
     links = [f"/item/{g}" for g in GOOD] + [
-        "javascript:alert(1)//item/X", "mailto:a@b.example/item/M", "http://[bad/item/V6",
+        "javascript:alert(1)//item/XSS01", "mailto:a@b.example/item/MAIL01", "http://[bad/item/V6BAD",
         "/item/missing", "/item/loop", "/item/huge", "/item/private", "/item/slow",
         f"http://127.0.0.1:{gone_port}/item/gone", "/item/surrogate", "/item/ssrf",
     ]
@@ -109,7 +109,7 @@ def test_hostile_market_stores_every_readable_listing_and_counts_every_failure(t
     title = _rows(db, "select title from listing where listing_id = 'surrogate'")[0][0]
     assert title == "Norvik parka lone"
     # nothing was requested from the links that cannot be requested, nor from robots-denied pages
-    assert not any("item/X" in p or "item/M" in p or "V6" in p or "private" in p for p in paths)
+    assert not any("XSS01" in p or "MAIL01" in p or "V6BAD" in p or "private" in p for p in paths)
     # the refused photos are recorded with the reason, not fetched
     files = json.loads(_rows(db, "select image_files from listing where listing_id = 'ssrf'")[0][0])
     assert len(files) == 2 and all("link-local" in f["error"] or "private" in f["error"] for f in files), files
@@ -129,18 +129,24 @@ def test_hostile_market_stores_every_readable_listing_and_counts_every_failure(t
     assert "crawl of hostile is incomplete" in err
 
 
-def test_a_few_failures_within_the_share_finish_with_exit_0(tmp_path: Path, browser_path: str) -> None:
+def test_bad_links_and_a_lone_surrogate_lose_nothing_and_a_few_failures_exit_0(tmp_path: Path, browser_path: str) -> None:
+    # A link that cannot be requested used to raise inside the idle handler and drop the
+    # whole sample; a lone surrogate used to make the listing unstorable.
     site = _site(_closed_port())
-    listing_links = "".join(f'<a href="/item/{g}">x</a>' for g in GOOD)
-    site.routes["/results"] = lambda _p, _n: page(body=f"<html><body>{listing_links}<a href='/item/missing'>x</a>"
-                                                        "<a href='javascript:void(0)//item/J'>x</a></body></html>")
+    listing_links = "".join(f'<a href="/item/{g}">x</a>' for g in [*GOOD, "surrogate", "missing"])
+    site.routes["/results"] = lambda _p, _n: page(body=f"<html><body>{listing_links}"
+                                                        "<a href='javascript:void(0)//item/JSX01'>x</a>"
+                                                        "<a href='mailto:x@y.example/item/MAIL02'>x</a></body></html>")
     with site.serve():
         brand = _brand(tmp_path, site.url("/results"))
         db = tmp_path / "mw.db"
         done = run_cli(*_crawl_args(brand, db), cwd=tmp_path, env={"MARKWATCH_CHROMIUM": browser_path})
     assert done.returncode == 0, done.stderr
-    assert {lid for (lid,) in _rows(db, "select listing_id from listing")} == set(GOOD)
-    assert "1 pages failed (7 read): 1 HTTP 404" in done.stderr
+    assert {lid for (lid,) in _rows(db, "select listing_id from listing")} == {*GOOD, "surrogate"}
+    assert _rows(db, "select title from listing where listing_id = 'surrogate'") == [("Norvik parka lone",)]
+    # 1 of 9 pages failed: within the share
+    assert "1 pages failed (8 read): 1 HTTP 404" in done.stderr
+    assert "2 links skipped, not requestable: 1 javascript scheme, 1 mailto scheme" in done.stderr
     assert _rows(db, "select status from run") == [("finished",)]
 
 
@@ -210,3 +216,25 @@ def test_a_killed_run_is_marked_interrupted_by_the_next(tmp_path: Path, browser_
     assert again.returncode == 0, again.stderr
     assert [s for (s,) in _rows(db, "select status from run order by id")] == ["interrupted", "finished"]
     assert "had been killed: marked interrupted" in again.stderr
+
+
+def test_chromium_keeps_its_sandbox_unless_it_cannot_run(caplog: pytest.LogCaptureFixture) -> None:
+    from crawlers import settings
+
+    userns = Path("/proc/sys/user/max_user_namespaces")
+    if not userns.exists():
+        pytest.skip("no /proc/sys/user/max_user_namespaces: not Linux")
+    clone = Path("/proc/sys/kernel/unprivileged_userns_clone")
+    enabled = int(userns.read_text()) > 0 and (not clone.exists() or clone.read_text().strip() != "0")
+    # An unprivileged user with user namespaces keeps the sandbox; root never can (Chromium refuses).
+    if enabled:
+        assert settings.sandbox_unavailable(euid=65534) is None
+    assert "root" in (settings.sandbox_unavailable(euid=0) or "")
+    settings._sandbox_off.cache_clear()
+    with caplog.at_level("WARNING", logger="crawlers.settings"):
+        first, second = settings.chromium_args(), settings.chromium_args()
+    off = os.geteuid() == 0 or settings.sandbox_unavailable() is not None
+    assert ("--no-sandbox" in first) == off and first == second
+    assert "--no-sandbox" not in settings.CHROMIUM_ARGS
+    # said once per process, not per launch
+    assert sum("without its sandbox" in r.getMessage() for r in caplog.records) == (1 if off else 0)
