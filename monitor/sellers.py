@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -100,9 +100,11 @@ def link_sellers(sellers: Sequence[tuple[int, str]], images: dict[int, set[str]]
 
 
 def seller_clusters(db: Database, *, brand_id: int | None = None,
-                    score_cutoff: float | None = None, limit: int | None = None) -> list[SellerCluster]:
+                    score_cutoff: float | None = None, limit: int | None = None,
+                    exclude: Callable[[Seller], bool] | None = None) -> list[SellerCluster]:
     """Clusters of two or more linked sellers, largest first. With `brand_id`, only
-    sellers of listings that have a case for that brand are considered."""
+    sellers of listings that have a case for that brand are considered; sellers `exclude`
+    picks (the brand's authorised ones) are never clustered with the rest."""
     with db.session() as s:
         query = select(Listing.seller_id, Listing.image_files, Listing.description).where(
             Listing.seller_id != None)  # noqa: E711 - SQL expression
@@ -118,7 +120,8 @@ def seller_clusters(db: Database, *, brand_id: int | None = None,
         counts[seller_id] += 1
         images[seller_id] |= {f["sha256"] for f in files or () if isinstance(f, dict) and f.get("sha256")}
         contacts[seller_id] |= contact_details(description)
-    sellers = [(sid, seller_rows[sid].name) for sid in ids if sid in seller_rows]
+    sellers = [(sid, seller_rows[sid].name) for sid in ids
+               if sid in seller_rows and not (exclude and exclude(seller_rows[sid]))]
     links = link_sellers(sellers, images, contacts, score_cutoff=score_cutoff)
     parent = {sid: sid for sid, _ in sellers}
 

@@ -479,7 +479,11 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
 
     @app.get("/sellers", response_class=HTMLResponse)
     def sellers(request: Request) -> HTMLResponse:
-        clusters = seller_clusters(db, brand_id=state.brand_id, limit=200)
+        # The brand's authorised and allowlisted sellers share its photos by right: clustering
+        # them with unauthorised ones would accuse them.
+        clusters = seller_clusters(db, brand_id=state.brand_id, limit=200, exclude=lambda seller: (
+            registry.is_authorised(seller.platform, seller.name, seller.seller_key)
+            or registry.is_allowlisted(seller.name)))
         return state.render(request, "sellers.html.j2", clusters=clusters)
 
     @app.get("/healthz", response_class=PlainTextResponse)

@@ -54,3 +54,22 @@ def test_takedown_page_marks_the_notice_status(tmp_path: Path) -> None:
         assert without_csrf.status_code in (400, 403)
     with seeded.db.session() as s:
         assert s.get(Takedown, drafted.takedown_id).status == "submitted"
+
+
+def test_authorised_sellers_are_not_clustered_with_unauthorised_ones(tmp_path: Path) -> None:
+    from monitor.db import ListingInput
+
+    seeded = seed(tmp_path)
+    bz1 = seeded.db.listing(seeded.listing_pks["BZ-1"])
+    # the brand's own store shows the same registered photo as the counterfeiter, by right
+    own = seeded.db.upsert_listing(ListingInput(
+        platform="bazaar", listing_id="BZ-OWN", url="http://127.0.0.1:9/bazaar/item/BZ-OWN",
+        title="Norvik Fjell Parka", description="contact deals@cheap.example", seller_name="Norvik Official Store",
+        image_urls=tuple(bz1.image_urls), image_files=tuple(bz1.image_files)))
+    seeded.db.record_assessment(seeded.brand_id, own.listing_pk, findings=[], risk=60, level="medium",
+                                reasons=["title names the mark"], flagged=True)
+    app = create_app(seeded.db, seeded.registry, takedown_dir=tmp_path / "takedowns")
+    with running(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        page = http.get("/sellers").text
+    assert "Cheap Gear" in page  # the unauthorised sellers sharing the photo are still linked
+    assert "Norvik Official Store" not in page
