@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from filelock import FileLock, Timeout
 from sqlalchemy import event, func, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, create_engine, select
 
 from monitor.errors import StorageError
@@ -33,11 +35,13 @@ from monitor.models import (
     Asset,
     Brand,
     Case,
+    Digest,
     Finding,
     Listing,
     ListingSnapshot,
     MarkRow,
     Seller,
+    Takedown,
     utcnow,
 )
 
@@ -153,6 +157,95 @@ def _tracked_of(row: Listing) -> dict[str, Any]:
 
 
 _T = TypeVar("_T")
+# Engine -> data folder, for the ORM events below (a Session knows its engine, not us).
+_DATA_DIRS: weakref.WeakKeyDictionary[Engine, Path | None] = weakref.WeakKeyDictionary()
+
+
+def _data_dir(parsed: Any) -> Path | None:
+    """MARKWATCH_DATA_DIR, else the folder of a SQLite file; None: paths are kept absolute."""
+    if configured := os.environ.get("MARKWATCH_DATA_DIR"):
+        return Path(configured).expanduser().resolve()
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return Path(parsed.database).expanduser().resolve().parent
+    return None
+
+
+def _stored(base: Path | None, path: str) -> str:
+    if not path:
+        return path
+    full = Path(path).expanduser()
+    if not full.is_absolute() and base is not None and (base / full).exists() and not full.exists():
+        return path  # already relative to the data folder
+    full = full.resolve()
+    if base is not None:
+        try:
+            return full.relative_to(base).as_posix()
+        except ValueError:
+            pass
+    return str(full)
+
+
+def _found(base: Path | None, stored: str) -> str:
+    if not stored or Path(stored).is_absolute() or base is None:
+        return stored
+    candidate = base / stored
+    return str(candidate) if candidate.exists() or not Path(stored).exists() else stored
+
+
+def _map_files(files: Any, convert: Callable[[str], str]) -> Any:
+    if not isinstance(files, list):
+        return files
+    return [{**f, "path": convert(f["path"])} if isinstance(f, dict) and f.get("path") else f for f in files]
+
+
+# The path-holding attributes: Listing.image_files entries, and the other tables' `path`.
+_PATH_ATTRS = ((Listing, "image_files"), (Asset, "path"), (Takedown, "path"), (Digest, "path"))
+
+
+def _convert(target: Any, attr: str, convert: Callable[[str], str]) -> Any:
+    value = getattr(target, attr, None)
+    if attr == "image_files":
+        return _map_files(value, convert)
+    return convert(value) if isinstance(value, str) else value
+
+
+def _on_load(target: Any, context: Any) -> None:
+    session = getattr(context, "session", None)
+    base = _DATA_DIRS.get(session.get_bind()) if session is not None else None
+    for cls, attr in _PATH_ATTRS:
+        if isinstance(target, cls):
+            # Readers get a path they can open from any folder; no change is recorded.
+            set_committed_value(target, attr, _convert(target, attr, lambda p: _found(base, p)))
+
+
+def _before_write(_mapper: Any, connection: Any, target: Any) -> None:
+    base = _DATA_DIRS.get(connection.engine)
+    for cls, attr in _PATH_ATTRS:
+        if isinstance(target, cls):
+            value = getattr(target, attr, None)
+            stored = _convert(target, attr, lambda p: _stored(base, p))
+            if stored != value:
+                _WRITING.setdefault(id(target), {})[attr] = value
+                setattr(target, attr, stored)
+
+
+def _after_write(_mapper: Any, _connection: Any, target: Any) -> None:
+    # The object keeps the paths it had (absolute); only the row holds the relative ones.
+    for attr, value in _WRITING.pop(id(target), {}).items():
+        set_committed_value(target, attr, value)
+
+
+# id(object) -> {attribute: value before _before_write}, for the span of one flush.
+_WRITING: dict[int, dict[str, Any]] = {}
+
+
+for _cls, _ in _PATH_ATTRS:
+    event.listen(_cls, "load", _on_load)
+    event.listen(_cls, "refresh", lambda target, context, _attrs: _on_load(target, context))
+    event.listen(_cls, "before_insert", _before_write)
+    event.listen(_cls, "before_update", _before_write)
+    event.listen(_cls, "after_insert", _after_write)
+    event.listen(_cls, "after_update", _after_write)
 # Any 64-bit number, the same in every markwatch process: pg_advisory_xact_lock's key.
 _MIGRATION_LOCK_KEY = 0x6D61726B7761  # "markwa"
 _MIGRATION_WAIT = 300
@@ -208,8 +301,20 @@ class Database:
             ) from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.data_dir = _data_dir(parsed)
+        _DATA_DIRS[self.engine] = self.data_dir
         if migrate:
             self.migrate()
+
+    def store_path(self, path: str | Path) -> str:
+        """A file's path as the database keeps it: relative to `data_dir` when inside it (so
+        the folder can be served or moved as a whole), else absolute."""
+        return _stored(self.data_dir, str(path))
+
+    def file_path(self, stored: str | Path) -> Path:
+        """Where a stored path is on disk: relative ones under `data_dir`; an older row's
+        path relative to where its crawl ran is used as it is when not found there."""
+        return Path(_found(self.data_dir, str(stored)))
 
     @property
     def display_url(self) -> str:
