@@ -576,6 +576,11 @@ def takedown(
         browser_path, why_not = screenshot_browser()
         if why_not:
             err.print(why_not, markup=False, highlight=False)
+    # Drafting takes a while with screenshots: say so, in a pipe as on a terminal.
+    err.print(f"markwatch: drafting notices for {'cases ' + ', '.join(map(str, case)) if case else 'the confirmed cases'}"
+              f"{' and the flagged ones' if include_flagged else ''}"
+              f"{' with screenshots' if browser_path else ''} into {out_dir}", markup=False, highlight=False,
+              soft_wrap=True)
     drafted, refusals = draft_takedowns(database, registry, row.id, out_dir, case_ids=case,
                                         include_flagged=include_flagged, platform=platform,
                                         letters=letters, browser_path=browser_path, country=country)
