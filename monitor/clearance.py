@@ -12,6 +12,7 @@ import binascii
 import csv
 import io
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from PIL import Image, UnidentifiedImageError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from matchers import risk as risk_mod
 from matchers import signals
@@ -60,6 +61,7 @@ _MAX_ROW_BYTES = 20_000_000
 # A copy of a registered photograph scores near 1; a seller's own photo of a similar
 # product can reach ~0.8. Below the risk model's floor an image hit is resemblance only.
 _COPY_SCORE = 0.85
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _DISGUISES = frozenset({"accent", "spacing", "glued", "masked", "leet", "styled-unicode", "homoglyph"})
 
 
@@ -83,6 +85,16 @@ class ClearanceListing(BaseModel):
     images: list[str] = Field(default_factory=list, max_length=_MAX_IMAGES,
                               description="Image paths relative to the JSON file (command line "
                                           "only) or data: URIs with base64 content.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_lone_surrogates(cls, data: Any) -> Any:
+        # "\ud800" from JSON is no text any encoder takes: dropped, as the crawler drops it.
+        if isinstance(data, Mapping):
+            return {k: _SURROGATES.sub("", v) if isinstance(v, str) else
+                    [_SURROGATES.sub("", x) if isinstance(x, str) else x for x in v] if isinstance(v, list) else v
+                    for k, v in data.items()}
+        return data
 
     @field_validator("id", "sku", mode="before")
     @classmethod

@@ -238,3 +238,29 @@ def test_chromium_keeps_its_sandbox_unless_it_cannot_run(caplog: pytest.LogCaptu
     assert "--no-sandbox" not in settings.CHROMIUM_ARGS
     # said once per process, not per launch
     assert sum("without its sandbox" in r.getMessage() for r in caplog.records) == (1 if off else 0)
+
+
+def test_clearance_checks_a_listing_with_lone_surrogates() -> None:
+    from fastapi.testclient import TestClient
+
+    from monitor.api import create_api_app
+    from monitor.clearance import Clearance
+
+    client = TestClient(create_api_app(Clearance.from_files([str(DEMO_BRAND)])), raise_server_exceptions=False)
+    body = '{"title": "Norvik parka \\ud800 x", "description": "a \\udfff b", "bullet_points": ["c \\ud800"]}'
+    response = client.post("/api/clearance", content=body, headers={"content-type": "application/json"})
+    # checked like any listing (the mark is found), not refused as undecodable nor a 500
+    assert response.status_code == 200, response.text[:300]
+    assert any(f["kind"] == "mark" for f in response.json()["findings"])
+
+
+@pytest.mark.parametrize(("read", "failed", "incomplete"), [
+    (10, {}, False), (8, {"HTTP 404": 2}, False), (7, {"time-out": 2, "HTTP 500": 1}, True),
+    (0, {"connection refused": 1}, True), (0, {}, False),
+])
+def test_crawl_health_share_and_site_gone(read: int, failed: dict[str, int], incomplete: bool) -> None:
+    from crawlers.failures import FAILED_PREFIX, READ_KEY, crawl_health
+
+    stats = {READ_KEY: read, **{FAILED_PREFIX + k: v for k, v in failed.items()}}
+    health = crawl_health(stats, max_failed_share=0.2)
+    assert health.incomplete is incomplete and health.failed == failed and health.read == read
