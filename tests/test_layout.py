@@ -68,6 +68,8 @@ def test_every_data_file_is_declared_as_package_data() -> None:
     assert missing == []
 
 
+@pytest.mark.slow  # builds a wheel from a copy of the tree
+@pytest.mark.timeout(900)  # pip wheel's own limit (600 s) is inside it
 def test_a_wheel_carries_everything_the_demo_and_the_app_read(tmp_path_factory: pytest.TempPathFactory) -> None:
     """`pip install markwatch` (no source tree) must still run `markwatch demo`: the wheel holds
     the demo brand, its assets, the templates and the migrations, and the demo finds its brand
