@@ -264,3 +264,19 @@ def test_crawl_health_share_and_site_gone(read: int, failed: dict[str, int], inc
     stats = {READ_KEY: read, **{FAILED_PREFIX + k: v for k, v in failed.items()}}
     health = crawl_health(stats, max_failed_share=0.2)
     assert health.incomplete is incomplete and health.failed == failed and health.read == read
+
+
+def test_market_gone_is_incomplete_with_exit_3(tmp_path: Path, browser_path: str) -> None:
+    # The result page names listings on a market that has gone away (nothing listens there).
+    gone = _closed_port()
+    site = _site(gone)
+    site.routes["/results"] = lambda _p, _n: page(body="<html><body>" + "".join(
+        f'<a href="http://127.0.0.1:{gone}/item/{g}">x</a>' for g in GOOD) + "</body></html>")
+    with site.serve() as served:
+        brand = _brand(tmp_path, served.url("/results"))
+        db = tmp_path / "mw.db"
+        done = run_cli(*_crawl_args(brand, db), cwd=tmp_path, env={"MARKWATCH_CHROMIUM": browser_path})
+    assert done.returncode == 3, done.stderr
+    assert f"{len(GOOD)} pages failed (1 read): {len(GOOD)} connection refused" in done.stderr
+    status, stats = _rows(db, "select status, stats from run")[0]
+    assert status == "incomplete" and json.loads(stats)["failed"] == {"connection refused": len(GOOD)}
