@@ -139,11 +139,12 @@ def assess(findings: Iterable[Finding], *, authorised_seller: bool = False) -> R
             weight *= NOMINATIVE_DAMPING
         strength = image if kind == "image" else _clamp(f.score)
         contributions.append((weight * strength, f.reason))
-    if "price" in best and brand_present and not nominative:
+    price_with_brand = "price" in best and brand_present and not nominative
+    if price_with_brand:
         contributions.append(
             (
                 WEIGHTS["brand+price"] * _clamp(best["price"].score),
-                "the brand is offered far below its usual price",
+                f"{best['price'].reason}, for goods that carry the brand",
             )
         )
     if "seller" in best and image > 0:
@@ -164,6 +165,9 @@ def assess(findings: Iterable[Finding], *, authorised_seller: bool = False) -> R
     contributions.sort(key=lambda c: -c[0])
     reasons: list[str] = []
     for _, reason in contributions:
+        # The price is said once: with the brand, its combination says it all.
+        if price_with_brand and reason == best["price"].reason:
+            continue
         if reason not in reasons:
             reasons.append(reason)
     if authorised_seller and reasons:

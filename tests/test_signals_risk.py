@@ -324,3 +324,13 @@ def test_homoglyph_reason_names_the_foreign_letters() -> None:
     assert "CYRILLIC SMALL LETTER O" in finding.reason
     plain = signals.mark_findings(MarkMatcher(["Norvik"]).find("Norvik parka"))[0]
     assert "CYRILLIC" not in plain.reason and "LATIN" not in plain.reason
+
+
+def test_the_price_is_a_reason_once() -> None:
+    result = risk.assess(_text("Norvik Fjell Parka") + _price(70) + [SELLER])
+    price_reasons = [r for r in result.reasons if "MSRP" in r or "price" in r]
+    assert len(price_reasons) == 1, result.reasons
+    assert "brand" in price_reasons[0]  # the combination's reason, which carries the price's own
+    # without the brand the price reason is the finding's, alone
+    plain = risk.assess(_text("Winter parka") + _price(70))
+    assert [r for r in plain.reasons if "price" in r] == [f.reason for f in _price(70)]
