@@ -242,7 +242,8 @@ def _convex(quad: np.ndarray) -> bool:
 
 
 def _sane(
-    asset: Features, query: Features, hom: np.ndarray, mask: np.ndarray, src: np.ndarray, *, rigid: bool
+    asset: Features, query: Features, hom: np.ndarray, mask: np.ndarray, src: np.ndarray, *, rigid: bool,
+    min_spread: float | None = None,
 ) -> tuple[np.ndarray, int, np.ndarray, np.ndarray] | None:
     """The fit, its inlier count and the asset's outline in the query, unless degenerate: matches
     bunched in one spot of the asset, or a warp that folds, flips or squashes the asset.
@@ -256,7 +257,9 @@ def _sane(
     if n_in < 4:
         return None
     spread = cv2.contourArea(cv2.convexHull(src[inl]))
-    if spread < (0.03 if rigid else 0.02) * asset.size[0] * asset.size[1]:
+    if min_spread is None:
+        min_spread = 0.03 if rigid else 0.02
+    if spread < min_spread * asset.size[0] * asset.size[1]:
         return None
     w, h = asset.size
     corners = np.array([[[0, 0]], [[w, 0]], [[w, h]], [[0, h]]], dtype=np.float32)
@@ -483,6 +486,9 @@ class LogoBank:
         return {o: np.array(p, np.int64) for o, p in out.items()}
 
 
+_LOGO_SPREAD = 0.01
+
+
 def fit_logo(asset: Features, query: Features, pairs: np.ndarray, *, min_inliers: int) -> Fit | None:
     """The logo's outline in the query from matched pairs: a homography (a printed logo on a
     can, a shoe or a car is seen in perspective and slightly curved, so the reprojection
@@ -495,15 +501,20 @@ def fit_logo(asset: Features, query: Features, pairs: np.ndarray, *, min_inliers
     reproj = max(3.0, 0.01 * max(query.size))
     hom, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, reproj, maxIters=2000, confidence=0.995)
     fit = None
+    # A wordmark's letters fill a thin band of its image: the inliers' spread is judged
+    # against a lower floor than a photo's, the distinct points below make up for it.
     if hom is not None and mask is not None:
-        fit = _sane(asset, query, hom, mask, src, rigid=True)
+        fit = _sane(asset, query, hom, mask, src, rigid=True, min_spread=_LOGO_SPREAD)
     if fit is None:
         aff, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=reproj, maxIters=2000)
         if aff is not None and mask is not None:
-            fit = _sane(asset, query, np.vstack([aff, [0.0, 0.0, 1.0]]), mask, src, rigid=True)
+            fit = _sane(asset, query, np.vstack([aff, [0.0, 0.0, 1.0]]), mask, src, rigid=True, min_spread=_LOGO_SPREAD)
     if fit is None:
         return None
-    _hom, n_in, quad, inl = fit
+    _hom, _n, quad, inl = fit
+    # SIFT puts several keypoints (one per dominant orientation) on one spot: inliers are
+    # counted as distinct spots of the logo, so a few repeated ones do not pass for a fit.
+    n_in = len(np.unique(np.round(src[inl] / 2.0), axis=0))
     if n_in < min_inliers:
         return None
     x0, y0 = np.clip(quad.min(axis=0), 0, None)

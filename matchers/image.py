@@ -79,7 +79,7 @@ _LOGO_QUERY_SIDE = 800
 _LOGO_QUERY_FEATURES = 2500
 _LOGO_MATCHES = 6  # ratio-test matches a logo image needs before its geometry is checked
 _LOGO_VERIFY = 6  # logo images checked per query, the most-matched first: a bounded cost
-_MIN_INLIERS_LOGO = 7
+_MIN_INLIERS_LOGO = 6  # distinct spots of the logo: two more than a homography needs
 
 # Window shapes (fractions of the query's width, height) tried at a few positions each;
 # collage tiles and padded content on a plain background are also found as blobs.
