@@ -1,5 +1,6 @@
-"""ORB local features with RANSAC homography checks, for logos inside photos and for copies that
-whole-image hashes miss (heavy crops, rotations by odd angles, perspective).
+"""Local features with RANSAC homography checks: ORB for copies that whole-image hashes miss
+(heavy crops, rotations by odd angles, perspective), RootSIFT in one shared index for logos
+printed inside photos.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import faiss
 import numpy as np
 
 __all__ = [
-    "Features", "Fit", "extract", "mirrored", "thumbnail", "KeypointPool", "verify", "distinct_inliers",
+    "Features", "Fit", "extract", "thumbnail", "KeypointPool", "verify",
     "sift", "root_sift", "LogoBank", "fit_logo", "SIFT_DIM",
 ]
 
@@ -84,34 +85,6 @@ def extract(gray: np.ndarray, nfeatures: int, *, levels: int = 8) -> Features:
     order = np.argsort([-kp.response for kp in kps], kind="stable")
     xy = cv2.KeyPoint_convert(kps).astype(np.float32).reshape(-1, 2)[order]
     return Features(xy, np.ascontiguousarray(desc[order]), (gray.shape[1], gray.shape[0]))
-
-
-def mirrored(gray: np.ndarray, nfeatures: int, *, levels: int = 8) -> Features:
-    """Features of the left-right mirror image (ORB descriptors are not mirror-invariant), in
-    the mirror image's own coordinates, with a mirrored thumbnail."""
-    flipped = np.ascontiguousarray(gray[:, ::-1])
-    feats = extract(flipped, nfeatures, levels=levels)
-    feats.thumb = thumbnail(flipped)
-    return feats
-
-
-def distinct_inliers(fit: Fit, asset: Features, query: Features, rivals: np.ndarray, *, margin: float = 0.9) -> int:
-    """How many of the fit's inliers match this asset clearly better than any rival asset.
-
-    Wordmarks share letters (often the very same typeface): a fit on shared glyphs is as
-    good for a rival logo, while a logo that is really there also has parts of its own.
-    """
-    if len(rivals) == 0 or fit.inliers == 0:
-        return fit.inliers
-    a_rows, q_rows = fit.pairs[:, 0], fit.pairs[:, 1]
-    own = _hamming(asset.desc[a_rows], query.desc[q_rows])
-    dist, _rows = _knn(query.desc[q_rows], _binary_index(rivals), 1)
-    rival = dist[:, 0].astype(np.float64)
-    return int(np.count_nonzero(own < margin * rival))
-
-
-def _hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.bitwise_count(a ^ b).sum(axis=1).astype(np.float64)
 
 
 def _binary_index(desc: np.ndarray) -> faiss.IndexBinaryFlat:

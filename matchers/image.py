@@ -1,7 +1,9 @@
 """Find a brand's registered photos and logos in listing images, however they were altered.
 
 Whole-image and sub-window perceptual hashes find copies fast; ORB keypoints with a RANSAC
-homography confirm shortlisted candidates and find logos printed inside product photos.
+homography confirm shortlisted candidates. Logos printed inside product photos are found with
+RootSIFT descriptors of every logo image in one shared index and a perspective-tolerant
+homography; words printed in photos are read (optional OCR) and handed to the mark matcher.
 """
 
 from __future__ import annotations
@@ -95,7 +97,8 @@ class ImageHit:
     """A registered asset found in a query image.
 
     `score` is a confidence in [0, 1]; `method` says which evidence found it ("phash",
-    "crop" or "keypoints"); `region` is (x0, y0, x1, y1) in the query image's pixels.
+    "crop", "keypoints", or "words" from read_marks, whose `key` is then the mark); `region`
+    is (x0, y0, x1, y1) in the query image's pixels: where the logo, copy or word sits.
     """
 
     key: str
