@@ -128,6 +128,8 @@ def run_demo(out_dir: str | Path, *, progress: Progress | None = None,
     fn = sum(1 for k, bad in truth.items() if bad and not predicted.get(k))
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
+    if progress:
+        progress("digest", {})
     digest_files = write_digest(db, brand_id, collect_digest(db, brand_id, registry.brand), out)
     drafted, refusals = draft_takedowns(db, registry, brand_id, out / "takedowns", include_flagged=True)
     return DemoResult(
