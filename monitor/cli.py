@@ -901,20 +901,6 @@ def portfolio(
             out.print(f"- {escape(m.reason)}", highlight=False)
 
 
-def main() -> None:
-    try:
-        app()
-    except MarkwatchError as exc:
-        err.print(f"markwatch: error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        err.print("markwatch: interrupted; everything stored so far is kept (run the command again to resume)",
-                  markup=False)
-        sys.exit(130)
-
-
-if __name__ == "__main__":
-    main()
 @app.command()
 def respond(
     complaint: Annotated[str, typer.Argument(help="The complaint received (COMPLAINT.json, or the e-mail as .txt), or `status` to list the answers drafted and their deadlines.")],
@@ -967,3 +953,17 @@ def respond(
     _print_paths("drafted", [str(folder / "answer.txt")])
 
 
+def main() -> None:
+    try:
+        app()
+    except MarkwatchError as exc:
+        err.print(f"markwatch: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("markwatch: interrupted; everything stored so far is kept (run the command again to resume)",
+                  markup=False)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
