@@ -6,8 +6,9 @@ distinctive word of a multi-word mark or the mark shortened to a real word or na
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import bisect
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
@@ -33,11 +34,12 @@ REASONS = (
     "alias",
     "partial",
     "shortened",
+    "near-word",
 )
 # Hits that may be innocent on their own ("Valentin" is a name, "Martens" a word): they
 # count only when the listing also shows the mark's goods, a replica or price signal, or
 # the brand's photos; alone they are weak, reviewable hits.
-CONTEXT_REASONS = frozenset({"partial", "shortened"})
+CONTEXT_REASONS = frozenset({"partial", "shortened", "near-word"})
 
 # Scores by reason: a plain spelling is certain; every fold the match needed leaves a
 # little doubt, and typos and partial hits leave the most.
@@ -78,8 +80,28 @@ _SHORTENED = -3
 _MASKED = -4
 # Symbols that stand in for letters ("PR*DA", "L**is", "Guc#i"): each one is one letter.
 _MASK_CHARS = "*#?_.·•~-"
+# A mask touching a letter as written (not a digit: "XR-2291", "2.5" are codes and sizes),
+# looked for in the text first since most titles have none.
+_MASK_ANY = re.compile(r"[*#?_.·•~\-]+")
+
+
+def _mask_hint(text: str) -> bool:
+    n = len(text)
+    for found in _MASK_ANY.finditer(text):
+        a, b = found.span()
+        before = text[a - 1] if a else " "
+        after = text[b] if b < n else " "
+        if before.isalpha() and after.isalpha():
+            return True
+        # At a word's edge only the symbols that never end a word ("*ucci", "Gucc*").
+        if text[a] in "*#?" and ((before.isalpha() and not after.isalnum()) or (after.isalpha() and not before.isalnum())):
+            return True
+    return False
+
+# Letters and masks together, with at least one mask; the look-behind starts a match only
+# where such a run starts, which keeps the search linear.
 _MASK_RUN = re.compile(
-    r"[^\W_]+(?:[*#?_.·•~\-]+[^\W_]+)+[*#?]*|[^\W_]{2,}[*#?]+(?![^\W_])|(?<![^\W_])[*#?]+[^\W_]{2,}"
+    r"(?<![^\W_]|[*#?_.·•~\-])(?:[^\W_]|[*#?_.·•~\-])*[*#?_.·•~\-](?:[^\W_]|[*#?_.·•~\-])*"
 )
 _MAX_TEXT = 1_000_000
 _DOMAIN_AFTER = re.compile(r"\.(?:com|net|org|shop|store|co|[a-z]{2})(?:\.[a-z]{2})?(?![^\W_])", re.IGNORECASE)
@@ -173,6 +195,7 @@ class _Form:
     typo_budget: int
     glue: bool
     staged: tuple[tuple[str, ...], ...] = ()  # the text's words at each fold level
+    words: tuple[str, ...] = ()  # the skeleton's words
 
 
 @dataclass(slots=True)
@@ -210,6 +233,8 @@ class _Index:
     shortened: dict[str, list[int]] = field(default_factory=dict)
     # Distinctive Latin forms by length, for letters masked by symbols.
     masked_by_length: dict[int, list[int]] = field(default_factory=dict)
+    # The same keyed by (length, 0, first letter) and (length, 1, last letter).
+    masked_by_end: dict[tuple[int, int, str], list[int]] = field(default_factory=dict)
 
 
 def _coerce_mark(mark: Mark | str) -> Mark:
@@ -265,7 +290,8 @@ class MarkMatcher:
                 budget = typo_budget(len(compact)) if distinctive else 0
                 glue = distinctive and len(compact) >= _GLUE_MIN
                 staged = tuple(_fold.stage_words(text, level) for level in _fold.LEVELS)
-                form = _Form(mark, text, kind, compact, budget, glue, staged)
+                form = _Form(mark, text, kind, compact, budget, glue, staged,
+                             tuple(_fold.TOKEN_RE.findall(_fold.fold(text)[0])))
                 idx = len(index.forms)
                 index.forms.append(form)
                 index.exact.setdefault(compact, []).append(idx)
@@ -280,7 +306,10 @@ class MarkMatcher:
                     if len(compact) >= 5:
                         index.shortened.setdefault(compact[:-1], []).append(idx)
                 if glue:
-                    index.masked_by_length.setdefault(len(compact), []).append(idx)
+                    n = len(compact)
+                    index.masked_by_length.setdefault(n, []).append(idx)
+                    index.masked_by_end.setdefault((n, 0, compact[0]), []).append(idx)
+                    index.masked_by_end.setdefault((n, 1, compact[-1]), []).append(idx)
                 if glue:
                     index.glue.setdefault(compact, []).append(idx)
                     for i in range(len(compact)):
@@ -461,51 +490,72 @@ class MarkMatcher:
                 anchors.append(i)
         if anchors:
             self._phrase_typos(spans, words, anchors, out)
-        if index.masked_by_length and any(c in folded for c in _MASK_CHARS):
-            self._masked(folded, spans, words, out)
+        if index.masked_by_length and _mask_hint(text):
+            runs = [r.span() for r in _MASK_RUN.finditer(folded)]
+            if runs:
+                self._masked(text, folded, offsets, spans, words, runs, out)
         return out
 
     def _masked(
-        self, folded: str, spans: list[tuple[int, int]], words: list[str], out: list[_Candidate]
+        self,
+        text: str,
+        folded: str,
+        offsets: list[int] | None,
+        spans: list[tuple[int, int]],
+        words: list[str],
+        runs: list[tuple[int, int]],
+        out: list[_Candidate],
     ) -> None:
         """Letters masked by symbols, one symbol a letter ("PR*DA", "L**is", "Louis V*itton"):
         the words around the masked run may complete a multi-word mark."""
         index = self._index
         forms = index.forms
+        by_end = index.masked_by_end
+        # A lone dash, "2.5", "XR-2291": sizes and model codes.
+        runs = [r for r in runs if r[1] - r[0] >= 3 and _typo_worthy(text, r[0], r[1], offsets)]
+        if not runs:
+            return
         starts = {s: k for k, (s, _e) in enumerate(spans)}
         ends = {e: k for k, (_s, e) in enumerate(spans)}
-        for run in _MASK_RUN.finditer(folded):
-            rs, re_ = run.span()
-            first = next((k for k, (s, e) in enumerate(spans) if e > rs), None)
-            last = next((k for k in range(len(spans) - 1, -1, -1) if spans[k][0] < re_), None)
-            if first is None or last is None:
+        span_starts = [s for s, _e in spans]
+        span_ends = [e for _s, e in spans]
+        for rs, re_ in runs:
+            first = bisect.bisect_right(span_ends, rs)
+            last = bisect.bisect_left(span_starts, re_) - 1
+            if first >= len(spans) or last < first:
                 continue
             for before in range(3):
                 k0 = first - before
                 if k0 < 0 or (before and spans[first][0] - spans[k0][1] > 2 * before):
                     break
-                if before and rs not in starts:
+                if before and (rs not in starts and folded[rs] not in _MASK_CHARS):
                     break
                 for after in range(3 - before):
                     k1 = last + after
                     if k1 >= len(spans) or (after and spans[k1][0] - spans[last][1] > 2 * after):
                         break
-                    if after and re_ not in ends:
+                    if after and (re_ not in ends and folded[re_ - 1] not in _MASK_CHARS):
                         break
-                    head = "".join(words[k0:first])
-                    tail = "".join(words[last + 1 : k1 + 1])
-                    pattern = head + folded[rs:re_] + tail
-                    letters = sum(c not in _MASK_CHARS for c in pattern)
-                    masks = len(pattern) - letters
+                    fs = spans[k0][0] if before else rs
+                    fe = spans[k1][1] if after else re_
+                    # Neighbouring words keep their own masks ("Cana?a G.ose").
+                    pattern = "".join(folded[fs:fe].split())
+                    n = len(pattern)
+                    letters = len(pattern.translate(_NO_MASKS))
+                    masks = n - letters
                     if letters < 2 or masks > letters or not masks:
                         continue
-                    for f in index.masked_by_length.get(len(pattern), ()):
+                    if pattern[0] not in _MASK_CHARS:
+                        ids = by_end.get((n, 0, pattern[0]), ())
+                    elif pattern[-1] not in _MASK_CHARS:
+                        ids = by_end.get((n, 1, pattern[-1]), ())
+                    else:
+                        ids = index.masked_by_length.get(n, ())
+                    for f in ids:
                         compact = forms[f].compact
                         if all(p == c or p in _MASK_CHARS for p, c in zip(pattern, compact)) and any(
                             p in _MASK_CHARS and p != c for p, c in zip(pattern, compact)
                         ):
-                            fs = spans[k0][0] if before else rs
-                            fe = spans[k1][1] if after else re_
                             out.append(_Candidate(f, fs, fe, _MASKED))
 
     def _glued_across(
@@ -544,7 +594,7 @@ class MarkMatcher:
                 joined = "".join(words[first : last + 1])
                 form = forms[f]
                 dist = OSA.distance(joined, form.compact, score_cutoff=form.typo_budget)
-                if 0 < dist <= form.typo_budget:
+                if 0 < dist <= form.typo_budget and _word_by_word(words[first : last + 1], form.words):
                     out.append(_Candidate(f, spans[first][0], spans[last][1], dist))
                 elif dist and _lookalike(joined, form.compact):
                     out.append(_Candidate(f, spans[first][0], spans[last][1], _LOOKALIKE))
@@ -578,6 +628,9 @@ class MarkMatcher:
                 plural = tstart == start and rest.lower() in _PLURAL_SUFFIXES
                 if not plural and not _glue_allowed(text, start, end, tstart, tend, form):
                     continue
+                token = text[tstart:tend]
+                if not plural and token.isalpha() and _words.is_common_word(token):
+                    continue  # "Demasiado" is a Spanish word, not the mark "Demasi" glued
             key = (matched, cand.form, cand.distance)
             reason = self._reasons.get(key, "")
             if reason == "":
@@ -608,6 +661,30 @@ class MarkMatcher:
 
 
 _NO_DIGITS = str.maketrans("", "", "0123456789")
+_NO_MASKS = str.maketrans("", "", _MASK_CHARS)
+# Between the pieces of a split mark: sentence punctuation ends a phrase, it does not
+# split a word ("Fermare: a novel" is no "Fermarea").
+_SENTENCE_GAP = re.compile(r"[^\W_]\s*[,:;!?]\s*[^\W_]")
+
+
+def _word_by_word(written: Sequence[str], mark: Sequence[str]) -> bool:
+    """Each written word keeps most of its counterpart's letters: "Nwe Balance" is a slip
+    of "New Balance"; "for Martens" puts another word in place of "Dr"."""
+    if len(written) != len(mark):
+        return True
+    return all(OSA.distance(a, b) <= len(b) // 2 for a, b in zip(written, mark))
+
+
+def _split_plausible(matched: str) -> bool:
+    """A mark split into pieces, not a word beside an article or a sentence's end."""
+    if _SENTENCE_GAP.search(matched):
+        return False
+    pieces = _fold.TOKEN_RE.findall(matched)
+    if len(pieces) == 2:
+        short, long_ = sorted(pieces, key=len)
+        if len(short) == 1 and len(long_) >= 3 and _words.is_common_word(long_):
+            return False  # "Fermare a" is a word and an article, not "Fermarea"
+    return True
 
 
 def _lookalike(word: str, compact: str) -> bool:
@@ -661,8 +738,11 @@ def _reason(matched: str, form: _Form, distance: int) -> str | None:
     if distance:
         # A word in everyday use is not a slip of the mark: "Narvik" is a town, not
         # "Norvik"; "guest" is not "Guess" (spell-checkers skip real words the same way).
-        if _fold.TOKEN_RE.fullmatch(matched) and _words.is_common_word(matched):
-            return None
+        if _fold.TOKEN_RE.fullmatch(matched):
+            if _words.is_common_word(matched):
+                return None
+            if _words.is_known_word(matched):
+                return "near-word"  # a rarer name or word ("Chantel", "Aimee"): context decides
         return "typo"
     target = form.text
     reason = "spacing"
@@ -675,6 +755,8 @@ def _reason(matched: str, form: _Form, distance: int) -> str | None:
                 break
     if len(form.compact) < _SHORT and reason in ("homoglyph", "leet") and matched.isascii():
         return None  # "IV" is not "LV"; "1V" is too short to be sure
+    if reason == "spacing" and not _split_plausible(matched):
+        return None
     if form.kind == "partial":
         return "partial"
     if form.kind == "alias" and reason in ("exact", "case"):
@@ -687,14 +769,14 @@ def _score(reason: str, form: _Form, distance: int, glued: bool) -> float:
         return _PARTIAL_SCORE
     if distance == _LOOKALIKE:
         return _LOOKALIKE_SCORE
-    if reason == "typo":
+    if reason in ("typo", "near-word"):
         return round(min(_TYPO_CAP, 100.0 * (1.0 - distance / len(form.compact))), 1)
     if reason == "glued":
         return _GLUED_SCORE
     return _REASON_SCORE[reason]
 
 
-_WEAK = ("typo", "partial", "shortened", "swap")
+_WEAK = ("typo", "partial", "shortened", "swap", "near-word")
 
 
 def _select(hits: list[tuple[MarkHit, int]]) -> list[MarkHit]:
