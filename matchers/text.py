@@ -680,7 +680,9 @@ def _split_plausible(matched: str) -> bool:
     if _SENTENCE_GAP.search(matched):
         return False
     pieces = _fold.TOKEN_RE.findall(matched)
-    if len(pieces) == 2:
+    # Only a visible space sets a word beside an article; an invisible one ("N\u200bike")
+    # is there to split the mark.
+    if len(pieces) == 2 and any(c.isspace() for c in matched):
         short, long_ = sorted(pieces, key=len)
         if len(short) == 1 and len(long_) >= 3 and _words.is_common_word(long_):
             return False  # "Fermare a" is a word and an article, not "Fermarea"
