@@ -417,3 +417,23 @@ def test_context_decides_a_shortened_name_or_a_lone_word():
     # a plain or disguised hit is never changed by context
     sure = mark_findings(m.find("PR*DA handbag"))
     assert mark_in_context(sure, "PR*DA handbag", goods=goods) == sure
+
+
+@pytest.mark.parametrize(
+    "marks, text",
+    [
+        (["Fermarea"], "Fermare: a novel"),  # sentence punctuation between a word and "a"
+        (["Fermarea"], "Fermare a story"),  # a real word beside an article
+        (["Demasi"], "demasiado caro"),  # a long mark inside a real word
+        (["Dr. Martens"], "Birthday card for Martens"),  # another word where "Dr" stood
+    ],
+)
+def test_real_words_around_a_mark_are_not_its_disguises(marks, text):
+    assert all(h.reason in ("shortened", "partial") for h in MarkMatcher(marks).find(text))
+
+
+def test_a_rarer_name_near_a_mark_needs_context_and_an_invisible_split_does_not():
+    hit = _only(MarkMatcher(["Chanel"]), "Poster Chantel in Paris")
+    assert (hit.reason, hit.needs_context) == ("near-word", True)
+    hit = _only(MarkMatcher(["Garmin"]), "G\u200barmin watch")
+    assert (hit.reason, hit.needs_context) == ("spacing", False)
