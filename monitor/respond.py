@@ -24,7 +24,7 @@ from monitor.clearance import Clearance, ClearanceListing, ClearanceResult
 from monitor.errors import InputError
 from monitor.portfolio import nice_classes_of
 from monitor.registry import Registration, Registry
-from monitor.takedown import render_notice
+from monitor.takedown import _business_days_after, render_notice
 
 __all__ = ["Complaint", "Answer", "read_complaint", "answer_complaint", "write_response", "responses_due",
            "ANSWER_TEMPLATES"]
@@ -177,20 +177,11 @@ class Answer:
     checks: tuple[str, ...] = field(default=())  # what was checked, in words
 
 
-def _business_days(start: dt.date, days: int) -> dt.date:
-    day = start
-    while days:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
-
-
 def _deadline(complaint: Complaint, kind: str, today: dt.date) -> Deadline:
     if kind == "counter_notice":
         return Deadline("the platform restores the listing 10 to 14 business days after it receives the "
                         "counter-notice, unless the complainant files suit",
-                        _business_days(today, 14), "17 U.S.C. 512(g)(2)(C)")
+                        _business_days_after(today, 14), "17 U.S.C. 512(g)(2)(C)")
     if complaint.platform == "shopify":
         return Deadline("respond to Shopify", complaint.received + dt.timedelta(days=2),
                         "Shopify's 2 days to respond")
