@@ -28,7 +28,7 @@ GOOD = [f"good{i}" for i in range(1, 7)]
 
 
 def _listing(name: str, *, images: tuple[str, ...] = ()) -> str:
-    data = {"@context": "https://schema.org", "@type": "Product", "name": name,
+    data = {"@context": "https://schema.org", "@type": "Product", "name": name,  # url-ok: a literal for a pure function, never fetched
             "image": list(images), "offers": {"@type": "Offer", "price": "49.00", "priceCurrency": "EUR"}}
     # ensure_ascii keeps "\ud800" as the six characters a hostile page would send
     return ("<html><head><script type='application/ld+json'>"
