@@ -43,6 +43,7 @@ __all__ = [
     "hash_distance",
     "read_text",
     "read_marks",
+    "words_as_text",
     "WordsRead",
     "AssetKind",
 ]
@@ -700,6 +701,18 @@ class WordsRead:
     ran: bool
 
 
+def words_as_text(words: Sequence[tuple[str, Box]]) -> tuple[str, list[tuple[int, int, Box]]]:
+    """The words read in an image as one text for the mark matcher, with each word's
+    (start, end, box) in it; e-mail addresses (a photographer's credit) are left out."""
+    text, spans = "", []
+    for word, box in words:
+        if "@" in word:
+            continue
+        spans.append((len(text), len(text) + len(word), box))
+        text += word + " "
+    return text, spans
+
+
 def read_marks(image: ImageSource, matcher: MarkMatcher, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> WordsRead:
     """Marks of `matcher` in the words printed in the image, each with the word's box.
 
@@ -707,12 +720,7 @@ def read_marks(image: ImageSource, matcher: MarkMatcher, *, max_pixels: int = DE
     for a bad image.
     """
     words = read_text(image, max_pixels=max_pixels)
-    text, spans = "", []
-    for word, box in words:
-        if "@" in word:
-            continue  # an e-mail address (a photographer's credit) names a mailbox, not a product
-        spans.append((len(text), len(text) + len(word), box))
-        text += word + " "
+    text, spans = words_as_text(words)
     best: dict[str, ImageHit] = {}
     for hit in matcher.find(text):
         box = next((b for start, end, b in spans if start <= hit.start < end), None)

@@ -20,7 +20,7 @@ import matchers.image
 from matchers import risk as risk_mod
 from matchers import signals
 from matchers.errors import ImageError, MatcherConfigError, OcrUnavailableError
-from matchers.image import ImageIndex, read_text
+from matchers.image import ImageIndex, read_text, words_as_text
 from matchers.text import Mark, MarkHit, MarkMatcher
 from monitor.registry import Product, Registry
 
@@ -230,12 +230,7 @@ class Assessor:
                 return findings, hits_found, [str(exc)]
             except ImageError:
                 continue  # the image matcher has already recorded why
-            text, boxes = "", []
-            for word, box in words:
-                if "@" in word:
-                    continue  # an e-mail address (a photographer's credit) names a mailbox, not a product
-                boxes.append((len(text), len(text) + len(word), box))
-                text += word + " "
+            text, boxes = words_as_text(words)
             for hit in self.matcher.find(text):
                 box = next((b for start, end, b in boxes if start <= hit.start < end), None)
                 for finding in signals.mark_findings([hit], field="image text"):

@@ -18,6 +18,11 @@ from urllib.parse import urlsplit
 
 import pycountry
 
+from sqlalchemy import func
+from sqlmodel import select
+
+from monitor.db import Database
+from monitor.models import Case, Listing
 from monitor.registry import Mark, Registration, Registry
 
 __all__ = [
@@ -135,8 +140,9 @@ def _mark_deadlines(reg: Registration) -> list[Deadline]:
 
 def _status_of(kind: str, name: str, reg: Registration, today: dt.date) -> RightStatus:
     rule = rule_for(reg.office)
-    pending = [d for d in _mark_deadlines(reg) if d.state(today) != "missed"]
-    missed = [d for d in _mark_deadlines(reg) if d.state(today) == "missed"]
+    deadlines = _mark_deadlines(reg)
+    pending = [d for d in deadlines if d.state(today) != "missed"]
+    missed = [d for d in deadlines if d.state(today) == "missed"]
     nxt = min(pending, key=lambda d: d.due) if pending else None
     status, attention = reg.status, None
     if reg.status == "registered" and missed:
@@ -254,7 +260,7 @@ def _coverage_row(market: str, country: str | None, listings: int, classes: froz
                           f"{found}; no registration in force covers {country}")
 
 
-def coverage(db: object, registry: Registry, brand_id: int | None, today: dt.date | None = None) -> list[MarketCoverage]:
+def coverage(db: Database, registry: Registry, brand_id: int | None, today: dt.date | None = None) -> list[MarketCoverage]:
     """Per market where flagged listings were found, and per watch entry, whether a live
     registration covers its country for the goods sold there: uncovered markets first."""
     from monitor.takedown import PLATFORM_JURISDICTION
@@ -263,16 +269,18 @@ def coverage(db: object, registry: Registry, brand_id: int | None, today: dt.dat
     counts: Counter[tuple[str, str | None]] = Counter()
     classes: dict[tuple[str, str | None], set[int]] = defaultdict(set)
     if brand_id is not None:
-        for case in db.cases(brand_id, flagged_only=True):  # type: ignore[attr-defined]
-            if case.state in ("dismissed", "allowlisted"):
-                continue
-            listing = db.listing(case.listing_pk)  # type: ignore[attr-defined]
-            if listing is None:
-                continue
-            host = (urlsplit(listing.url).hostname or listing.platform).lower()
-            key = (host, country_of(listing.url, listing.platform, PLATFORM_JURISDICTION))
+        # One query for every flagged listing (the review queue shows this on each page).
+        with db.session() as s:
+            rows_read = s.exec(
+                select(Listing.url, Listing.platform, Listing.title, func.substr(Listing.description, 1, 5000))
+                .join(Case, Case.listing_pk == Listing.id)
+                .where(Case.brand_id == brand_id, Case.flagged == True,  # noqa: E712 - SQL expression
+                       Case.state.not_in(("dismissed", "allowlisted")))).all()
+        for url, platform, title, description in rows_read:
+            host = (urlsplit(url).hostname or platform).lower()
+            key = (host, country_of(url, platform, PLATFORM_JURISDICTION))
             counts[key] += 1
-            classes[key] |= nice_classes_of(f"{listing.title or ''} {listing.description or ''}"[:5000])
+            classes[key] |= nice_classes_of(f"{title or ''} {description or ''}")
     rows = [_coverage_row(host, country, n, frozenset(classes[(host, country)]), registry.marks, today)
             for (host, country), n in counts.items()]
     seen_platforms = {r.market for r in rows}
@@ -310,7 +318,7 @@ class Portfolio:
         }
 
 
-def portfolio(registry: Registry, db: object | None = None, brand_id: int | None = None,
+def portfolio(registry: Registry, db: Database | None = None, brand_id: int | None = None,
               today: dt.date | None = None) -> Portfolio:
     """Renewals and coverage together, with what needs attention now (a deadline within 90
     days, a grace period running, a lapsed right, a market with flagged listings and no cover)."""

@@ -109,7 +109,7 @@ def complaint_from_text(text: str, listing: ClearanceListing, *, received: dt.da
         raise InputError("the complaint names no listing URL; give it as JSON with \"listing_url\"")
     rights = [ClaimedRight(type="trademark" if kind in ("trademark", "counterfeit") else
                            ("copyright" if kind == "dmca" else kind),
-                           office=office.upper(), number=re.sub(r"[\s,.]", "", number))
+                           office=office.upper(), number=_plain_number(number))
               for office, number in _REGISTRATION.findall(text)]
     sender = re.search(r"^(?:From|Rights owner|Complainant|Name)\s*:\s*(.+)$", text, re.IGNORECASE | re.MULTILINE)
     dated = _DATE.search(text)
@@ -192,11 +192,16 @@ def _deadline(complaint: Complaint, kind: str, today: dt.date) -> Deadline:
                     "the platform states no time; markwatch's default is 7 days, before account health suffers")
 
 
+def _plain_number(number: str) -> str:
+    """A registration number as offices print it in many ways: '018 234 567', '6,123,456'."""
+    return re.sub(r"[\s,.]", "", number)
+
+
 def _registration(registry: Registry, right: Any) -> tuple[str, Registration] | None:
-    number = re.sub(r"[\s,.]", "", right.number or "").lstrip("0")
+    number = _plain_number(right.number or "").lstrip("0")
     for mark in registry.marks:
         for reg in mark.registrations:
-            if re.sub(r"[\s,.]", "", reg.number).lstrip("0") == number and (
+            if _plain_number(reg.number).lstrip("0") == number and (
                     right.office is None or right.office.upper() == reg.office):
                 return mark.text, reg
     return None
