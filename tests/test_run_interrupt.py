@@ -20,8 +20,11 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.parametrize("presses", [1, 2], ids=["once", "twice"])
 def test_ctrl_c_stops_the_run_keeps_what_was_stored_and_exits_130(tmp_path: Path, demo_market, spawn,  # type: ignore[no-untyped-def]
-                                                                   browser_path: str) -> None:
+                                                                   browser_path: str, presses: int) -> None:
+    """Once: the crawl stops gently (requests in flight finish). Twice: the second press stops
+    at once, and the run is still marked interrupted with what was stored kept."""
     db = tmp_path / "mw.db"
     proc = spawn([sys.executable, "-m", "monitor.cli", "run", "--brand", str(DEMO_BRAND), "--db", str(db),
                   "--out", str(tmp_path / "out"), "--base-url", demo_market.base_url, "--platform", "bazaar",
@@ -40,7 +43,9 @@ def test_ctrl_c_stops_the_run_keeps_what_was_stored_and_exits_130(tmp_path: Path
             break
     assert any("markwatch: crawling bazaar" in x for x in lines), lines
     assert any("listings stored (" in x for x in lines), lines
-    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole foreground group
+    for _ in range(presses):
+        os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole foreground group
+        time.sleep(0.3)
     _, rest = proc.communicate(timeout=120)
     assert proc.returncode == 130, "".join(lines) + rest
     assert "interrupted" in rest and "Traceback" not in rest, rest
