@@ -212,9 +212,10 @@ def _printable(text: str) -> str:
 # -- images ----------------------------------------------------------------------------
 
 
-def image_findings(hits: Sequence[object]) -> list[Finding]:
+def image_findings(hits: Sequence[object], *, labels: Mapping[str, str] | None = None) -> list[Finding]:
     """Findings from image hits (anything with `.key`, `.score` 0-1 and `.method`);
-    hits without a usable score are skipped."""
+    hits without a usable score are skipped. `labels` names each key as a reader knows it
+    ("photo 1 of the Fjell Parka"); the key stays the finding's evidence."""
     out: list[Finding] = []
     for hit in hits:
         score = _unit(getattr(hit, "score", None))
@@ -226,7 +227,8 @@ def image_findings(hits: Sequence[object]) -> list[Finding]:
             Finding(
                 kind="image",
                 score=round(score, 3),
-                reason=f"listing photo matches the brand's image '{key}' ({method}, {score:.0%})",
+                reason=f"listing photo matches the brand's {(labels or {}).get(key) or repr(key)}, "
+                       f"{method} {score:.0%}",
                 evidence=key,
                 field="image",
             )

@@ -215,7 +215,8 @@ class Assessor:
             if hit.key not in best or hit.score > best[hit.key].score:
                 best[hit.key] = hit
         ranked = sorted(best.values(), key=lambda h: -h.score)
-        return signals.image_findings(ranked), ranked, errors
+        labels = {h.key: self.registry.image_label(h.key) for h in ranked}
+        return signals.image_findings(ranked, labels=labels), ranked, errors
 
     def _ocr_findings(self, images: Sequence[Any]) -> tuple[list[signals.Finding], list[tuple[str, MarkHit]], list[str]]:
         """Marks printed in the images: OCR words fed to the same text matcher."""

@@ -14,6 +14,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
 from monitor.models import Finding, Listing
+from monitor._format import price_text
 from monitor.registry import Registry
 
 __all__ = ["EvidencePack", "EvidenceCollector", "highlight_segments", "side_by_side"]
@@ -176,7 +177,7 @@ class EvidenceCollector:
         html = render_notice("evidence", {
             "listing": {"url": listing.url, "platform": listing.platform,
                         "listing_id": listing.listing_id, "seller": listing.seller_name or "unknown",
-                        "price": str(listing.price) if listing.price is not None else "",
+                        "price": price_text(listing.price),
                         "currency": listing.currency or ""},
             "fields": fields,
             "findings": [{"kind": f.kind, "score": f.score, "reason": f.reason} for f in findings],
@@ -208,7 +209,7 @@ class EvidenceCollector:
             try:
                 files.append(side_by_side(listing_image, asset, folder / f"image-{name}.png",
                                           labels=(f"listing {listing.platform}/{listing.listing_id}",
-                                                  f"registered: {f.evidence}")))
+                                                  f"registered: {self.registry.image_label(f.evidence or '')}")))
             except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
                 notes.append(f"{listing.url}: no side-by-side image ({exc})")
         files.append(self._highlight(listing, findings, folder / "text.html"))

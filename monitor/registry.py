@@ -553,6 +553,23 @@ def _check_files(path: Path, root: yaml.Node | None, registry: Registry) -> None
     for i, logo in enumerate(registry.logos):
         wanted.append((("logos", i, "file"), logo.file))
     for i, product in enumerate(registry.products):
+    def image_label(self, key: str) -> str:
+        """A registered image as a reviewer or a platform knows it, from its key
+        ("product:NV-1:0" -> "photo 1 of the Fjell Parka (NV-1)"); unknown keys as given."""
+        kind, _, rest = key.partition(":")
+        name, _, index = rest.rpartition(":")
+        number = f" {int(index) + 1}" if index.isdigit() else ""
+        if kind == "product" and (product := self.product(name)) is not None:
+            return f"photo{number} of the {product.name} ({product.sku})"
+        if kind == "logo" and name:
+            return f"logo{number} of the mark '{name}'"
+        if kind == "copyright":  # "copyright:INDEX:FILE"
+            position, _, _ = rest.partition(":")
+            if position.isdigit() and int(position) < len(self.copyrighted_images):
+                image = self.copyrighted_images[int(position)]
+                return f"photograph '{image.title or image.file.name}'"
+        return key
+
         for j, image in enumerate(product.images):
             wanted.append((("products", i, "images", j), image))
     for i, other in enumerate(registry.copyrighted_images):

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from matchers.errors import ImageError
 from matchers.image import hash_distance, hash_image
+from monitor._format import price_text
 from monitor.db import Database
 from monitor.errors import InputError, TakedownRefused
 from monitor.models import (
@@ -271,12 +272,17 @@ def _marks_of(findings: Sequence[Finding], registry: Registry) -> list[str]:
 
 def _kinds_of(findings: Sequence[Finding]) -> list[str]:
     kinds = {f.kind for f in findings}
+    # A logo in the listing's photos is the mark used on the goods (trademark); only the
+    # owner's own photographs make a copyright claim.
+    photos = {(f.evidence or "").split(":")[0] for f in findings if f.kind == "image"}
+    logo = "logo" in photos
+    copied = bool(photos & {"product", "copyright"})
     out = []
-    if kinds & {"replica_wording", "price"} or ("image" in kinds and "mark" in kinds):
+    if kinds & {"replica_wording", "price"} or ((copied or logo) and "mark" in kinds):
         out.append("counterfeit")
-    if "mark" in kinds:
+    if "mark" in kinds or logo:
         out.append("mark")
-    if "image" in kinds:
+    if copied:
         out.append("image")
     return out or ["mark"]
 
@@ -297,11 +303,25 @@ def _explanation(listing: Listing, findings: Sequence[Finding], kinds: Sequence[
         parts.append(("its photos show" if parts else "The listing's photos show") + f" the {registry.brand} logo")
     seller = listing.seller_name or "the seller"
     parts.append(f"{seller} is not an authorised {registry.brand} seller")
-    evidence = [f.reason for f in sorted(findings, key=lambda f: -f.score) if f.kind != "seller"][:4]
+    evidence = _merge_reasons([f.reason for f in sorted(findings, key=lambda f: -f.score)
+                               if f.kind != "seller"])[:4]
     text = "; ".join(parts) + "."
     if evidence:
         text += " Evidence: " + "; ".join(evidence) + "."
     return text
+
+
+def _merge_reasons(reasons: Sequence[str]) -> list[str]:
+    """Reasons that say the same thing of different words are one: "title uses replica
+    wording: 'replica'" and "...: '1:1'" read "title uses replica wording: 'replica', '1:1'"."""
+    merged: dict[str, list[str]] = {}
+    for reason in reasons:
+        head, sep, tail = reason.partition(": ")
+        quoted = bool(sep) and len(tail) > 1 and tail.startswith("'") and tail.endswith("'")
+        tails = merged.setdefault(head if quoted else reason, [])
+        if quoted and tail not in tails:
+            tails.append(tail)
+    return [f"{key}: {', '.join(tails)}" if tails else key for key, tails in merged.items()]
 
 
 def _copyrights(registry: Registry, findings: Sequence[Finding]) -> list[dict[str, str]]:
@@ -371,7 +391,7 @@ def _item(case: Case, listing: Listing, findings: Sequence[Finding], registry: R
         "seller": " ".join((listing.seller_name or "unknown").split())[:200],
         # One line each: listing text must not be able to forge lines of the notice.
         "title": " ".join((listing.title or "").split())[:300],
-        "price": str(listing.price) if listing.price is not None else "",
+        "price": price_text(listing.price),
         "currency": listing.currency or "",
         "kinds": kinds,
         "kind_text": "; ".join(_KIND_WORDS[k] for k in kinds),
