@@ -4,7 +4,9 @@
     ├── ImageError            an image could not be used (per-image; the batch goes on)
     │   ├── ImageDecodeError      corrupt, truncated or not an image at all
     │   ├── ImageTooLargeError    refused as a decompression bomb or over the pixel limit
-    │   └── ImageBlankError       too small or too plain to register without false alarms
+    │   ├── ImageBlankError       too small or too plain to register without false alarms
+    │   └── ShapeNotFoundError    no object outline to compare as a design (matchers.design)
+    ├── VideoError            a video could not be used: corrupt, hostile, over a limit
     ├── OcrUnavailableError   reading text in images needs the optional OCR extra
     └── MatcherConfigError    a matcher was built from invalid input (e.g. an empty mark)
 """
@@ -17,6 +19,8 @@ __all__ = [
     "ImageDecodeError",
     "ImageTooLargeError",
     "ImageBlankError",
+    "ShapeNotFoundError",
+    "VideoError",
     "OcrUnavailableError",
     "MatcherConfigError",
 ]
@@ -40,6 +44,15 @@ class ImageTooLargeError(ImageError):
 
 class ImageBlankError(ImageError):
     """The image is blank, uniform, a placeholder or tiny: it cannot be registered."""
+
+
+class ShapeNotFoundError(ImageError):
+    """No single object stands out of the image's background: it has no outline to compare."""
+
+
+class VideoError(MatcherError):
+    """The bytes are not a video we decode (corrupt, truncated, another format), or the video
+    is over a size, pixel or decoding limit."""
 
 
 class OcrUnavailableError(MatcherError):
