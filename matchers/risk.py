@@ -17,6 +17,9 @@ mark nominatively: its plain mentions, its price and its seller are scaled by
 nothing against the MSRP of the product it fits, and third-party accessory makers are
 never on the authorised list); disguised mentions, photos and replica wording count in
 full.
+A utility patent's claim met by the listing (``patent_claim``: every element 1.0, most of
+them 0.6) and the brand's own copy copied into it (``copied_text``: the share copied) count
+on their own, without the brand named: a knock-off need not name it.
 The contributions combine like independent evidence, ``1 - prod(1 - c)``, so no single
 weak signal reaches the threshold and agreeing signals add up without passing 100.
 ``assess(..., authorised_seller=True)`` scales every contribution by
@@ -67,6 +70,10 @@ WEIGHTS: Mapping[str, float] = MappingProxyType(
         "seller": 0.5,  # an unauthorised seller alone (finding score 0.3): resale is legal
         "brand+price": 0.6,  # the brand at a fraction of its price
         "image+seller": 0.5,  # a brand photo in an unauthorised seller's listing
+        # Every element of a claim shown scores 85, most of them 51: a reviewer's and
+        # counsel's question, never a verdict (signals cannot judge infringement).
+        "patent_claim": 0.85,
+        "copied_text": 0.7,  # the brand's own description copied: 84% copied scores 59
     }
 )
 NOMINATIVE_DAMPING = 0.3
@@ -139,6 +146,11 @@ def assess(findings: Iterable[Finding], *, authorised_seller: bool = False) -> R
             weight *= NOMINATIVE_DAMPING
         strength = image if kind == "image" else _clamp(f.score)
         contributions.append((weight * strength, f.reason))
+    for kind in ("patent_claim", "copied_text"):
+        f = best.get(kind)
+        if f is None:
+            continue
+        contributions.append((WEIGHTS[kind] * _clamp(f.score), f.reason))
     price_with_brand = "price" in best and brand_present and not nominative
     if price_with_brand:
         contributions.append(

@@ -33,6 +33,9 @@ __all__ = [
 ]
 
 KINDS = ("mark", "image", "replica_wording", "compatibility", "price", "seller")
+# Rights other than the mark: a utility patent's claim met by the listing's text, and the
+# brand's own product copy copied into it.
+KINDS += ("patent_claim", "copied_text")
 
 
 @dataclass(frozen=True, slots=True)

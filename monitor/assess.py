@@ -21,6 +21,8 @@ from matchers import risk as risk_mod
 from matchers import signals
 from matchers.errors import ImageError, MatcherConfigError, OcrUnavailableError
 from matchers.image import ImageIndex, read_text, words_as_text
+from matchers.claims import Claim, ClaimHit, ClaimIndex, Element
+from matchers.copy import CopyHit, CopyIndex
 from matchers.text import Mark, MarkHit, MarkMatcher
 from monitor.registry import Product, Registry
 
@@ -28,6 +30,12 @@ __all__ = ["ListingText", "Assessment", "Assessor", "default_image_cache"]
 
 _TEXT_LIMIT = 50_000  # characters of a listing's text that are matched
 _CACHE_KEEP = 32  # image indexes kept in the cache folder, newest first
+# A claim most of whose elements are shown is worth a look: two thirds of them, at least two.
+MOST_ELEMENTS = 2 / 3
+MOST_SCORE = 0.6  # the finding score of such a claim (all elements: 1.0)
+# A listing that names or shows the brand may be of the genuine patented product, whose
+# resale the patent does not reach (exhaustion): its claim findings score this much less.
+EXHAUSTION_DAMPING = 0.3
 
 
 def default_image_cache() -> Path | None:
@@ -83,13 +91,18 @@ class ListingText:
 class Assessment:
     findings: tuple[signals.Finding, ...]
     risk: risk_mod.Risk
-    related: bool                 # the listing involves the brand (its marks or images)
+    related: bool                 # the listing involves the brand (its marks, images, patents or texts)
     authorised: bool              # sold by an authorised seller
     allowlisted: bool
     product_sku: str | None       # the registered product it appears to be
     image_errors: tuple[str, ...] = ()
     mark_hits: tuple[tuple[str, MarkHit], ...] = ()   # (field, hit)
     image_hits: tuple[Any, ...] = ()
+    # Claims met and texts copied (the rights beside the mark), and what was met but
+    # gives no finding: a patent expired, or not in force where the marketplace sells.
+    claim_hits: tuple[ClaimHit, ...] = ()
+    copy_hits: tuple[tuple[str, CopyHit], ...] = ()   # (field, hit)
+    ip_notes: tuple[str, ...] = ()
 
     @property
     def flagged(self) -> bool:
@@ -109,6 +122,8 @@ class Assessor:
 
     registry: Registry
     ocr: bool | None = None  # read text in images; None: as the registry's settings say
+    # The marketplace's country for patents (ISO 3166); None: the platform's home country.
+    country: str | None = None
     # Built image indexes are saved here, keyed by the assets' contents, so a brand's images
     # are hashed once rather than on every run or clearance check; None turns that off.
     image_cache: Path | None = field(default_factory=default_image_cache)
@@ -178,6 +193,105 @@ class Assessor:
                 tmp.unlink(missing_ok=True)
 
     # -- pieces --------------------------------------------------------------------------
+
+    @functools.cached_property
+    def claims(self) -> ClaimIndex:
+        index = ClaimIndex()
+        for patent in self.registry.patents:
+            for claim in patent.claims:
+                index.add(Claim(patent.number, claim.number, tuple(
+                    Element(e.phrase, e.synonyms) for e in claim.elements)))
+        return index
+
+    @functools.cached_property
+    def copies(self) -> CopyIndex:
+        index = CopyIndex()
+        for key, _title, text in self.registry.copy_sources():
+            index.add(key, text)
+        return index
+
+    @functools.cached_property
+    def _copy_titles(self) -> dict[str, str]:
+        return {key: title for key, title, _ in self.registry.copy_sources()}
+
+    def _marketplace_country(self, platform: str) -> str | None:
+        if self.country:
+            return self.country.upper()
+        from monitor.takedown import PLATFORM_JURISDICTION
+
+        return PLATFORM_JURISDICTION.get(platform)
+
+    def _claim_findings(self, item: ListingText, *, brand_named: bool = False,
+                        ) -> tuple[list[signals.Finding], list[ClaimHit], list[str]]:
+        """A finding for each claim the listing meets in full or mostly, when its patent is
+        in force where the marketplace sells; a note for one met that is not."""
+        if not len(self.claims):
+            return [], [], []
+        fields = {"title": item.title, **{f"bullet {i + 1}": b for i, b in enumerate(item.bullets)},
+                  "description": item.description}
+        fields = {k: v[:_TEXT_LIMIT] for k, v in fields.items() if v}
+        country = self._marketplace_country(item.platform)
+        findings: list[signals.Finding] = []
+        hits: list[ClaimHit] = []
+        notes: list[str] = []
+        for hit in self.claims.find(fields, score_cutoff=100 * MOST_ELEMENTS):
+            if hit.shown < 2 and not hit.complete:
+                continue
+            patent = self.registry.patent(hit.key)
+            if patent is None:
+                continue
+            hits.append(hit)
+            what = (f"every element of claim {hit.claim} of {patent.number}" if hit.complete
+                    else f"{hit.shown} of the {hit.total} elements of claim {hit.claim} of {patent.number}")
+            if (why := patent.why_not_in_force()) is not None:
+                notes.append(f"the listing meets {what}, but the patent {why}: no infringement to report")
+                continue
+            if country is not None and not patent.covers(country):
+                notes.append(f"the listing meets {what}, but the patent is in force only in "
+                             f"{', '.join(sorted(patent.territories))}, not in {country} where {item.platform} sells")
+                continue
+            where = "" if country else f"; in force in {', '.join(sorted(patent.territories))}"
+            reason = (f"the listing meets {what} ('{patent.title}', expires {patent.expires.isoformat()}"
+                      f"{where}): {hit.describe()}; whether it infringes is for counsel")
+            score = 1.0 if hit.complete else MOST_SCORE
+            if brand_named:
+                score *= EXHAUSTION_DAMPING
+                reason += f" (the listing names {self.registry.brand}: genuine goods exhaust the patent)"
+            first = next(e for e in hit.elements if e.shown)
+            evidence = {"patent": patent.number, "claim": hit.claim, "expires": patent.expires.isoformat(),
+                        "title": patent.title, "shown": hit.shown, "total": hit.total,
+                        "elements": [{"element": e.element, "shown": e.shown, "field": e.field,
+                                      "start": e.start, "end": e.end, "phrase": e.phrase} for e in hit.elements]}
+            findings.append(signals.Finding(
+                kind="patent_claim", score=score, reason=reason,
+                evidence=json.dumps(evidence, ensure_ascii=False), field=first.field,
+                start=first.start, end=first.end))
+        return findings, hits, notes
+
+    def _copy_findings(self, item: ListingText) -> tuple[list[signals.Finding], list[tuple[str, CopyHit]]]:
+        """A finding for each of the brand's texts copied into the description or bullets."""
+        if not len(self.copies):
+            return [], []
+        fields = [("description", item.description), ("bullets", "\n".join(item.bullets))]
+        findings: list[signals.Finding] = []
+        hits: list[tuple[str, CopyHit]] = []
+        for name, text in fields:
+            if not text:
+                continue
+            text = text[:_TEXT_LIMIT]
+            for hit in self.copies.find(text, limit=3):
+                hits.append((name, hit))
+                title = self._copy_titles.get(hit.key, hit.key)
+                quotes = [text[a:b][:300] for a, b in hit.spans[:10]]
+                evidence = {"key": hit.key, "title": title, "share": round(hit.share, 3),
+                            "source_share": round(hit.source_share, 3), "copied_words": hit.copied_words,
+                            "spans": [list(s) for s in hit.spans], "source_spans": [list(s) for s in hit.source_spans],
+                            "quotes": quotes}
+                findings.append(signals.Finding(
+                    kind="copied_text", score=round(hit.score / 100, 3),
+                    reason=f"{name} {hit.reason(title)}", evidence=json.dumps(evidence, ensure_ascii=False),
+                    field=name, start=hit.spans[0][0], end=hit.spans[-1][1]))
+        return findings, hits
 
     @functools.cached_property
     def _goods(self) -> frozenset[str]:
@@ -298,6 +412,10 @@ class Assessor:
             # A shortened name or a lone word of the mark counts only beside the brand.
             text = " ".join(t for t in (item.title, item.description, *item.bullets) if t)
             findings = signals.mark_in_context(findings, text, goods=self._goods, photos=bool(image_hits))
+        claim_found, claim_hits, ip_notes = self._claim_findings(item, brand_named=related)
+        copy_found, copy_hits = self._copy_findings(item)
+        findings += claim_found + copy_found
+        related = related or bool(claim_found or copy_found)
         risk = risk_mod.assess(findings, authorised_seller=authorised)
         return Assessment(
             findings=tuple(risk.findings),
@@ -309,4 +427,7 @@ class Assessor:
             image_errors=tuple(image_errors),
             mark_hits=tuple(mark_hits),
             image_hits=tuple(image_hits),
+            claim_hits=tuple(claim_hits),
+            copy_hits=tuple(copy_hits),
+            ip_notes=tuple(ip_notes),
         )

@@ -42,6 +42,11 @@ __all__ = [
     "Money",
     "Product",
     "CopyrightedImage",
+    "PATENT_OFFICES",
+    "ClaimElement",
+    "PatentClaim",
+    "Patent",
+    "CopyText",
     "Allowlist",
     "WatchEntry",
     "MailSettings",
@@ -58,6 +63,7 @@ __all__ = [
 # A brand.yaml is a few kilobytes; a 100 MB one would take minutes and gigabytes to parse.
 MAX_REGISTRY_BYTES = 5_000_000
 MAX_IMAGE_BYTES = 50_000_000
+MAX_COPY_BYTES = 1_000_000  # one product text; a description is a few kilobytes
 _MAX_PIXELS = 80_000_000
 # Nesting deeper than this is no registry (PyYAML's composer recurses once per level).
 _MAX_DEPTH = 64
@@ -213,6 +219,8 @@ class Product(_Model):
     msrp: Money
     images: tuple[Path, ...] = ()
     keywords: tuple[str, ...] = ()
+    # The brand's own description of the product: listings that copy it are found.
+    description: str | None = Field(default=None, min_length=1, max_length=200_000)
 
     @field_validator("sku", mode="before")
     @classmethod
@@ -223,6 +231,154 @@ class Product(_Model):
 class CopyrightedImage(_Model):
     file: Path
     title: str | None = None
+
+
+# Patent offices and the territories a patent granted there covers. A European patent
+# takes effect in the states where it was validated, so it lists them in `jurisdictions`.
+PATENT_OFFICES: dict[str, frozenset[str]] = {
+    "USPTO": frozenset({"US"}),
+    "EPO": frozenset(),
+    "UKIPO": frozenset({"GB"}),
+    "DPMA": frozenset({"DE"}),
+    "INPI": frozenset({"FR"}),
+    "CNIPA": frozenset({"CN"}),
+    "JPO": frozenset({"JP"}),
+    "KIPO": frozenset({"KR"}),
+    "CIPO": frozenset({"CA"}),
+    "IPAU": frozenset({"AU"}),
+    "PRV": frozenset({"SE"}),
+    "IPINDIA": frozenset({"IN"}),
+}
+
+
+class ClaimElement(_Model):
+    """One element of a claim: a short phrase and the words a listing would use for it."""
+
+    phrase: str = Field(min_length=1, max_length=200)
+    synonyms: tuple[Annotated[str, Field(min_length=1, max_length=200)], ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_phrase(cls, value: Any) -> Any:
+        return {"phrase": value} if isinstance(value, str) else value
+
+    @field_validator("phrase", "synonyms", mode="after")
+    @classmethod
+    def _has_words(cls, value: Any) -> Any:
+        for text in (value,) if isinstance(value, str) else value:
+            if not re.search(r"\w", text):
+                raise ValueError(f"{text!r} has no words for a listing to use")
+        return value
+
+
+class PatentClaim(_Model):
+    """An independent claim, as the elements a product must show to fall within it."""
+
+    number: int = Field(ge=1, le=1_000)
+    elements: tuple[ClaimElement, ...] = Field(min_length=1, max_length=40)
+
+
+class Patent(_Model):
+    """A utility patent: the claims a listing's text is read against."""
+
+    number: str = Field(min_length=1, max_length=40)
+    office: str
+    jurisdictions: tuple[str, ...] = ()
+    status: Literal["granted", "pending", "expired", "lapsed", "revoked"] = "granted"
+    expires: dt.date
+    title: str = Field(min_length=1, max_length=300)
+    claims: tuple[PatentClaim, ...] = Field(min_length=1, max_length=50)
+
+    @field_validator("number", mode="before")
+    @classmethod
+    def _number_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+    @field_validator("number")
+    @classmethod
+    def _has_digits(cls, value: str) -> str:
+        if sum(c.isdigit() for c in value) < 4:
+            raise ValueError(f"{value!r} is no patent number (write it as granted, e.g. US 10,123,456)")
+        return value
+
+    @field_validator("office", mode="before")
+    @classmethod
+    def _known_office(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().upper() in PATENT_OFFICES:
+            return value.strip().upper()
+        if isinstance(value, str) and value.strip().upper() == "WIPO":
+            raise ValueError("a PCT application (WIPO) is no granted patent; give the office that granted it")
+        raise ValueError(f"unknown patent office {value!r}; use one of {', '.join(PATENT_OFFICES)}")
+
+    @field_validator("claims", mode="before")
+    @classmethod
+    def _claims_as_lists(cls, value: Any) -> Any:
+        # A claim written as a bare list of elements is numbered by its place.
+        if isinstance(value, list):
+            return [{"number": i + 1, "elements": c} if isinstance(c, list) else c for i, c in enumerate(value)]
+        return value
+
+    @field_validator("claims")
+    @classmethod
+    def _distinct_numbers(cls, value: tuple[PatentClaim, ...]) -> tuple[PatentClaim, ...]:
+        numbers = [c.number for c in value]
+        twice = next((n for n in numbers if numbers.count(n) > 1), None)
+        if twice is not None:
+            raise ValueError(f"claim {twice} is given twice; keep one")
+        return value
+
+    @field_validator("jurisdictions")
+    @classmethod
+    def _country_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        codes = tuple(v.upper() for v in value)
+        for code in codes:
+            if code != "EU" and pycountry.countries.get(alpha_2=code) is None:
+                raise ValueError(f"{code!r} is not an ISO 3166 two-letter country code")
+        return codes
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Patent:
+        if not self.territories:
+            raise ValueError(f"an {self.office} patent covers the states where it was validated; "
+                             "list them in jurisdictions (e.g. [DE, FR, SE])")
+        return self
+
+    @property
+    def territories(self) -> frozenset[str]:
+        covered = set(PATENT_OFFICES[self.office]) | set(self.jurisdictions)
+        if "EU" in covered:
+            covered |= EU_MEMBERS
+        return frozenset(covered)
+
+    def covers(self, country: str) -> bool:
+        return country.upper() in self.territories
+
+    def in_force(self, on: dt.date | None = None) -> bool:
+        on = on or dt.date.today()
+        return self.status == "granted" and self.expires >= on
+
+    def why_not_in_force(self, on: dt.date | None = None) -> str | None:
+        """None when in force; else in words why not ("expired on 2024-01-31")."""
+        on = on or dt.date.today()
+        if self.expires < on:
+            return f"expired on {self.expires.isoformat()}"
+        if self.status != "granted":
+            return f"is {self.status}, not granted"
+        return None
+
+
+class CopyText(_Model):
+    """One of the brand's own product texts: a description, bullet points, a size guide."""
+
+    title: str = Field(min_length=1, max_length=300)
+    text: str | None = Field(default=None, min_length=1, max_length=200_000)
+    file: Path | None = None
+
+    @model_validator(mode="after")
+    def _text_or_file(self) -> CopyText:
+        if (self.text is None) == (self.file is None):
+            raise ValueError("give the text itself (`text:`) or a UTF-8 file holding it (`file:`), one of the two")
+        return self
 
 
 class Allowlist(_Model):
@@ -340,6 +496,8 @@ class Registry(_Model):
     logos: tuple[Logo, ...] = ()
     products: tuple[Product, ...] = ()
     copyrighted_images: tuple[CopyrightedImage, ...] = ()
+    patents: tuple[Patent, ...] = ()
+    copy_texts: tuple[CopyText, ...] = Field(default=(), alias="copy")
     authorised_sellers: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     allowlist: Allowlist = Allowlist()
     watch: tuple[WatchEntry, ...] = ()
@@ -369,6 +527,22 @@ class Registry(_Model):
     def product(self, sku: str | None) -> Product | None:
         return next((p for p in self.products if p.sku == sku), None)
 
+    def patent(self, number: str | None) -> Patent | None:
+        return next((p for p in self.patents if p.number == number), None)
+
+    def copy_sources(self) -> Iterable[tuple[str, str, str]]:
+        """(key, title, text) for each of the brand's own texts: the `copy` entries, then
+        each product's description. A file is read when asked for (checked at load)."""
+        for i, entry in enumerate(self.copy_texts):
+            text = entry.text
+            if text is None and entry.file is not None:
+                text = read_capped(self.resolve(entry.file), MAX_COPY_BYTES, what="text",
+                                   error=RegistryError).decode("utf-8", errors="replace")
+            yield f"copy:{i}", entry.title, text or ""
+        for product in self.products:
+            if product.description:
+                yield f"description:{product.sku}", f"the description of the {product.name}", product.description
+
     def image_files(self) -> Iterable[tuple[str, str, Path]]:
         """(kind, key, path) for every registered image: logos, product photos, others."""
         for i, logo in enumerate(self.logos):
@@ -378,6 +552,23 @@ class Registry(_Model):
                 yield "product", f"product:{product.sku}:{i}", self.resolve(image)
         for i, other in enumerate(self.copyrighted_images):
             yield "copyright", f"copyright:{i}:{other.file.name}", self.resolve(other.file)
+
+    def image_label(self, key: str) -> str:
+        """A registered image as a reviewer or a platform knows it, from its key
+        ("product:NV-1:0" -> "photo 1 of the Fjell Parka (NV-1)"); unknown keys as given."""
+        kind, _, rest = key.partition(":")
+        name, _, index = rest.rpartition(":")
+        number = f" {int(index) + 1}" if index.isdigit() else ""
+        if kind == "product" and (product := self.product(name)) is not None:
+            return f"photo{number} of the {product.name} ({product.sku})"
+        if kind == "logo" and name:
+            return f"logo{number} of the mark '{name}'"
+        if kind == "copyright":  # "copyright:INDEX:FILE"
+            position, _, _ = rest.partition(":")
+            if position.isdigit() and int(position) < len(self.copyrighted_images):
+                image = self.copyrighted_images[int(position)]
+                return f"photograph '{image.title or image.file.name}'"
+        return key
 
 
 # -- loading -------------------------------------------------------------------------------
@@ -548,33 +739,32 @@ def _image_problem(file: Path) -> str | None:
     return None
 
 
+def _text_problem(file: Path) -> str | None:
+    """Why a registered product text cannot be used, or None."""
+    try:
+        read_capped(file, MAX_COPY_BYTES, what="text", error=RegistryError).decode("utf-8")
+    except RegistryError as exc:
+        return str(exc).removeprefix(f"{file}: ")
+    except UnicodeDecodeError:
+        return "not UTF-8 text; save it as UTF-8"
+    return None
+
+
 def _check_files(path: Path, root: yaml.Node | None, registry: Registry) -> None:
     wanted: list[tuple[tuple[Any, ...], Path]] = []
     for i, logo in enumerate(registry.logos):
         wanted.append((("logos", i, "file"), logo.file))
     for i, product in enumerate(registry.products):
-    def image_label(self, key: str) -> str:
-        """A registered image as a reviewer or a platform knows it, from its key
-        ("product:NV-1:0" -> "photo 1 of the Fjell Parka (NV-1)"); unknown keys as given."""
-        kind, _, rest = key.partition(":")
-        name, _, index = rest.rpartition(":")
-        number = f" {int(index) + 1}" if index.isdigit() else ""
-        if kind == "product" and (product := self.product(name)) is not None:
-            return f"photo{number} of the {product.name} ({product.sku})"
-        if kind == "logo" and name:
-            return f"logo{number} of the mark '{name}'"
-        if kind == "copyright":  # "copyright:INDEX:FILE"
-            position, _, _ = rest.partition(":")
-            if position.isdigit() and int(position) < len(self.copyrighted_images):
-                image = self.copyrighted_images[int(position)]
-                return f"photograph '{image.title or image.file.name}'"
-        return key
-
         for j, image in enumerate(product.images):
             wanted.append((("products", i, "images", j), image))
     for i, other in enumerate(registry.copyrighted_images):
         wanted.append((("copyrighted_images", i, "file"), other.file))
     images = len(wanted)
+    texts_from = len(wanted)
+    for i, entry in enumerate(registry.copy_texts):
+        if entry.file is not None:
+            wanted.append((("copy", i, "file"), entry.file))
+    texts_to = len(wanted)
     if registry.agent and registry.agent.authorisation_letter:
         wanted.append((("agent", "authorisation_letter"), registry.agent.authorisation_letter))
     bad: list[str] = []
@@ -590,6 +780,8 @@ def _check_files(path: Path, root: yaml.Node | None, registry: Registry) -> None
                 f"(looked for {resolved}); fix the path, relative to {path.parent or '.'}"
             )
         elif n < images and (problem := _image_problem(resolved)):
+            bad.append(f"{path}{line}: {_field_name(loc)}: {file}: {problem}")
+        elif texts_from <= n < texts_to and (problem := _text_problem(resolved)):
             bad.append(f"{path}{line}: {_field_name(loc)}: {file}: {problem}")
     if bad:
         # One line per unusable file, so every one of them is fixed in one go.
