@@ -52,6 +52,7 @@ Progress = Callable[[str, dict[str, Any]], None]
 class RunSummary:
     run_id: int | None = None
     seen: int = 0
+    photos: int = 0       # listing photos downloaded and stored
     created: int = 0
     changed: int = 0
     unchanged: int = 0
@@ -314,8 +315,10 @@ class Monitor:
         )
         result = self.db.upsert_listing(record)
         summary.seen += 1
+        summary.photos += sum(1 for f in item.images if f.path)
         setattr(summary, result.kind, getattr(summary, result.kind) + 1)
-        self.progress("listing", {"platform": item.platform, "kind": result.kind, "seen": summary.seen})
+        self.progress("listing", {"platform": item.platform, "kind": result.kind, "seen": summary.seen,
+                                  "photos": summary.photos})
         return result.listing_pk if result.kind != "unchanged" else None
 
     def _assess_safely(self, listing_pk: int, summary: RunSummary) -> None:

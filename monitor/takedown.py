@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -465,7 +465,8 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
                     browser_path: str | None = None, evidence: bool = True,
                     vero_reason_codes: Mapping[str, str] | None = None,
                     country: str | None = None,
-                    today: dt.date | None = None) -> tuple[list[Drafted], list[str]]:
+                    today: dt.date | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> tuple[list[Drafted], list[str]]:
     """Draft notices for confirmed cases (and flagged new ones when asked), one folder per
     notice with its evidence pack. Returns the drafts (each noting the evidence it could not
     gather, such as a screenshot of a page that would not load) and the refusals, one
@@ -475,7 +476,8 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
     404 or 410 is refused as already gone. `letters` adds a cease-and-desist letter per
     seller. `vero_reason_codes` maps counterfeit/mark/image to your eBay site's code ids.
     `country` (ISO 3166, e.g. DE for amazon.de) replaces each platform's home country as the
-    territory a registration must cover.
+    territory a registration must cover. `progress(done, total)` is called as each case's
+    evidence is gathered (screenshots take seconds a case).
     """
     from monitor.evidence import EvidenceCollector
 
@@ -512,6 +514,7 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
             by_platform[listing.platform].append((case, listing))
     env = template_environment()
     drafted: list[Drafted] = []
+    total, done = sum(map(len, by_platform.values())), 0
     with EvidenceCollector(registry, out / "evidence", browser_path=browser_path,
                           enabled=evidence) as collector:
         for plat_name, pairs in sorted(by_platform.items()):
@@ -529,6 +532,9 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
                                     f"notice needs a registration in force there")
                     continue
                 pack = collector.collect(listing, its)
+                done += 1
+                if progress is not None:
+                    progress(done, total)
                 if pack.gone:
                     refusals.append(f"case #{case.id}: the listing {listing.url} is already gone "
                                     f"({pack.gone}); nothing to take down")

@@ -149,6 +149,8 @@ def test_takedown_output_reads_at_80_columns_with_paths_whole(tmp_path: Path, de
     assert done.returncode == 0, done.stderr
     paths = [line.strip() for line in done.stdout.splitlines() if line.strip().startswith(str(drafts))]
     assert len(paths) == 2 and all(Path(p).is_file() for p in paths), done.stdout
+    # in a pipe, the evidence stage says how far it got (here: once, at the end)
+    assert "markwatch: ... gathering evidence: 2 of 2 cases" in done.stderr, done.stderr
     status = run_cli("takedown", "status", "--db", db, cwd=tmp_path, columns=80)
     assert status.returncode == 0, status.stderr
     lines = status.stdout.splitlines()

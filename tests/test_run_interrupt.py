@@ -42,7 +42,7 @@ def test_ctrl_c_stops_the_run_keeps_what_was_stored_and_exits_130(tmp_path: Path
         if "listings stored (" in line:
             break
     assert any("markwatch: crawling bazaar" in x for x in lines), lines
-    assert any("listings stored (" in x for x in lines), lines
+    assert any("listings stored (" in x and " photos, " in x for x in lines), lines
     for _ in range(presses):
         os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole foreground group
         time.sleep(0.3)
