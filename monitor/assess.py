@@ -10,6 +10,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,7 +27,9 @@ from matchers.copy import CopyHit, CopyIndex
 from matchers.text import Mark, MarkHit, MarkMatcher
 from monitor.registry import Product, Registry
 
-__all__ = ["ListingText", "Assessment", "Assessor", "default_image_cache"]
+__all__ = ["ListingText", "Assessment", "Assessor", "default_image_cache", "claim_index", "copy_index",
+           "claim_evidence",
+           "parse_claim_evidence"]
 
 _TEXT_LIMIT = 50_000  # characters of a listing's text that are matched
 _CACHE_KEEP = 32  # image indexes kept in the cache folder, newest first
@@ -69,6 +72,38 @@ def _file_digest(path: Path) -> str:
             return hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError as exc:
         return f"unreadable: {exc.strerror}"
+
+
+def claim_index(registry: Registry) -> ClaimIndex:
+    """The registry's patent claims, compiled for `ClaimIndex.find` (keyed by patent number)."""
+    index = ClaimIndex()
+    for patent in registry.patents:
+        for claim in patent.claims:
+            index.add(Claim(patent.number, claim.number, tuple(
+                Element(e.phrase, e.synonyms) for e in claim.elements)))
+    return index
+
+
+def copy_index(registry: Registry) -> CopyIndex:
+    """The brand's own texts, shingled for `CopyIndex.find` (keyed as `copy_sources` says)."""
+    index = CopyIndex()
+    for key, _title, text in registry.copy_sources():
+        index.add(key, text)
+    return index
+
+
+def claim_evidence(number: str, claim: int) -> str:
+    """A patent_claim finding's evidence: the patent and claim, as a reader writes them
+    (the elements met are in its reason, and found again from the listing's text)."""
+    return f"{number} claim {claim}"
+
+
+_CLAIM_EVIDENCE = re.compile(r"^(?P<number>.+) claim (?P<claim>\d+)$")
+
+
+def parse_claim_evidence(evidence: str | None) -> tuple[str, int] | None:
+    m = _CLAIM_EVIDENCE.match(evidence or "")
+    return (m["number"], int(m["claim"])) if m else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,19 +231,11 @@ class Assessor:
 
     @functools.cached_property
     def claims(self) -> ClaimIndex:
-        index = ClaimIndex()
-        for patent in self.registry.patents:
-            for claim in patent.claims:
-                index.add(Claim(patent.number, claim.number, tuple(
-                    Element(e.phrase, e.synonyms) for e in claim.elements)))
-        return index
+        return claim_index(self.registry)
 
     @functools.cached_property
     def copies(self) -> CopyIndex:
-        index = CopyIndex()
-        for key, _title, text in self.registry.copy_sources():
-            index.add(key, text)
-        return index
+        return copy_index(self.registry)
 
     @functools.cached_property
     def _copy_titles(self) -> dict[str, str]:
@@ -258,13 +285,9 @@ class Assessor:
                 score *= EXHAUSTION_DAMPING
                 reason += f" (the listing names {self.registry.brand}: genuine goods exhaust the patent)"
             first = next(e for e in hit.elements if e.shown)
-            evidence = {"patent": patent.number, "claim": hit.claim, "expires": patent.expires.isoformat(),
-                        "title": patent.title, "shown": hit.shown, "total": hit.total,
-                        "elements": [{"element": e.element, "shown": e.shown, "field": e.field,
-                                      "start": e.start, "end": e.end, "phrase": e.phrase} for e in hit.elements]}
             findings.append(signals.Finding(
                 kind="patent_claim", score=score, reason=reason,
-                evidence=json.dumps(evidence, ensure_ascii=False), field=first.field,
+                evidence=claim_evidence(patent.number, hit.claim), field=first.field,
                 start=first.start, end=first.end))
         return findings, hits, notes
 
@@ -282,14 +305,9 @@ class Assessor:
             for hit in self.copies.find(text, limit=3):
                 hits.append((name, hit))
                 title = self._copy_titles.get(hit.key, hit.key)
-                quotes = [text[a:b][:300] for a, b in hit.spans[:10]]
-                evidence = {"key": hit.key, "title": title, "share": round(hit.share, 3),
-                            "source_share": round(hit.source_share, 3), "copied_words": hit.copied_words,
-                            "spans": [list(s) for s in hit.spans], "source_spans": [list(s) for s in hit.source_spans],
-                            "quotes": quotes}
                 findings.append(signals.Finding(
                     kind="copied_text", score=round(hit.score / 100, 3),
-                    reason=f"{name} {hit.reason(title)}", evidence=json.dumps(evidence, ensure_ascii=False),
+                    reason=f"{name} {hit.reason(title)}", evidence=hit.key,
                     field=name, start=hit.spans[0][0], end=hit.spans[-1][1]))
         return findings, hits
 

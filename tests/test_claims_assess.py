@@ -4,7 +4,6 @@ patent has expired or does not cover the marketplace), copied text with its span
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -102,11 +101,14 @@ def test_every_element_shown_is_a_high_risk_review_with_number_and_expiry(assess
     assert a.related and a.flagged and a.risk.level == "high"
     assert PATENT in finding.reason and "expires 2031-04-02" in finding.reason
     assert "every element of claim 1" in finding.reason and "for counsel" in finding.reason
-    evidence = json.loads(finding.evidence)
-    assert evidence["patent"] == PATENT and evidence["shown"] == evidence["total"] == 4
-    shown = {e["element"]: e for e in evidence["elements"]}
-    assert shown["lever lock"]["phrase"] == "flick lock" and shown["lever lock"]["field"] == "title"
-    assert shown["carbide tip"]["field"] == "bullet 1"
+    assert finding.evidence == f"{PATENT} claim 1"
+    assert "'lever lock' by 'flick lock' (title)" in finding.reason
+    assert "'carbide tip' by 'carbide tip' (bullet 1)" in finding.reason
+    (hit,) = a.claim_hits
+    assert hit.shown == hit.total == 4
+    shown = {e.element: e for e in hit.elements}
+    assert shown["lever lock"].phrase == "flick lock" and shown["lever lock"].field == "title"
+    assert KNOCKOFF.title[shown["lever lock"].start:shown["lever lock"].end] == "flick lock"
     assert a.risk.reasons[0] == finding.reason
 
 
@@ -159,12 +161,12 @@ def test_copied_description_is_found_with_spans_and_share(assessor: Assessor) ->
     text = "Best seller! " + DESCRIPTION.replace("in seconds", "in seconds, really") + " Ships fast."
     a = assessor.assess(ListingText(platform="ebay", title="Walking pole", description=text))
     (finding,) = [f for f in a.findings if f.kind == "copied_text"]
-    evidence = json.loads(finding.evidence)
-    assert evidence["key"] == "description:FJ-1" and evidence["source_share"] > 0.9
+    assert finding.evidence == "description:FJ-1"
     assert "the description of the Fjellstav pole" in finding.reason and finding.field == "description"
-    for (start, end), quote in zip(evidence["spans"], evidence["quotes"], strict=False):
-        assert text[start:end] == quote and quote in DESCRIPTION
-    assert "Best seller" not in " ".join(evidence["quotes"])
+    ((field, hit),) = a.copy_hits
+    assert field == "description" and hit.source_share > 0.9
+    quotes = [text[start:end] for start, end in hit.spans]
+    assert all(q in DESCRIPTION for q in quotes) and "Best seller" not in " ".join(quotes)
     assert a.related and a.flagged
 
 
