@@ -110,13 +110,15 @@ def key_frames(
     max_bytes: int = MAX_VIDEO_BYTES,
     max_seconds: float = _MAX_SECONDS,
     max_side: int = 960,
+    until: float | None = None,
 ) -> list[KeyFrame]:
     """Up to `max_frames` frames of the video: its first, each scene change, and frames at an
     even pace in between, in time order, as RGB images at most `max_side` pixels a side.
 
     Raises VideoError for bytes that are not a video of a known container, a corrupt or
     truncated one with no decodable frame, no video stream, or a video over a limit.
-    Decoding stops after `max_seconds` of work with the frames found so far.
+    Decoding stops after `max_seconds` of work with the frames found so far, or at `until`
+    seconds of the video's own time (0 decodes the first frame only: a check that it plays).
     """
     if max_frames < 1:
         raise VideoError("max_frames must be at least 1")
@@ -144,6 +146,8 @@ def key_frames(
                 decoded += 1
                 t = float(frame.time) if frame.time is not None else decoded / 25.0
                 if decoded > _MAX_DECODED or t > _MAX_MEDIA_SECONDS or time.monotonic() > deadline:
+                    break
+                if until is not None and t > until and candidates:
                     break
                 if frame.width * frame.height > _MAX_PIXELS:
                     raise VideoError(f"a video frame of {frame.width}x{frame.height} pixels is over the limit")

@@ -47,6 +47,8 @@ __all__ = [
     "PatentClaim",
     "Patent",
     "CopyText",
+    "DESIGN_OFFICES",
+    "Design",
     "Allowlist",
     "WatchEntry",
     "MailSettings",
@@ -219,6 +221,8 @@ class Product(_Model):
     msrp: Money
     images: tuple[Path, ...] = ()
     keywords: tuple[str, ...] = ()
+    # The brand's own product videos: listings that show their frames are found.
+    videos: tuple[Path, ...] = Field(default=(), max_length=20)
     # The brand's own description of the product: listings that copy it are found.
     description: str | None = Field(default=None, min_length=1, max_length=200_000)
 
@@ -381,6 +385,105 @@ class CopyText(_Model):
         return self
 
 
+# Design offices and the territories a registered design or design patent there covers.
+# Hague (WIPO) registrations cover the parties designated, listed in `jurisdictions`.
+DESIGN_OFFICES: dict[str, frozenset[str]] = {
+    "EUIPO": EU_MEMBERS | {"EU"},
+    "USPTO": frozenset({"US"}),
+    "CNIPA": frozenset({"CN"}),
+    "UKIPO": frozenset({"GB"}),
+    "JPO": frozenset({"JP"}),
+    "KIPO": frozenset({"KR"}),
+    "DPMA": frozenset({"DE"}),
+    "INPI": frozenset({"FR"}),
+    "BOIP": frozenset({"BE", "NL", "LU"}),
+    "CIPO": frozenset({"CA"}),
+    "IPAU": frozenset({"AU"}),
+    "IPINDIA": frozenset({"IN"}),
+    "WIPO": frozenset(),
+}
+# What each office calls the right, as platforms' forms and counsel write it.
+_DESIGN_RIGHT = {"EUIPO": "registered Community design", "USPTO": "design patent",
+                 "CNIPA": "design patent", "JPO": "design registration", "KIPO": "design registration",
+                 "WIPO": "international design registration (Hague)"}
+
+
+class Design(_Model):
+    """A registered design or design patent: the product's shape, shown in its figures."""
+
+    number: str = Field(min_length=1, max_length=40)
+    office: str
+    jurisdictions: tuple[str, ...] = ()
+    status: Literal["registered", "pending", "expired", "lapsed", "invalidated"] = "registered"
+    expires: dt.date
+    registered: dt.date | None = None
+    # The product the registration covers, in its own words ("drinking bottle"), and the
+    # brand's product of that design, when there is one.
+    product: str = Field(min_length=1, max_length=300)
+    sku: str | None = None
+    figures: tuple[Path, ...] = Field(min_length=1, max_length=50)
+
+    @field_validator("number", "sku", mode="before")
+    @classmethod
+    def _as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+    @field_validator("office", mode="before")
+    @classmethod
+    def _known_office(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().upper() in DESIGN_OFFICES:
+            return value.strip().upper()
+        raise ValueError(f"unknown design office {value!r}; use one of {', '.join(DESIGN_OFFICES)}")
+
+    @field_validator("jurisdictions")
+    @classmethod
+    def _country_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        codes = tuple(v.upper() for v in value)
+        for code in codes:
+            if code != "EU" and pycountry.countries.get(alpha_2=code) is None:
+                raise ValueError(f"{code!r} is not an ISO 3166 two-letter country code")
+        return codes
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Design:
+        if not self.territories:
+            raise ValueError("a Hague (WIPO) design covers the parties designated; list them in "
+                             "jurisdictions (e.g. [EU, US, JP])")
+        return self
+
+    @property
+    def right(self) -> str:
+        """What the right is called: "registered Community design", "design patent", ..."""
+        return _DESIGN_RIGHT.get(self.office, "registered design")
+
+    @property
+    def label(self) -> str:
+        """The design as a platform or counsel names it: "USPTO design patent D912,345"."""
+        return f"{self.office} {self.right} {self.number}"
+
+    @property
+    def territories(self) -> frozenset[str]:
+        covered = set(DESIGN_OFFICES[self.office]) | set(self.jurisdictions)
+        if "EU" in covered:
+            covered |= EU_MEMBERS
+        return frozenset(covered)
+
+    def covers(self, country: str) -> bool:
+        return country.upper() in self.territories
+
+    def in_force(self, on: dt.date | None = None) -> bool:
+        return self.why_not_in_force(on) is None
+
+    def why_not_in_force(self, on: dt.date | None = None) -> str | None:
+        """None when in force; else in words why not ("expired on 2024-01-31")."""
+        on = on or dt.date.today()
+        if self.expires < on:
+            return f"expired on {self.expires.isoformat()}"
+        if self.status != "registered":
+            return f"is {self.status}, not registered"
+        return None
+
+
 class Allowlist(_Model):
     sellers: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
@@ -498,6 +601,7 @@ class Registry(_Model):
     copyrighted_images: tuple[CopyrightedImage, ...] = ()
     patents: tuple[Patent, ...] = ()
     copy_texts: tuple[CopyText, ...] = Field(default=(), alias="copy")
+    designs: tuple[Design, ...] = ()
     authorised_sellers: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     allowlist: Allowlist = Allowlist()
     watch: tuple[WatchEntry, ...] = ()
@@ -542,6 +646,26 @@ class Registry(_Model):
         for product in self.products:
             if product.description:
                 yield f"description:{product.sku}", f"the description of the {product.name}", product.description
+
+    def design_figures(self) -> Iterable[tuple[str, Design, Path]]:
+        """(key, design, path) for each figure of each registered design."""
+        for i, design in enumerate(self.designs):
+            for j, figure in enumerate(design.figures):
+                yield f"design:{i}:{j}", design, self.resolve(figure)
+
+    def design_of(self, key: str) -> tuple[Design, int] | None:
+        """The design and the figure number (from 1) a key from design_figures() names."""
+        kind, _, rest = key.partition(":")
+        d, _, f = rest.partition(":")
+        if kind != "design" or not d.isdigit() or not f.isdigit() or int(d) >= len(self.designs):
+            return None
+        return self.designs[int(d)], int(f) + 1
+
+    def video_files(self) -> Iterable[tuple[str, Path]]:
+        """(key, path) for each of the brand's own product videos."""
+        for product in self.products:
+            for i, video in enumerate(product.videos):
+                yield f"video:{product.sku}:{i}", self.resolve(video)
 
     def image_files(self) -> Iterable[tuple[str, str, Path]]:
         """(kind, key, path) for every registered image: logos, product photos, others."""
@@ -700,6 +824,7 @@ def load_registry(path: str | Path) -> Registry:
     except ValidationError as exc:
         raise _first_error(path, root, exc) from None
     _check_files(path, root, registry)
+    _check_designs_and_videos(path, root, registry)
     return registry
 
 
@@ -748,6 +873,57 @@ def _text_problem(file: Path) -> str | None:
     except UnicodeDecodeError:
         return "not UTF-8 text; save it as UTF-8"
     return None
+
+
+def _video_problem(file: Path) -> str | None:
+    """Why a registered video cannot be used, or None: its first frame is decoded."""
+    from matchers.errors import VideoError
+    from matchers.video import key_frames
+
+    try:
+        key_frames(file, max_frames=1, until=0.0)
+    except VideoError as exc:
+        return f"not a playable video: {exc}"
+    return None
+
+
+def _figure_problem(file: Path) -> str | None:
+    """Why a design figure cannot be used, or None: decoded, and a shape found in it."""
+    if problem := _image_problem(file):
+        return problem
+    from matchers.design import silhouette
+    from matchers.errors import ImageError, ShapeNotFoundError
+
+    try:
+        silhouette(file)
+    except ShapeNotFoundError:
+        return ("no object stands out of its background; give the registration's drawing "
+                "or photo of the product on a plain ground")
+    except ImageError as exc:
+        return str(exc)
+    return None
+
+
+def _check_designs_and_videos(path: Path, root: yaml.Node | None, registry: Registry) -> None:
+    """Every design figure shows a shape and every product video plays; one line per bad file."""
+    wanted: list[tuple[tuple[Any, ...], Path, Any]] = []
+    for i, design in enumerate(registry.designs):
+        wanted += [(("designs", i, "figures", j), f, _figure_problem) for j, f in enumerate(design.figures)]
+    for i, product in enumerate(registry.products):
+        wanted += [(("products", i, "videos", j), v, _video_problem) for j, v in enumerate(product.videos)]
+    bad: list[str] = []
+    for loc, file, problem_of in wanted:
+        resolved = registry.resolve(file)
+        node = _node_at(root, loc)
+        where = f"{path}{f':{node.start_mark.line + 1}' if node is not None else ''}: {_field_name(loc)}"
+        if not resolved.is_file():
+            bad.append(f"{where}: file {file} not found (looked for {resolved}); fix the path, "
+                       f"relative to {path.parent or '.'}" if not resolved.exists()
+                       else f"{where}: {file} is not a regular file")
+        elif problem := problem_of(resolved):
+            bad.append(f"{where}: {file}: {problem}")
+    if bad:
+        raise RegistryError("\n".join(bad))
 
 
 def _check_files(path: Path, root: yaml.Node | None, registry: Registry) -> None:

@@ -4,62 +4,15 @@
 from __future__ import annotations
 
 import io
-import math
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image, ImageDraw
+from PIL import Image
 
+from media import bottle, drawing, kettle, photo
 from matchers.design import DESIGN_THRESHOLD, DesignHit, DesignIndex, compare, silhouette
 from matchers.errors import ImageDecodeError, ShapeNotFoundError
-
-SIDE = 400
-
-
-def bottle(width: float = 1.0) -> list[tuple[float, float]]:
-    """A bottle's outline in unit coordinates (y down): a neck, shoulders, a body, a base."""
-    half = [(0.08, -1.0), (0.1, -0.7), (0.35 * width, -0.35), (0.38 * width, 0.9), (0.3 * width, 1.0)]
-    return [(x, y) for x, y in half] + [(-x, y) for x, y in reversed(half)]
-
-
-def kettle() -> list[tuple[float, float]]:
-    return [(-0.9, 0.8), (-0.7, -0.3), (-0.2, -0.55), (0.1, -0.75), (0.25, -0.55), (0.6, -0.35),
-            (1.0, -0.7), (0.75, 0.1), (0.85, 0.8)]
-
-
-def placed(outline, *, scale=1.0, angle=0.0, mirror=False, dx=0.0):
-    a = math.radians(angle)
-    out = []
-    for x, y in outline:
-        x = -x if mirror else x
-        xr, yr = x * math.cos(a) - y * math.sin(a), x * math.sin(a) + y * math.cos(a)
-        out.append((SIDE / 2 + dx * SIDE + xr * SIDE * 0.4 * scale, SIDE / 2 + yr * SIDE * 0.4 * scale))
-    return out
-
-
-def drawing(outline) -> bytes:
-    """A figure as registered: black lines on white, with a detail line across the body."""
-    img = Image.new("RGB", (SIDE, SIDE), "white")
-    d = ImageDraw.Draw(img)
-    pts = placed(outline)
-    d.line(pts + pts[:1], fill="black", width=2)
-    d.line([(SIDE * 0.4, SIDE * 0.6), (SIDE * 0.6, SIDE * 0.6)], fill="black", width=1)
-    buf = io.BytesIO()
-    img.save(buf, "PNG")
-    return buf.getvalue()
-
-
-def photo(outline, *, ground="plain", colour=(180, 40, 30), **kw) -> bytes:
-    img = Image.new("RGB", (SIDE, SIDE), (235, 235, 230))
-    if ground == "gradient":
-        ramp = np.linspace(250, 120, SIDE)[:, None, None] * np.ones((1, SIDE, 3))
-        img = Image.fromarray(ramp.astype(np.uint8))
-    ImageDraw.Draw(img).polygon(placed(outline, **kw), fill=colour)
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=85)
-    return buf.getvalue()
 
 
 @pytest.fixture(scope="module")

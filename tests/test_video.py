@@ -4,44 +4,16 @@ images; corrupt and hostile videos are a VideoError."""
 from __future__ import annotations
 
 import io
-from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
 
+from media import encode, scene
 from matchers.errors import VideoError
 from matchers.image import ImageIndex
 from matchers.video import key_frames, match_frames, sniff_format
-
-
-def scene(seed: int, size=(320, 240)) -> Image.Image:
-    """A busy picture unlike any other seed's: random coloured ellipses and bars."""
-    rng = np.random.default_rng(seed)
-    img = Image.new("RGB", size, tuple(int(c) for c in rng.integers(0, 255, 3)))
-    d = ImageDraw.Draw(img)
-    for _ in range(14):
-        x, y = int(rng.integers(0, size[0])), int(rng.integers(0, size[1]))
-        box = [x, y, x + int(rng.integers(15, 120)), y + int(rng.integers(15, 90))]
-        (d.ellipse if rng.random() < 0.5 else d.rectangle)(box, fill=tuple(int(c) for c in rng.integers(0, 255, 3)))
-    return img
-
-
-def encode(path: Path, pictures: list[Image.Image], *, codec="mpeg4", fps=10, seconds_each=1.0) -> Path:
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream(codec, rate=fps)
-        stream.width, stream.height = pictures[0].size
-        stream.pix_fmt = "yuv420p"
-        stream.time_base = Fraction(1, fps)
-        for picture in pictures:
-            for _ in range(round(fps * seconds_each)):
-                for packet in stream.encode(av.VideoFrame.from_image(picture)):
-                    out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
 
 
 @pytest.fixture(scope="module")
