@@ -54,9 +54,13 @@ _BUY_TEXT = re.compile(
     r"aggiungi al carrello|añadir a la cesta|añadir al carrito|agregar al carrito|comprar ahora|"
     r"adicionar ao carrinho|in (?:de )?winkelwagen|do koszyka|do košíka|do košíku|в корзину|"
     r"カートに入れる|加入購物車|加入购物车|장바구니|lisää ostoskoriin|kosárba|adaugă în coș|sepete ekle|"
-    r"lägg i varukorgen|læg i kurv|legg i handlekurven|sofort-kaufen|achat immédiat|compralo subito",
+    r"lägg i varukorgen|læg i kurv|legg i handlekurven|sofort-kaufen|achat immédiat|compralo subito|"
+    r"我要購買|立即購買|立即购买|马上购买|直接購買|今すぐ購入|購入手続き|구매하기|바로구매|купить|kúpiť|koupit|kup teraz|"
+    r"kosárba tesz|cumpără|satın al",
     re.I,
 )
+# A buy button named so by its id, whatever its label (often a picture): "buy_btn", "add-to-cart".
+_BUY_ID = re.compile(r"^(?:add[-_]?to[-_]?(?:cart|bag|basket)|buy[-_]?(?:now|btn|button|box)?)(?:[-_]?(?:btn|button))?$", re.I)
 _SITE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:•·»]|at|by|on)\s+")
 _HEADING_BAD = re.compile(r"logo|brand|site-?name|masthead", re.I)
 # Stock stated in words, as buy boxes do, in the languages marketplaces are read in. The
@@ -304,7 +308,7 @@ def read_dom(root: lxml.html.HtmlElement, base: str, host: str) -> DomFacts:
                 headings.append((index, text))
         if buy_index is None and element.tag in ("button", "input", "a"):
             label = element.get("value") if element.tag == "input" else bounded_text(element, 80)
-            if label and len(label) < 80 and _BUY_TEXT.search(label):
+            if label and len(label) < 80 and _BUY_TEXT.search(label) or _BUY_ID.search(element.get("id") or ""):
                 buy_index = index
                 buy_enabled = element.get("disabled") is None and not re.search(
                     r"disabled|inactive|unavailable", element.get("class") or "", re.I)
@@ -343,8 +347,20 @@ def read_dom(root: lxml.html.HtmlElement, base: str, host: str) -> DomFacts:
                     buyable=buy_enabled and price is not None)
 
 
-_MONEY_TEXT = re.compile(r"[$€£¥₹]\s*\d|\d\s*(?:€|EUR|USD|GBP|zł|kr)|\b(?:USD|EUR|GBP|CAD|AUD)\s*\d")
-_DISCOUNT_TEXT = re.compile(r"\bsav(?:e|ings?)\b|\boff\b|^\s*-\s*\D{0,3}\d|\bper\b|/\s*(?:mo|month|oz|lb|kg|count|ct)\b", re.I)
+# A currency sign or word beside digits, as shops write them in many countries ("30,000원",
+# "294 元", "5 000 тг.", "Rs 23,450", "199 Lei").
+_MONEY_SIGN = (
+    r"(?:[$€£¥₹₩₽₺₪₫฿₱₴₦₸]|(?<![^\W\d_])(?:zł|kr|Kč|Ft|[Ll]ei|лв|руб|грн|тг|원|元|円|TL|Rs\.?|R\$|S/|"
+    r"CHF|EUR|USD|GBP|CAD|AUD|RON|PLN|CZK|HUF|SEK|NOK|DKK|RUB|INR|JPY|CNY|KRW|TWD|BRL|MXN|ARS|CLP|PKR)(?![^\W\d_]))"
+)
+_MONEY_TEXT = re.compile(rf"{_MONEY_SIGN}\s*\d|\d\s*{_MONEY_SIGN}")
+_BARE_AMOUNT = re.compile(r"^\d{1,3}(?:[.,\s]\d{3})*(?:[.,]\d{1,2})?$|^\d{1,9}(?:[.,]\d{1,2})?$")
+_SIGN_BEFORE = re.compile(rf"({_MONEY_SIGN})[\s:：]*$")
+_SIGN_AFTER = re.compile(rf"^\s*({_MONEY_SIGN})")
+# Amounts that are not the price: savings, per-unit and monthly amounts, a rate or a points
+# value ("1點=1元"), an aside in brackets.
+_DISCOUNT_TEXT = re.compile(
+    r"\bsav(?:e|ings?)\b|\boff\b|^\s*-\s*\D{0,3}\d|\bper\b|/\s*(?:mo|month|oz|lb|kg|count|ct)\b|=|^\s*[(（]", re.I)
 
 
 def _written_prices(elements: list[lxml.html.HtmlElement], host: str) -> frozenset[Decimal]:
@@ -363,6 +379,28 @@ def _written_prices(elements: list[lxml.html.HtmlElement], host: str) -> frozens
             if len(found) > 5_000:
                 return frozenset(found)
     return frozenset(found)
+
+
+def _split_price(element: lxml.html.HtmlElement, own: str) -> str | None:
+    """An amount whose currency sign is its neighbour, not its own text ("$<span>99</span>",
+    "<b>294</b><span>元</span>", "30,000<sub>원</sub>"): the two read together, or None."""
+    if len(element):
+        inner = bounded_text(element, 40) if len(element) <= 2 else ""
+        return inner if len(inner) <= 40 and _MONEY_TEXT.search(inner) else None
+    before = element.getprevious()
+    before_text = (before.tail if before is not None else (element.getparent().text if element.getparent() is not None
+                                                              else None)) or ""
+    if not before_text.strip() and before is not None and isinstance(before.tag, str) and not len(before):
+        before_text = before.text or ""
+    sign = _SIGN_BEFORE.search(before_text[-40:])
+    if sign:
+        return f"{sign.group(1)} {own}"
+    after_text = element.tail or ""
+    if not after_text.strip():
+        after = element.getnext()
+        after_text = (after.text or "") if after is not None and isinstance(after.tag, str) else ""
+    sign = _SIGN_AFTER.match(after_text[:40])
+    return f"{own} {sign.group(1)}" if sign else None
 
 
 def _in_price_container(element: lxml.html.HtmlElement) -> bool:
@@ -387,10 +425,13 @@ def _best_price(
         if not hinted and element.tag == "option":
             # A drop-down's amounts are filters ("Less than 10€") or other variants.
             continue
-        if not hinted and not re.search(r"[$€£¥₹]\s*\d|\d\s*(€|EUR|USD|zł|kr)", own[:40]):
-            continue
+        split_text = None
+        if not hinted and not _MONEY_TEXT.search(own[:40]):
+            split_text = _split_price(element, own) if own and len(own) < 16 and _BARE_AMOUNT.match(own) else None
+            if split_text is None:
+                continue
         content = element.get("content") if hinted else None
-        text = content or bounded_text(element, 61)
+        text = content or split_text or bounded_text(element, 61)
         if not content and element.find(".//sup") is not None:
             # Cents set as a superscript ("173<sup>34</sup> Lei"): kept apart, read as cents.
             text = " ".join(piece.strip() for piece in element.itertext())[:61]

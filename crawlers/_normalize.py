@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from price_parser import Price
-from price_parser._currencies import CURRENCY_CODES
+from price_parser._currencies import CURRENCIES, CURRENCY_CODES
 
 __all__ = [
     "MAX_LENGTHS",
@@ -86,8 +86,32 @@ _CURRENCY_SYMBOLS: dict[str, str] = {
     "₫": "VND", "฿": "THB", "₱": "PHP", "zł": "PLN", "kč": "CZK", "r$": "BRL", "a$": "AUD",
     "au$": "AUD", "c$": "CAD", "ca$": "CAD", "cad": "CAD", "nz$": "NZD", "hk$": "HKD",
     "s$": "SGD", "mx$": "MXN", "chf": "CHF", "kr": "SEK", "₴": "UAH", "₦": "NGN", "rm": "MYR",
+    # Words shops write that price-parser's table lacks or shares between currencies.
+    "원": "KRW", "₩": "KRW", "руб.": "RUB", "р.": "RUB", "lei": "RON", "лв": "BGN", "лв.": "BGN",
+    "грн": "UAH", "грн.": "UAH", "тг": "KZT", "тг.": "KZT", "₸": "KZT", "nt$": "TWD", "nt": "TWD",
 }
 _ISO_CODES = frozenset(code for code in CURRENCY_CODES if len(code) == 3 and code.isalpha())
+
+
+def _one_currency_symbols() -> dict[str, str]:
+    """Symbols in price-parser's table that name a single currency ("Ft", "Kč", "ر.س")."""
+    codes: dict[str, set[str]] = {}
+    for code, info in CURRENCIES.items():
+        for key in ("s", "sn"):
+            symbol = str(info.get(key) or "").lower().strip(". \u200f")
+            if symbol and not any(c.isdigit() for c in symbol):
+                codes.setdefault(symbol, set()).add(code)
+    return {symbol: next(iter(found)) for symbol, found in codes.items() if len(found) == 1}
+
+
+_LIBRARY_SYMBOLS = _one_currency_symbols()
+# The same sign names another currency by country ("$" on a .cl shop is pesos).
+_BY_HOST: dict[str, dict[str, str]] = {
+    "元": {"tw": "TWD", "hk": "HKD", "mo": "MOP"},
+    "¥": {"cn": "CNY"},
+    "rs": {"pk": "PKR", "lk": "LKR", "np": "NPR"},
+    "rs.": {"pk": "PKR", "lk": "LKR", "np": "NPR"},
+}
 
 
 def normalize_currency(value: Any, *, host: str = "") -> str | None:
@@ -98,18 +122,37 @@ def normalize_currency(value: Any, *, host: str = "") -> str | None:
     text = str(value).strip()[:10]
     if text.upper() in _ISO_CODES:
         return text.upper()
-    key = text.lower().replace(" ", "")
-    code = _CURRENCY_SYMBOLS.get(key)
+    key = text.lower().replace(" ", "").rstrip("~")
+    code = _CURRENCY_SYMBOLS.get(key) or _LIBRARY_SYMBOLS.get(key.strip("."))
+    tld = host.rsplit(".", 1)[-1] if host else ""
     if code == "USD" and key == "$":
         code = _dollar_for_host(host)
     elif code == "SEK":
-        code = {"no": "NOK", "dk": "DKK"}.get(host.rsplit(".", 1)[-1], "SEK")
+        code = {"no": "NOK", "dk": "DKK"}.get(tld, "SEK")
+    elif key in _BY_HOST:
+        code = _BY_HOST[key].get(tld, code)
     return code
 
 
 def _dollar_for_host(host: str) -> str:
     tld = host.rsplit(".", 1)[-1] if host else ""
-    return {"ca": "CAD", "au": "AUD", "nz": "NZD", "sg": "SGD", "hk": "HKD", "mx": "MXN"}.get(tld, "USD")
+    return {"ca": "CAD", "au": "AUD", "nz": "NZD", "sg": "SGD", "hk": "HKD", "mx": "MXN", "tw": "TWD",
+            "ar": "ARS", "cl": "CLP", "uy": "UYU"}.get(tld, "USD")
+
+
+_CURRENCY_TOKEN = re.compile(r"[^\d\s,:;()\-–/*~]+")
+
+
+def _currency_in(text: str, host: str) -> str | None:
+    """A currency word price-parser did not report ("294 元", "5 000 тг."), from the words
+    around the amount. A code counts only in capitals: "top" and "all" are words."""
+    for token in _CURRENCY_TOKEN.findall(text[:60]):
+        if token.upper() in _ISO_CODES and not token.isupper():
+            continue
+        code = normalize_currency(token, host=host)
+        if code:
+            return code
+    return None
 
 
 _SUPERSCRIPT_CENTS = re.compile(r"^\D*?(\d{1,7})\s+(\d{2})\D*$")
@@ -191,7 +234,8 @@ def parse_price(value: Any, *, host: str = "", quiet: bool = False) -> tuple[Dec
         return None, None
     if _bounded(amount, value, quiet) is None:
         return None, None
-    return amount, normalize_currency(currency_text, host=host) if currency_text else None
+    currency = normalize_currency(currency_text, host=host) if currency_text else None
+    return amount, currency or _currency_in(text, host)
 
 
 _AVAILABLE = {

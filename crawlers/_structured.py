@@ -215,6 +215,7 @@ _META_FIELDS: dict[str, str] = {
     "description": "description",
     "product:price:amount": "price",
     "og:price:amount": "price",
+    "og:price": "price",
     "product:sale_price:amount": "sale_price",
     "product:price:currency": "currency",
     "og:price:currency": "currency",

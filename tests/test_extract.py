@@ -710,3 +710,53 @@ def test_amazon_seller_link_keeps_its_id_and_storefront():
     assert listing.seller.url is not None and "seller=A1B2C3D4E5" in listing.seller.url
     assert listing.ships_from == "Trail Deals"
     assert listing.sku == "B0TEST1234"
+
+
+@pytest.mark.parametrize(("shown", "host", "amount", "currency"), [
+    ("30,000<sub>원~</sub>", "deals.example.kr", "30000", "KRW"),
+    ("294 元", "shop.example.tw", "294", "TWD"),
+    ("5 000 тг.", "shop.example.kz", "5000", "KZT"),
+    ("199,99 Lei", "shop.example.ro", "199.99", "RON"),
+    ("Rs 23,450", "ads.example.pk", "23450", "PKR"),
+])
+def test_currency_words_of_other_countries(shown: str, host: str, amount: str, currency: str):
+    html = page(f"<h1>Acme Kettle</h1><p><strong>{shown}</strong></p><button>Add to cart</button>",
+                "<title>Acme Kettle</title>")
+    listing = extract_listing(html, f"https://{host}/kettle")
+    assert (listing.price, listing.currency) == (Decimal(amount), currency)
+
+
+@pytest.mark.parametrize("box", [
+    "<div class='deal'>Now only $<span>99</span></div>",
+    "<div class='deal'><b>99</b><span> USD</span></div>",
+    "<div class='deal'>最低價$<span>99</span>元起</div>",
+])
+def test_a_currency_sign_beside_the_amounts_element(box: str):
+    html = page(f"<h1>Acme Jerky</h1>{box}<button>Add to cart</button>"
+                "<div class='footer'>Spend $<span>590</span> for a gift</div>", "<title>Acme Jerky</title>")
+    assert extract_listing(html, "https://shop.example/jerky").price == Decimal("99")
+
+
+def test_a_buy_button_named_by_its_id_anchors_the_price():
+    # No product heading: the page's buy button, a picture named "buy_btn", is the anchor.
+    filler = "".join(f"<p>note {i}</p>" for i in range(300))
+    html = page(f"<div><span class='amount'>$ 15</span> gift cards</div>{filler}"
+                "<div class='offer'><span class='amount'>$ 129</span>"
+                "<a id='buy_btn' href='#'><img src='/buy.png'></a></div>", "<title>Acme Jerky</title>")
+    listing = extract_listing(html, "https://shop.example/jerky")
+    assert listing.price == Decimal("129") and listing.availability == "InStock"
+
+
+def test_a_points_rate_is_not_a_price():
+    html = page("<h1>Acme Goose Floss</h1><p>Pay with points (1點=1元)</p>"
+                "<div class='now'><b>294</b><span>元</span></div><button>Add to cart</button>",
+                "<title>Acme Goose Floss</title>")
+    assert extract_listing(html, "https://shop.example.tw/floss").price == Decimal("294")
+
+
+def test_og_price_meta_names_which_shown_price_is_the_products():
+    html = page("<h1>Acme Diary</h1><p class='sell'><strong>30,000<sub>원~</sub></strong></p>"
+                "<section class='price_selling'><span class='price_now'>7,500원</span></section>",
+                "<title>Acme Diary</title><meta property='og:price' content='30,000원~'>")
+    listing = extract_listing(html, "http://deals.example.kr/deal/1")
+    assert (listing.price, listing.currency) == (Decimal("30000"), "KRW")
