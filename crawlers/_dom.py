@@ -28,7 +28,9 @@ _PRICE_BAD = re.compile(
     re.I,
 )
 _CONTEXT_BAD = re.compile(
-    r"related|recommend|similar|carousel|upsell|cross-?sell|also|minicart|mini-cart|cart-|header|footer|"
+    r"related|recommend|similar|carousel|upsell|cross-?sell|also|minicart|mini-cart|"
+    # a cart's drawer or summary, not the add-to-cart box the price sits in
+    r"cart-(?:drawer|flyout|popup|overlay|preview|items?|summary|total|dropdown|content)|header|footer|"
     r"nav|menu|breadcrumb|sidebar|promo|banner|review|recently|viewed|compare|bundle|accessor|tile|grid|list|"
     # recommendation widgets by vendor: their prices belong to other products
     r"certona|monetate|richrelevance|\brr-|bloomreach|nosto|criteo|product-item\b|"
@@ -266,6 +268,23 @@ def _context_text(element: lxml.html.HtmlElement, levels: int = 6) -> str:
     return " ".join(parts)
 
 
+_RANGE_JOIN = re.compile(r"^(?:[-–—~]|to|bis|à|a|al|до|から|至)$", re.I)
+
+
+def _range_high_end(element: lxml.html.HtmlElement) -> bool:
+    """The second amount of a range ("<span>$3.499</span> - <span>$4.059</span>"): a range is
+    priced from its low end."""
+    node, levels = element, 0
+    while node is not None and levels < 4:
+        before = node.getprevious()
+        if before is not None:
+            return bool(_RANGE_JOIN.match((before.tail or "").strip()))
+        if (node.getparent() is not None and (node.getparent().text or "").strip()):
+            return False
+        node, levels = node.getparent(), levels + 1
+    return False
+
+
 def _in_struck(element: lxml.html.HtmlElement) -> bool:
     parent, levels = element, 0
     while parent is not None and levels < 4:
@@ -455,10 +474,13 @@ def _best_price(
             score += 1
         if _PRICE_BAD.search(attrs):
             score -= 2.5
-        if _CONTEXT_BAD.search(_context_text(element)):
+        if _CONTEXT_BAD.search(_context_text(element, 9)):
+            # A carousel's slide nests its price deep: a tile, a table, a cell.
             score -= 1.5
         if _in_struck(element):
             score -= 4
+        if _range_high_end(element):
+            score -= 2
         if _DISCOUNT_TEXT.search(text):
             score -= 2.5
         if anchor is not None:

@@ -329,10 +329,34 @@ def _offers(node: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _key(node: dict[str, Any], name: str) -> Any:
+    """node[name], else the key spelled in another case ("lowprice", "Price"): hand-written
+    JSON-LD is loose about case."""
+    if name in node:
+        return node[name]
+    lower = name.lower()
+    return next((value for key, value in list(node.items())[:100] if key.lower() == lower), None)
+
+
+_PRICE_KEYS = ("@value", "value", "price", "amount", "decimalPrice")
+_CURRENT_KEY = re.compile(r"sale|current|final|now", re.I)
+_FORMER_KEY = re.compile(r"list|original|regular|was|old|strike|msrp", re.I)
+
+
+def _price_value(raw: Any, depth: int = 0) -> Any:
+    """A price where a shop nests it in an object of its own ({"sales": {"value": 3499},
+    "list": null}): the current amount, never the list price."""
+    if not isinstance(raw, dict) or depth > 2 or any(raw.get(k) not in (None, "") for k in _PRICE_KEYS):
+        return raw
+    nested = [(k, v) for k, v in list(raw.items())[:20] if isinstance(v, dict) and not _FORMER_KEY.search(k)]
+    nested.sort(key=lambda pair: not _CURRENT_KEY.search(pair[0]))
+    return _price_value(nested[0][1], depth + 1) if nested else raw
+
+
 def _offer_price(offer: dict[str, Any], host: str) -> tuple[Any, Any]:
-    price, currency = parse_price(offer.get("price"), host=host)
+    price, currency = parse_price(_price_value(_key(offer, "price")), host=host)
     if price is None:
-        price, currency = parse_price(offer.get("lowPrice"), host=host)
+        price, currency = parse_price(_price_value(_key(offer, "lowPrice")), host=host)
     spec = first(offer.get("priceSpecification"))
     if price is None and isinstance(spec, dict):
         price, currency = parse_price(spec.get("price"), host=host)

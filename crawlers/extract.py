@@ -106,12 +106,15 @@ class _Candidates:
         self.images: dict[str, list[str]] = {}
         self.titles: list[tuple[float, str]] = []
         self.price_options: dict[float, list[Decimal]] = {}
+        self.prices: list[tuple[float, Decimal]] = []
 
     def offer(self, field: str, value: Any, confidence: float) -> None:
         if value in (None, "", (), [], {}):
             return
         if field == "title":
             self.titles.append((confidence, value))
+        elif field == "price":
+            self.prices.append((confidence, value))
         current = self.best.get(field)
         if current is None or confidence > current[0]:
             self.best[field] = (confidence, value)
@@ -336,6 +339,12 @@ def _reconcile_price(found: _Candidates, dom: DomFacts) -> None:
         chosen = max(options, key=lambda o: shown[o])
         if chosen != declared:
             found.best["price"] = (confidence, chosen)
+        return
+    rivals = {value for c, value in found.prices if c > _CONFIDENCE["dom"] and value != declared}
+    if dom.price in rivals and shown.get(dom.price, -1e9) - shown.get(declared, -1e9) >= _DOM_PRICE_OVERRULES:
+        # The markup disagrees with itself (a feed's starting bid, the tags' current bid): the
+        # page shows one of the two far more prominently, and that one is the price.
+        found.best["price"] = (confidence, dom.price)
         return
     if declared in shown or declared in dom.written_prices or dom.price is None or dom.price == declared:
         return

@@ -760,3 +760,43 @@ def test_og_price_meta_names_which_shown_price_is_the_products():
                 "<title>Acme Diary</title><meta property='og:price' content='30,000원~'>")
     listing = extract_listing(html, "http://deals.example.kr/deal/1")
     assert (listing.price, listing.currency) == (Decimal("30000"), "KRW")
+
+
+def test_json_ld_price_in_a_nested_object_and_loose_key_case():
+    html = page("<h1>Acme Boots</h1>", json_ld({
+        "@context": "https://schema.org", "@type": "Product", "name": "Acme Boots",  # url-ok: a literal for a pure function, never fetched
+        "offers": {"@type": "AggregateOffer",
+                   "lowprice": {"list": {"value": 5000}, "sales": {"value": 3499, "currency": "ARS"}},
+                   "highprice": {"sales": {"value": 4059}}}}))
+    assert extract_listing(html, "https://shop.example.ar/boots").price == Decimal("3499")
+
+
+def test_a_shown_price_range_is_priced_from_its_low_end():
+    # The heading below the prices: nearness alone would pick the range's high end.
+    html = page("""<div class="prices"><span class="range">
+        <span><span class="sales"><span class="value">$3.499</span></span></span> -
+        <span><span class="sales"><span class="value">$4.059</span></span></span></span></div>
+        <h1>Acme Boots</h1><button>Add to cart</button>""", "<title>Acme Boots</title>")
+    assert extract_listing(html, "https://shop.example.ar/boots").price == Decimal("3499")
+
+
+def test_markup_at_odds_with_itself_is_settled_by_the_shown_price():
+    # A feed's starting bid in JSON-LD, the current bid in the price tags and the bidding box.
+    html = page("<h1>Vintage Acme Bag</h1><p class='estimate'>Starting bid $90</p>"
+                "<div class='bidding-box'><span class='price'>$400</span> 5 bids</div><button>Bid now</button>",
+                "<title>Vintage Acme Bag</title><meta property='product:price:amount' content='400'>"
+                "<meta property='product:price:currency' content='USD'>" + json_ld({
+                    "@context": "https://schema.org", "@type": "Product", "name": "Vintage Acme Bag",  # url-ok: a literal for a pure function, never fetched
+                    "offers": {"@type": "Offer", "price": 90, "priceCurrency": "USD"}}))
+    assert extract_listing(html, "https://auctions.example/item/1").price == Decimal("400")
+
+
+def test_a_deep_carousel_slides_price_loses_to_the_add_to_cart_boxs():
+    slide = """<section class="products carousel"><ul class="row"><div class="slick-list"><div class="slick-track">
+        <li class="col slick-slide"><div class="inner"><div class="col2"><h3><a href="/other">Acme Adapter</a></h3>
+        <div class="table-wrap"><table class="price-wrap"><tbody><tr class="tax">
+        <td class="price">30,48 €</td></tr></tbody></table></div></div></div></li></div></div></ul></section>"""
+    html = page(f"""<h1>Acme Computer</h1><div class="cart-wrapper"><div class="price-wrap-detail">
+        <span class="price">4386,00 €</span></div><button>Do košíka</button></div>{slide}""",
+                "<title>Acme Computer</title>")
+    assert extract_listing(html, "https://shop.example.sk/computer").price == Decimal("4386.00")
