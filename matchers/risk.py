@@ -19,7 +19,11 @@ never on the authorised list); disguised mentions, photos and replica wording co
 full.
 A utility patent's claim met by the listing (``patent_claim``: every element 1.0, most of
 them 0.6) and the brand's own copy copied into it (``copied_text``: the share copied) count
-on their own, without the brand named: a knock-off need not name it.
+on their own, without the brand named: a knock-off need not name it. So does a registered
+design's shape in a listing photo (``design``: 0.6 at the design matcher's threshold, 1.0 for
+the same shape), which asks for review, not removal: infringement needs counsel. A frame of
+the listing's video showing the brand's photo or logo (``video_frame``) counts like a photo,
+above ``IMAGE_FLOOR``; the two pairings above do not take it in.
 The contributions combine like independent evidence, ``1 - prod(1 - c)``, so no single
 weak signal reaches the threshold and agreeing signals add up without passing 100.
 ``assess(..., authorised_seller=True)`` scales every contribution by
@@ -74,6 +78,9 @@ WEIGHTS: Mapping[str, float] = MappingProxyType(
         # counsel's question, never a verdict (signals cannot judge infringement).
         "patent_claim": 0.85,
         "copied_text": 0.7,  # the brand's own description copied: 84% copied scores 59
+        # A design's shape at the matcher's threshold scores 51, the same shape 85: review.
+        "design": 0.85,
+        "video_frame": 0.45,  # the brand's photo in a listing's video, weighed like a photo
     }
 )
 NOMINATIVE_DAMPING = 0.3
@@ -146,6 +153,11 @@ def assess(findings: Iterable[Finding], *, authorised_seller: bool = False) -> R
             weight *= NOMINATIVE_DAMPING
         strength = image if kind == "image" else _clamp(f.score)
         contributions.append((weight * strength, f.reason))
+    for kind in ("design", "video_frame"):
+        f = best.get(kind)
+        if f is not None:
+            strength = _image_strength(f.score) if kind == "video_frame" else _clamp(f.score)
+            contributions.append((WEIGHTS[kind] * strength, f.reason))
     for kind in ("patent_claim", "copied_text"):
         f = best.get(kind)
         if f is None:

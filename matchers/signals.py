@@ -36,6 +36,8 @@ KINDS = ("mark", "image", "replica_wording", "compatibility", "price", "seller")
 # Rights other than the mark: a utility patent's claim met by the listing's text, and the
 # brand's own product copy copied into it.
 KINDS += ("patent_claim", "copied_text")
+# A registered design's shape in a listing photo, and the brand's images in a listing's video.
+KINDS += ("design", "video_frame")
 
 
 @dataclass(frozen=True, slots=True)

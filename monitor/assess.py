@@ -24,6 +24,9 @@ from matchers.errors import ImageError, MatcherConfigError, OcrUnavailableError
 from matchers.image import ImageIndex, read_text, words_as_text
 from matchers.claims import Claim, ClaimHit, ClaimIndex, Element
 from matchers.copy import CopyHit, CopyIndex
+from matchers.design import DESIGN_THRESHOLD, DesignHit, DesignIndex
+from matchers.errors import VideoError
+from matchers.video import FrameHit, key_frames, match_frames
 from matchers.text import Mark, MarkHit, MarkMatcher
 from monitor.registry import Product, Registry
 
@@ -138,6 +141,10 @@ class Assessment:
     claim_hits: tuple[ClaimHit, ...] = ()
     copy_hits: tuple[tuple[str, CopyHit], ...] = ()   # (field, hit)
     ip_notes: tuple[str, ...] = ()
+    # Registered designs whose shape a listing photo shows, as (photo index, hit), and the
+    # brand's images found in frames of the listing's videos.
+    design_hits: tuple[tuple[int, DesignHit], ...] = ()
+    frame_hits: tuple[FrameHit, ...] = ()
 
     @property
     def flagged(self) -> bool:
@@ -174,7 +181,7 @@ class Assessor:
         if self.ocr is None:
             self.ocr = self.registry.settings.ocr
         files = list(self.registry.image_files())
-        stem = self._cache_stem(files)
+        stem = self._cache_stem(files + [("video", k, p) for k, p in self.registry.video_files()])
         if stem is not None and self._load_images(stem):
             self.images_from_cache = True
             return
@@ -187,8 +194,24 @@ class Assessor:
                     self.images.add(key, path)
             except ImageError as exc:
                 self.asset_errors.append(f"{path}: {exc}")
+        self._add_video_frames()
         if stem is not None:
             self._save_images(stem)
+
+    def _add_video_frames(self) -> None:
+        """The brand's own videos' key frames, as images keyed "video:SKU:N@SECONDS": a
+        listing's photo or video that copies a frame is found like a copied photo."""
+        for key, path in self.registry.video_files():
+            try:
+                frames = key_frames(path)
+            except VideoError as exc:
+                self.asset_errors.append(f"{path}: {exc}")
+                continue
+            for frame in frames:
+                try:
+                    self.images.add(f"{key}@{frame.time:g}", frame.image)
+                except ImageError:
+                    continue  # a blank frame (a fade, a title card on black) shows nothing
 
     # -- the image index cache -----------------------------------------------------------
 
@@ -312,6 +335,84 @@ class Assessor:
         return findings, hits
 
     @functools.cached_property
+    def designs(self) -> DesignIndex:
+        """The registered designs' figures; a figure that cannot be used is an asset error."""
+        index = DesignIndex()
+        for key, _design, path in self.registry.design_figures():
+            try:
+                index.add(key, path)
+            except ImageError as exc:
+                self.asset_errors.append(f"{path}: {exc}")
+        return index
+
+    def _design_findings(self, item: ListingText, images: Sequence[Any], *, brand_named: bool = False,
+                         ) -> tuple[list[signals.Finding], list[tuple[int, DesignHit]], list[str]]:
+        """A finding for each registered design whose shape a listing photo shows, when the
+        design is in force where the marketplace sells; a note for one that is not."""
+        if not len(self.designs) or not images:
+            return [], [], []
+        best: dict[Any, tuple[int, DesignHit]] = {}
+        for n, image in enumerate(images):
+            try:
+                hits = self.designs.query(image, limit=None)
+            except ImageError:
+                continue  # the image matcher has already recorded why
+            for hit in hits:
+                found = self.registry.design_of(hit.key)
+                if found is None:
+                    continue
+                design = found[0]
+                if design.number not in best or hit.score > best[design.number][1].score:
+                    best[design.number] = (n, hit)
+        country = self._marketplace_country(item.platform)
+        findings: list[signals.Finding] = []
+        kept: list[tuple[int, DesignHit]] = []
+        notes: list[str] = []
+        for n, hit in sorted(best.values(), key=lambda nh: -nh[1].score):
+            design, figure = self.registry.design_of(hit.key)  # type: ignore[misc]
+            what = f"photo {n + 1} shows the shape of {design.label} ('{design.product}', figure {figure})"
+            if (why := design.why_not_in_force()) is not None:
+                notes.append(f"{what}, but the design {why}: no infringement to report")
+                continue
+            if country is not None and not design.covers(country):
+                notes.append(f"{what}, but the design is in force only in {', '.join(sorted(design.territories))}, "
+                             f"not in {country} where {item.platform} sells")
+                continue
+            kept.append((n, hit))
+            score = 0.6 + 0.4 * max(0.0, hit.score - DESIGN_THRESHOLD) / (1.0 - DESIGN_THRESHOLD)
+            reason = (f"listing {what}, expires {design.expires.isoformat()}: silhouette overlap "
+                      f"{hit.overlap:.0%}, outline {hit.outline:.0%}{', mirrored' if hit.mirrored else ''}; "
+                      "whether it infringes is for counsel")
+            if brand_named:
+                score *= EXHAUSTION_DAMPING
+                reason += f" (the listing names or shows {self.registry.brand}: it may be the genuine product)"
+            findings.append(signals.Finding(kind="design", score=round(min(1.0, score), 3), reason=reason,
+                                            evidence=hit.key, field="image", start=n, end=n + 1))
+        return findings, kept, notes
+
+    def _video_findings(self, videos: Sequence[Any]) -> tuple[list[signals.Finding], list[FrameHit], list[str]]:
+        """The brand's photos, logos and video frames in the key frames of listing videos."""
+        findings: list[signals.Finding] = []
+        frame_hits: list[FrameHit] = []
+        errors: list[str] = []
+        for n, video in enumerate(videos):
+            try:
+                frames = key_frames(video)
+            except VideoError as exc:
+                label = Path(str(video)).name if isinstance(video, (str, Path)) else f"video {n + 1}"
+                errors.append(f"{label}: {exc}")
+                continue
+            for hit in match_frames(self.images, frames, limit=5):
+                frame_hits.append(hit)
+                at = f"{int(hit.time // 60)}:{hit.time % 60:04.1f}"
+                findings.append(signals.Finding(
+                    kind="video_frame", score=round(hit.score, 3),
+                    reason=(f"the listing's video {n + 1} shows the brand's {self.registry.image_label(hit.key)} "
+                            f"at {at} ({hit.method} {hit.score:.0%})"),
+                    evidence=hit.key, field="video"))
+        return findings, frame_hits, errors
+
+    @functools.cached_property
     def _goods(self) -> frozenset[str]:
         classes = {c for m in self.registry.marks for r in m.registrations for c in r.classes}
         keywords = [w for p in self.registry.products for w in (p.name, *p.keywords)]
@@ -393,17 +494,20 @@ class Assessor:
 
     # -- the whole assessment ------------------------------------------------------------
 
-    def assess(self, item: ListingText, images: Iterable[Any] = ()) -> Assessment:
+    def assess(self, item: ListingText, images: Iterable[Any] = (), videos: Iterable[Any] = ()) -> Assessment:
         images = list(images)
         findings, mark_hits = self._text_findings(item)
         image_found, image_hits, image_errors = self._image_findings(images)
         findings += image_found
+        video_found, frame_hits, video_errors = self._video_findings(list(videos))
+        findings += video_found
+        image_errors += video_errors
         if self.ocr and images:
             ocr_found, ocr_hits, ocr_errors = self._ocr_findings(images)
             findings += ocr_found
             mark_hits += ocr_hits
             image_errors += ocr_errors
-        related = bool(mark_hits or image_hits)
+        related = bool(mark_hits or image_hits or frame_hits)
         authorised = self.registry.is_authorised(item.platform, item.seller, item.seller_id)
         allowlisted = self.registry.is_allowlisted(item.seller, item.url)
         product = self._product(item, image_hits) if related else None
@@ -434,6 +538,11 @@ class Assessor:
         copy_found, copy_hits = self._copy_findings(item)
         findings += claim_found + copy_found
         related = related or bool(claim_found or copy_found)
+        design_found, design_hits, design_notes = self._design_findings(
+            item, images, brand_named=bool(mark_hits or image_hits or frame_hits))
+        findings += design_found
+        ip_notes += design_notes
+        related = related or bool(design_found)
         risk = risk_mod.assess(findings, authorised_seller=authorised)
         return Assessment(
             findings=tuple(risk.findings),
@@ -445,6 +554,8 @@ class Assessor:
             image_errors=tuple(image_errors),
             mark_hits=tuple(mark_hits),
             image_hits=tuple(image_hits),
+            design_hits=tuple(design_hits),
+            frame_hits=tuple(frame_hits),
             claim_hits=tuple(claim_hits),
             copy_hits=tuple(copy_hits),
             ip_notes=tuple(ip_notes),

@@ -102,6 +102,7 @@ class EvidenceCollector:
         self.timeout_ms = timeout_ms
         self._no_browser: str | None = None  # why screenshots stopped, once Chromium failed to start
         self._assets = {key: path for _kind, key, path in registry.image_files()}
+        self._assets.update((key, path) for key, _design, path in registry.design_figures())
         self._playwright: Any = None
         self._browser: Any = None
 
@@ -158,12 +159,14 @@ class EvidenceCollector:
         finally:
             page.close()
 
-    def _listing_image(self, listing: Listing) -> Path | None:
-        for entry in listing.image_files or []:
-            path = entry.get("path")
-            if path and Path(path).is_file():
-                return Path(path)
-        return None
+    def _listing_image(self, listing: Listing, finding: Finding | None = None) -> Path | None:
+        """The listing photo a finding names (a design finding's `start` is its photo's
+        place among the listing's photos), else the first one stored."""
+        stored = [Path(e["path"]) for e in listing.image_files or [] if e.get("path")]
+        if finding is not None and finding.kind == "design" and finding.start is not None:
+            if 0 <= finding.start < len(stored) and stored[finding.start].is_file():
+                return stored[finding.start]
+        return next((p for p in stored if p.is_file()), None)
 
     def _highlight(self, listing: Listing, findings: Sequence[Finding], out: Path) -> Path:
         from monitor.takedown import render_notice
@@ -200,14 +203,14 @@ class EvidenceCollector:
             shot, gone, problem = self.screenshot(listing.url, folder / "screenshot.png")
             files += [shot] if shot is not None else []
             notes += [problem] if problem else []
-        listing_image = self._listing_image(listing)
         for f in findings:
-            asset = self._assets.get(f.evidence or "") if f.kind == "image" else None
-            if asset is None or listing_image is None:
+            asset = self._assets.get(f.evidence or "") if f.kind in ("image", "design") else None
+            photo = self._listing_image(listing, f)
+            if asset is None or photo is None:
                 continue
             name = "".join(c if c.isalnum() else "-" for c in (f.evidence or ""))[:60]
             try:
-                files.append(side_by_side(listing_image, asset, folder / f"image-{name}.png",
+                files.append(side_by_side(photo, asset, folder / f"{f.kind}-{name}.png",
                                           labels=(f"listing {listing.platform}/{listing.listing_id}",
                                                   f"registered: {self.registry.image_label(f.evidence or '')}")))
             except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as exc:

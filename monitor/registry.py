@@ -680,6 +680,15 @@ class Registry(_Model):
     def image_label(self, key: str) -> str:
         """A registered image as a reviewer or a platform knows it, from its key
         ("product:NV-1:0" -> "photo 1 of the Fjell Parka (NV-1)"); unknown keys as given."""
+        if (design := self.design_of(key)) is not None:
+            return f"figure {design[1]} of {design[0].label}"
+        if key.startswith("video:") and "@" in key:  # "video:SKU:N@SECONDS", a frame of a product video
+            video, _, seconds = key.partition("@")
+            sku, _, n = video.removeprefix("video:").rpartition(":")
+            product = self.product(sku)
+            if product is not None and n.isdigit():
+                t = float(seconds) if seconds.replace(".", "", 1).isdigit() else 0.0
+                return f"frame at {int(t // 60)}:{t % 60:04.1f} of video {int(n) + 1} of the {product.name} ({sku})"
         kind, _, rest = key.partition(":")
         name, _, index = rest.rpartition(":")
         number = f" {int(index) + 1}" if index.isdigit() else ""

@@ -85,3 +85,33 @@ def encode(path: Path, pictures: list[Image.Image], *, codec="mpeg4", fps=10, se
         for packet in stream.encode():
             out.mux(packet)
     return path
+
+
+DESIGN_YAML = """
+designs:
+  - number: "015000123-0001"
+    office: {office}
+    expires: {expires}
+    product: drinking bottle
+    figures: [design/bottle-1.png]
+"""
+
+
+def brand_with_designs(demo_brand: Path, folder: Path, *, office: str = "EUIPO", expires: str = "2031-05-01",
+                       video: bool = True) -> Path:
+    """The demo brand copied into `folder` with a registered bottle design and, on its
+    first product, a product video whose second scene is `scene(2)`; its brand.yaml."""
+    import shutil
+
+    shutil.copytree(demo_brand.parent, folder)
+    (folder / "design").mkdir()
+    (folder / "design" / "bottle-1.png").write_bytes(drawing(bottle()))
+    path = folder / "brand.yaml"
+    text = path.read_text(encoding="utf-8")
+    if video:
+        encode(folder / "assets" / "film.mp4", [scene(1), scene(2), scene(3)])
+        first = "    images: [assets/parka.jpg]\n"
+        assert first in text
+        text = text.replace(first, first + "    videos: [assets/film.mp4]\n", 1)
+    path.write_text(text + DESIGN_YAML.format(office=office, expires=expires), encoding="utf-8")
+    return path
