@@ -44,6 +44,7 @@ __all__ = [
     "ITEMS_PER_NOTICE",
     "DEFAULT_ITEMS_PER_NOTICE",
     "VERO_REASON_CODES",
+    "PATENT_PLATFORMS",
     "TRANSITIONS",
     "letter_copy_name",
     "Drafted",
@@ -109,13 +110,26 @@ VERO_REASON_CODES: dict[str, tuple[str, str]] = {
     "counterfeit": ("9052", "Trademark - item(s) is a counterfeit product"),
     "mark": ("9052", "Trademark - listing(s) contains unlawful use of trademark"),
     "image": ("7052", "Copyright - listing(s) contains unlawful copy of copyrighted image(s)"),
+    # Copied product text is a copyright claim under the same documented "Other" code.
+    "copied_text": ("7052", "Copyright - listing(s) contains unlawful copy of copyrighted text"),
+    # eBay lists patent reason codes per site but documents no "Other" id for them: a patent
+    # report needs your site's id (`vero_reason_codes={"patent": ID}`); without one the
+    # patent ground is refused, with that fix.
+    "patent": ("", "Patent - item(s) infringes a valid patent"),
 }
 
 _KIND_WORDS = {
     "counterfeit": "counterfeit goods",
     "mark": "misuse of the trademark in the listing",
     "image": "copied image (the rights owner's photograph)",
+    "patent": "a product meeting every element of a claim of the rights owner's utility patent",
+    "copied_text": "copied product text (the rights owner's own description)",
 }
+# The platforms whose patent claims markwatch drafts: Amazon's Patent Evaluation Express,
+# Walmart's patent claim type, eBay VeRO's patent reason code (with its patent field).
+PATENT_PLATFORMS = ("amazon", "walmart", "ebay")
+# APEX evaluates one patent claim against the listed ASINs per request.
+APEX_ITEMS_PER_REQUEST = 50
 
 # Which status may follow which: a notice is drafted, submitted, then removed or rejected;
 # a removal can be answered by a counter-notice; a rejected notice can be fixed and resent.
@@ -357,7 +371,14 @@ def notice_context(registry: Registry, platform: Platform, items: Sequence[Mappi
         for c in item["copyrights"]:
             if c not in copyrights:
                 copyrights.append(c)
+    patents: list[dict[str, Any]] = []
+    for item in items:
+        for p in item.get("patents", ()):
+            right = {k: v for k, v in p.items() if k != "elements"}
+            if right not in patents:
+                patents.append(right)
     return {
+        "patents": patents,
         "notice_id": notice_id,
         "platform": platform.name,
         "platform_label": platform.label,
@@ -402,6 +423,119 @@ def _item(case: Case, listing: Listing, findings: Sequence[Finding], registry: R
         "vero": vero,
         "evidence": list(evidence),
     }
+
+
+class _Grounds:
+    """The patent claims and copied texts a case's notice can rest on, found again from the
+    listing's stored text with the registry's own indexes (built once per drafting)."""
+
+    def __init__(self, registry: Registry, vero_codes: Mapping[str, tuple[str, str]]) -> None:
+        from monitor.assess import claim_index, copy_index
+
+        self.registry = registry
+        self.vero_codes = vero_codes
+        self.claims = claim_index(registry) if registry.patents else None
+        self.copies = copy_index(registry)
+        self.titles = {key: title for key, title, _ in registry.copy_sources()}
+
+    def patents(self, listing: Listing, findings: Sequence[Finding], plat: Platform,
+                today: dt.date) -> tuple[list[dict[str, Any]], list[str]]:
+        """The claims fully met by the listing under a patent in force where the platform
+        sells; and, for each claim that cannot be reported, why not, one phrase each."""
+        from monitor.assess import parse_claim_evidence
+
+        claimed: list[tuple[str, int]] = []
+        for f in findings:
+            if f.kind == "patent_claim" and (pc := parse_claim_evidence(f.evidence)) and pc not in claimed:
+                claimed.append(pc)
+        if not claimed or self.claims is None:
+            return [], []
+        fields = {"title": listing.title, "description": listing.description}
+        hits = {(h.key, h.claim): h for h in self.claims.find(fields, score_cutoff=0)}
+        out: list[dict[str, Any]] = []
+        problems: list[str] = []
+        for number, claim in claimed:
+            patent = self.registry.patent(number)
+            hit = hits.get((number, claim))
+            if patent is None:
+                problems.append(f"the patent {number} is no longer in brand.yaml")
+            elif (why := patent.why_not_in_force(today)) is not None:
+                problems.append(f"the patent {number} {why}; a patent notice needs a patent in force")
+            elif not patent.covers(plat.country):
+                problems.append(f"the patent {number} is in force in {', '.join(sorted(patent.territories))}, "
+                                f"not in {plat.country} where {plat.label} sells")
+            elif hit is None or not hit.complete:
+                shown = f"{hit.shown} of the {hit.total}" if hit else "not all the"
+                missing = f" (not shown: {', '.join(hit.missing)})" if hit and hit.missing else ""
+                problems.append(f"the listing shows {shown} elements of claim {claim} of {number}{missing}; "
+                                "a patent notice needs every element shown: ask counsel")
+            elif plat.name not in PATENT_PLATFORMS:
+                problems.append(f"{plat.label} takes patent claims through its own patent form; markwatch "
+                                "drafts them for Amazon (APEX), Walmart and eBay")
+            elif plat.name == "ebay" and not self.vero_codes.get("patent", ("",))[0]:
+                problems.append("eBay's patent reason code id is site-specific: pass vero_reason_codes="
+                                "{'patent': ID} (GET /commerce/vero/v1/vero_reason_code lists your site's)")
+            else:
+                out.append({"number": patent.number, "office": patent.office, "title": patent.title,
+                            "claim": claim, "expires": patent.expires.isoformat(),
+                            "territory": plat.country,
+                            "elements": [{"element": e.element, "field": e.field,
+                                          "phrase": " ".join((e.phrase or "").split())[:200]}
+                                         for e in hit.elements]})
+        return out, problems
+
+    def texts(self, listing: Listing, findings: Sequence[Finding]) -> list[dict[str, Any]]:
+        """The brand's texts the listing's description copies, with the copied passages."""
+        keys = {f.evidence for f in findings if f.kind == "copied_text" and f.evidence}
+        if not keys or not listing.description:
+            return []
+        text = listing.description
+        out = []
+        for hit in self.copies.find(text):
+            if hit.key in keys:
+                # One line each: listing text must not be able to forge lines of the notice.
+                quotes = [" ".join(text[a:b].split())[:500] for a, b in hit.spans[:8]]
+                out.append({"key": hit.key, "title": self.titles.get(hit.key, hit.key), "kind": "text",
+                            "share": f"{hit.source_share:.0%}", "words": hit.copied_words, "quotes": quotes})
+        return out
+
+
+def _ip_explanation(patents: Sequence[Mapping[str, Any]], texts: Sequence[Mapping[str, Any]],
+                    owner: str) -> str:
+    parts = []
+    for p in patents:
+        chart = "; ".join(f"{e['element']}: '{e['phrase']}' ({e['field']})" for e in p["elements"])
+        parts.append(f"The product offered meets every element of claim {p['claim']} of {p['office']} "
+                     f"patent {p['number']} ('{p['title']}', in force until {p['expires']}): {chart}.")
+    for t in texts:
+        parts.append(f"The listing's description copies {t['share']} of {owner}'s text '{t['title']}' "
+                     f"({t['words']} words).")
+    return " ".join(parts)
+
+
+def _with_ip_grounds(item: dict[str, Any], patents: list[dict[str, Any]], texts: list[dict[str, Any]],
+                     trademark: bool, vero_codes: Mapping[str, tuple[str, str]], owner: str) -> dict[str, Any]:
+    """The item with its patent and copied-text grounds added; without a registered mark
+    in force, the mark's kinds and explanation are dropped (the notice rests on the rest)."""
+    kinds = [k for k in item["kinds"] if trademark or k == "image"]
+    explanation = item["explanation"] if trademark or item["copyrights"] else ""
+    if patents:
+        kinds.append("patent")
+    if texts:
+        kinds.append("copied_text")
+    vero = [v for v in item["vero"] if v["kind"] in kinds]
+    for kind in ("patent", "copied_text"):
+        if kind in kinds and kind in vero_codes and all(v["code"] != vero_codes[kind][0] for v in vero):
+            entry = {"kind": kind, "code": vero_codes[kind][0], "text": vero_codes[kind][1]}
+            if kind == "patent":
+                entry["patent"] = patents[0]["number"]
+            vero.append(entry)
+    extra = _ip_explanation(patents, texts, owner)
+    return {**item, "kinds": kinds, "kind_text": "; ".join(_KIND_WORDS[k] for k in kinds),
+            "explanation": " ".join(p for p in (explanation, extra) if p),
+            "copyrights": item["copyrights"] + [{"key": t["key"], "title": t["title"], "kind": "text"}
+                                                for t in texts],
+            "patents": patents, "copied_texts": texts, "vero": vero}
 
 
 def _load(db: Database, brand_id: int, states: Sequence[str], case_ids: Sequence[int] | None,
@@ -513,6 +647,7 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
         else:
             by_platform[listing.platform].append((case, listing))
     env = template_environment()
+    grounds = _Grounds(registry, vero_codes)
     drafted: list[Drafted] = []
     total, done = sum(map(len, by_platform.values())), 0
     with EvidenceCollector(registry, out / "evidence", browser_path=browser_path,
@@ -527,10 +662,17 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
                 its = findings[listing.id]
                 marks = _marks_of(its, registry)
                 rights, problems = registrations_for(registry, marks, plat.country, today)
-                if marks and not rights:
-                    refusals.append(f"case #{case.id}: {'; '.join(problems)}; a {plat.label} "
+                patents, patent_problems = grounds.patents(listing, its, plat, today)
+                texts = grounds.texts(listing, its)
+                if marks and not rights and not patents and not texts:
+                    refusals.append(f"case #{case.id}: {'; '.join(problems + patent_problems)}; a {plat.label} "
                                     f"notice needs a registration in force there")
                     continue
+                if patent_problems and not (patents or texts or marks
+                                            or any(f.kind == "image" for f in its)):
+                    refusals.append(f"case #{case.id}: {'; '.join(patent_problems)}")
+                    continue
+                refusals += [f"case #{case.id}: not reported under the patent: {p}" for p in patent_problems]
                 pack = collector.collect(listing, its)
                 done += 1
                 if progress is not None:
@@ -541,24 +683,34 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
                     continue
                 item = _item(case, listing, its, registry, vero_codes,
                              [str(p.relative_to(out)) for p in pack.files])
-                if not rights and not item["copyrights"]:
-                    refusals.append(f"case #{case.id}: no registered mark or owned photograph to "
+                if patents or texts:
+                    item = _with_ip_grounds(item, patents, texts, bool(rights), vero_codes,
+                                            registry.owner.legal_name)
+                if not rights and not item["copyrights"] and not patents:
+                    refusals.append(f"case #{case.id}: no registered mark, patent or owned work to "
                                     f"rest a notice on")
                     continue
                 item["rights"] = rights
                 item["rights_text"] = "; ".join(
                     f"{r['mark']}: {r['office']} no. {r['number']}, classes "
                     f"{', '.join(map(str, r['classes']))}, covering {r['territory']}" for r in rights
-                ) or "copyright in the photographs named"
+                ) or "; ".join(f"{p['office']} patent {p['number']}, claim {p['claim']}, covering "
+                               f"{p['territory']}" for p in item.get("patents", ())
+                ) or "copyright in the works named"
                 item["pack"] = pack
                 ready.append((case, listing, item))
-            for start in range(0, len(ready), plat.items_per_notice):
-                chunk = ready[start:start + plat.items_per_notice]
+            # Amazon evaluates patents apart (APEX): a case resting on its patent alone is
+            # not in the trademark and copyright report.
+            main_ready = [t for t in ready if plat.name != "amazon" or t[2]["rights"] or t[2]["copyrights"]]
+            for start in range(0, len(main_ready), plat.items_per_notice):
+                chunk = main_ready[start:start + plat.items_per_notice]
                 drafted.append(_write_notice(db, env, registry, brand_id, plat, chunk, out, today))
                 copied = [(c, li, it) for c, li, it in chunk if it["copyrights"]]
                 if plat.dmca and copied:
                     dmca = Platform(plat.name, plat.label, plat.country, plat.items_per_notice, ("dmca",))
                     drafted.append(_write_notice(db, env, registry, brand_id, dmca, copied, out, today))
+            if plat.name == "amazon":
+                drafted += _apex_requests(db, env, registry, brand_id, plat, ready, out, today)
             if letters:
                 by_seller: dict[str, list[tuple[Case, Listing, dict[str, Any]]]] = defaultdict(list)
                 for triple in ready:
@@ -567,6 +719,26 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
                 for _seller, triples in sorted(by_seller.items()):
                     drafted.append(_write_notice(db, env, registry, brand_id, letter, triples, out, today))
     return drafted, refusals
+
+
+def _apex_requests(db: Database, env: Environment, registry: Registry, brand_id: int, plat: Platform,
+                   ready: Sequence[tuple[Case, Listing, dict[str, Any]]], out: Path,
+                   today: dt.date) -> list[Drafted]:
+    """One Amazon Patent Evaluation Express request per patent claim, listing the ASINs
+    that meet every element of it."""
+    by_claim: dict[tuple[str, int], list[tuple[Case, Listing, dict[str, Any]]]] = defaultdict(list)
+    for case, listing, item in ready:
+        for p in item.get("patents", ()):
+            # Each request shows the element chart of its own claim only.
+            mine = {**item, "patents": [p]}
+            by_claim[(p["number"], p["claim"])].append((case, listing, mine))
+    apex = Platform(plat.name, plat.label, plat.country, APEX_ITEMS_PER_REQUEST, ("amazon_patent",))
+    drafted = []
+    for _key, triples in sorted(by_claim.items()):
+        for start in range(0, len(triples), APEX_ITEMS_PER_REQUEST):
+            chunk = triples[start:start + APEX_ITEMS_PER_REQUEST]
+            drafted.append(_write_notice(db, env, registry, brand_id, apex, chunk, out, today))
+    return drafted
 
 
 def _write_notice(db: Database, env: Environment, registry: Registry, brand_id: int,
