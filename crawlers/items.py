@@ -1,5 +1,5 @@
 """The item every spider yields: one listing as read from its page, plus what the
-pipelines add (downloaded images, per-item errors)."""
+pipelines add (downloaded images and videos, per-item errors)."""
 
 from __future__ import annotations
 
@@ -27,5 +27,8 @@ class ListingItem:
     listing: Listing
     rendered: bool = False                      # read from a browser-rendered page
     images: list[ImageFile] = field(default_factory=list)
+    # The page's videos (crawlers._videos) and the ones downloaded (ImageFile: any fetched file).
+    video_urls: tuple[str, ...] = ()
+    videos: list[ImageFile] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)

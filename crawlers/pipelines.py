@@ -1,5 +1,5 @@
-"""Item pipelines, one job each: drop repeated listings, fetch each listing's images once
-(content-addressed, size-limited), and hand the finished item to the application's sink."""
+"""Item pipelines, one job each: drop repeated listings, fetch each listing's images and
+videos once (content-addressed, size-limited), and hand the finished item to the application's sink."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from crawlers.items import ImageFile, ListingItem
 
-__all__ = ["DedupePipeline", "ImageFetchPipeline", "SinkPipeline"]
+__all__ = ["DedupePipeline", "ImageFetchPipeline", "VideoFetchPipeline", "SinkPipeline"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,8 @@ class ImageFetchPipeline:
     A URL is fetched once per crawl, identical bytes are stored once, an image over the
     size limit or a failed download becomes a per-image error on the item.
     """
+
+    what = "image"
 
     def __init__(self, crawler: Crawler, folder: Path, max_bytes: int, per_listing: int) -> None:
         self.crawler = crawler
@@ -83,12 +85,12 @@ class ImageFetchPipeline:
         except Exception as exc:  # noqa: BLE001 - any download failure is this image's error
             if type(exc).__name__ == "CancelledError" or "max size" in str(exc):
                 # Scrapy cancels a download whose declared or received size passes the limit.
-                result = ImageFile(url=url, error=f"over the image size limit of {self.max_bytes} bytes")
+                result = ImageFile(url=url, error=f"over the {self.what} size limit of {self.max_bytes} bytes")
             else:
                 result = ImageFile(url=url, error=f"download failed: {type(exc).__name__}: {exc}"[:300])
         else:
             if len(response.body) > self.max_bytes:
-                result = ImageFile(url=url, error=f"over the image size limit of {self.max_bytes} bytes")
+                result = ImageFile(url=url, error=f"over the {self.what} size limit of {self.max_bytes} bytes")
             elif response.status != 200:
                 result = ImageFile(url=url, error=f"HTTP {response.status}")
             elif not response.body:
@@ -112,6 +114,31 @@ class ImageFetchPipeline:
             item.images.append(image)
             if image.error:
                 item.errors.append(f"image {url}: {image.error}")
+        return item
+
+
+class VideoFetchPipeline(ImageFetchPipeline):
+    """Downloads the first few videos of each listing, as images are (one fetch per URL,
+    content-addressed, size-limited); decoding them is the matcher's job, not the crawl's."""
+
+    what = "video"
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> VideoFetchPipeline:
+        folder = crawler.settings.get("MARKWATCH_IMAGES_DIR")
+        per_listing = crawler.settings.getint("MARKWATCH_VIDEOS_PER_LISTING")
+        if not folder or per_listing <= 0:
+            raise NotConfigured("no MARKWATCH_IMAGES_DIR or MARKWATCH_VIDEOS_PER_LISTING: videos are not fetched")
+        return cls(crawler, Path(folder), crawler.settings.getint("MARKWATCH_VIDEO_MAX_BYTES"), per_listing)
+
+    async def process_item(self, item: ListingItem) -> ListingItem:
+        for url in item.video_urls[: self.per_listing]:
+            if not url.startswith(("http://", "https://")):
+                continue
+            video = await self._fetch(url)
+            item.videos.append(video)
+            if video.error:
+                item.errors.append(f"video {url}: {video.error}")
         return item
 
 

@@ -68,10 +68,14 @@ DEFAULTS: dict[str, Any] = {
     "ITEM_PIPELINES": {
         "crawlers.pipelines.DedupePipeline": 100,
         "crawlers.pipelines.ImageFetchPipeline": 300,
+        "crawlers.pipelines.VideoFetchPipeline": 350,
         "crawlers.pipelines.SinkPipeline": 900,
     },
     "MARKWATCH_IMAGE_MAX_BYTES": 8 * 1024 * 1024,
     "MARKWATCH_IMAGES_PER_LISTING": 4,
+    # Product videos run to a few megabytes; a listing's first two are matched.
+    "MARKWATCH_VIDEO_MAX_BYTES": 60 * 1024 * 1024,
+    "MARKWATCH_VIDEOS_PER_LISTING": 2,
     "MARKWATCH_SAMPLE_SEED": 20261121,
     # A crawl job is incomplete (`crawl` and `run` exit 3) when more than this share of the
     # pages it tried failed, or when every page failed (the site went away).

@@ -112,9 +112,11 @@ class ListingInput:
     image_urls: tuple[str, ...] = ()
     image_files: tuple[Mapping[str, Any], ...] = ()
     errors: tuple[str, ...] = ()
+    video_urls: tuple[str, ...] = ()
+    video_files: tuple[Mapping[str, Any], ...] = ()
 
     def tracked(self) -> dict[str, Any]:
-        return {
+        return _with_videos({
             "title": self.title,
             "description": self.description,
             "price": None if self.price is None else str(self.price.normalize()),
@@ -122,14 +124,16 @@ class ListingInput:
             "availability": self.availability,
             "seller_name": self.seller_name,
             "image_urls": list(self.image_urls),
-        }
+        }, self.video_urls)
 
     def cleaned(self) -> ListingInput:
         """The same listing with its text made safe to store."""
         fields = {name: clean_text(getattr(self, name), limit) for name, limit in _LIMITS.items()}
         urls = tuple(u.translate(_CONTROL)[:2_000] for u in self.image_urls[:50])
+        videos = tuple(u.translate(_CONTROL)[:2_000] for u in self.video_urls[:20])
         return replace(self, **fields, url=self.url.translate(_CONTROL)[:2_000],
                        listing_id=self.listing_id.translate(_CONTROL)[:200], image_urls=urls,
+                       video_urls=videos,
                        errors=tuple(e.translate(_CONTROL)[:1_000] for e in self.errors[:50]))
 
     def content_hash(self) -> str:
@@ -145,7 +149,7 @@ class UpsertResult:
 
 
 def _tracked_of(row: Listing) -> dict[str, Any]:
-    return {
+    return _with_videos({
         "title": row.title,
         "description": row.description,
         "price": None if row.price is None else str(Decimal(row.price).normalize()),
@@ -153,7 +157,15 @@ def _tracked_of(row: Listing) -> dict[str, Any]:
         "availability": row.availability,
         "seller_name": row.seller_name,
         "image_urls": list(row.image_urls or []),
-    }
+    }, row.video_urls or ())
+
+
+def _with_videos(tracked: dict[str, Any], videos: Sequence[str]) -> dict[str, Any]:
+    """Videos are tracked once a listing has any: a listing without keeps the content hash
+    it had before videos were read, so an upgrade reassesses nothing."""
+    if videos:
+        tracked["video_urls"] = list(videos)
+    return tracked
 
 
 _T = TypeVar("_T")
@@ -199,12 +211,13 @@ def _map_files(files: Any, convert: Callable[[str], str]) -> Any:
 
 
 # The path-holding attributes: Listing.image_files entries, and the other tables' `path`.
-_PATH_ATTRS = ((Listing, "image_files"), (Asset, "path"), (Takedown, "path"), (Digest, "path"))
+_PATH_ATTRS = ((Listing, "image_files"), (Listing, "video_files"), (Asset, "path"), (Takedown, "path"),
+               (Digest, "path"))
 
 
 def _convert(target: Any, attr: str, convert: Callable[[str], str]) -> Any:
     value = getattr(target, attr, None)
-    if attr == "image_files":
+    if attr in ("image_files", "video_files"):
         return _map_files(value, convert)
     return convert(value) if isinstance(value, str) else value
 
@@ -501,7 +514,8 @@ class Database:
             else:
                 before = _tracked_of(row)
                 after = item.tracked()
-                changes = {k: [before[k], after[k]] for k in TRACKED_FIELDS if before[k] != after[k]}
+                changes = {k: [before.get(k), after.get(k)] for k in (*TRACKED_FIELDS, "video_urls")
+                           if before.get(k) != after.get(k)}
                 if row.status == "removed":
                     kind = "relisted"
                 elif changes:
@@ -518,6 +532,9 @@ class Database:
             row.errors = list(item.errors)
             if item.image_files or kind != "unchanged":
                 row.image_files = [dict(f) for f in item.image_files]
+            row.video_urls = list(item.video_urls)
+            if item.video_files or kind != "unchanged":
+                row.video_files = [dict(f) for f in item.video_files]
             row.content_hash = digest
             row.status = "active"
             row.last_seen = now

@@ -116,6 +116,10 @@ class Listing(SQLModel, table=True):
     last_seen: dt.datetime = Field(default_factory=utcnow)
     # What the crawl downloaded: [{"url", "sha256", "path", "error"}], main image first.
     image_files: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The page's videos and what the crawl downloaded of them, as image_files.
+    video_urls: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    video_files: list[dict[str, Any]] = Field(default_factory=list,
+                                              sa_column=Column(JSON, nullable=False, server_default="[]"))
     errors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # content_hash at the last assessment: a listing whose hash differs still needs one,
     # which is how an interrupted run resumes.

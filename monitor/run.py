@@ -312,6 +312,9 @@ class Monitor:
             image_files=tuple({"url": f.url, "sha256": f.sha256, "path": f.path, "error": f.error}
                               for f in item.images),
             errors=tuple(item.errors),
+            video_urls=tuple(item.video_urls),
+            video_files=tuple({"url": f.url, "sha256": f.sha256, "path": f.path, "error": f.error}
+                              for f in item.videos),
         )
         result = self.db.upsert_listing(record)
         summary.seen += 1
@@ -342,7 +345,8 @@ class Monitor:
             seller_id=seller.seller_key if seller else None, url=row.url, sku=row.sku,
         )
         paths = [f["path"] for f in row.image_files if f.get("path")]
-        assessment = self.assessor.assess(text, paths)
+        videos = [f["path"] for f in row.video_files or [] if f.get("path")]
+        assessment = self.assessor.assess(text, paths, videos)
         # A taken-down listing (or its images or seller) coming back opens a new linked case.
         open_relisting_case(self.db, self.brand.id, row.id, related=assessment.related)
         case = self.db.record_assessment(

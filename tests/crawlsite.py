@@ -216,7 +216,9 @@ def _main(config_path: str) -> int:
     def sink(item: Any) -> None:
         record = {"platform": item.platform, "listing_id": item.listing_id, "url": item.url,
                   "rendered": item.rendered, "listing": item.listing.to_dict(), "errors": item.errors,
-                  "images": [{"url": i.url, "sha256": i.sha256, "path": i.path, "error": i.error} for i in item.images]}
+                  "images": [{"url": i.url, "sha256": i.sha256, "path": i.path, "error": i.error} for i in item.images],
+                  "video_urls": list(item.video_urls),
+                  "videos": [{"url": v.url, "sha256": v.sha256, "path": v.path, "error": v.error} for v in item.videos]}
         out.write(json.dumps(record) + "\n")
         out.flush()
 

@@ -18,6 +18,7 @@ from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from scrapy_playwright.page import PageMethod
 
+from crawlers._videos import video_urls
 from crawlers.caps import ListingCap
 from crawlers.failures import READ_KEY
 from crawlers.extract import extract_listing, looks_like_app_shell
@@ -263,7 +264,8 @@ class ListingSpider(PageAccounting, scrapy.Spider):
             return
         listing_id = response.meta.get("listing_id") or listing.listing_id or listing_id_from_url(response.url, self.platform)
         item = ListingItem(platform=self.platform, listing_id=listing_id, url=response.url,
-                           listing=listing, rendered=rendered)
+                           listing=listing, rendered=rendered,
+                           video_urls=video_urls(response.body, response.url, encoding=getattr(response, "encoding", None)))
         if empty:
             item.errors.append("no title or price could be read from the page")
         yield item
