@@ -23,7 +23,8 @@ router = APIRouter(prefix="/api", tags=["clearance"])
 
 
 class ClearanceFindingOut(BaseModel):
-    kind: Literal["mark", "image", "replica_wording", "price", "seller", "compatibility", "risk"]
+    kind: Literal["mark", "image", "replica_wording", "price", "seller", "compatibility", "risk",
+                  "patent_claim", "copied_text"]
     severity: Literal["low", "medium", "high"]
     brand: str | None = Field(description="The brand whose registry the finding comes from.")
     message: str

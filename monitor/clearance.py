@@ -62,6 +62,11 @@ _MAX_ROW_BYTES = 20_000_000
 # product can reach ~0.8. Below the risk model's floor an image hit is resemblance only.
 _COPY_SCORE = 0.85
 _SURROGATES = re.compile("[\ud800-\udfff]")
+_IP_KINDS = frozenset({"patent_claim", "copied_text"})
+# A copy of at least this share of a text, or this many words, is no quotation: blocked.
+_COPY_BLOCK_SHARE = 0.5
+_COPY_BLOCK_WORDS = 40
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 _DISGUISES = frozenset({"accent", "spacing", "glued", "masked", "leet", "styled-unicode", "homoglyph"})
 
 
@@ -387,6 +392,18 @@ def _merge_replica(findings: list[ClearanceFinding]) -> list[ClearanceFinding]:
     return out
 
 
+def _paragraph(text: str, field: str, spans: Sequence[tuple[int, int]]) -> tuple[str, int, int]:
+    """Where copied spans lie, in words ("the second paragraph of the description"), and
+    their extent."""
+    start, end = spans[0][0], spans[-1][1]
+    paragraphs = [m.span() for m in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", text, re.S)]
+    if len(paragraphs) > 1:
+        inside = [i for i, (a, b) in enumerate(paragraphs) if a <= start and end <= b]
+        if inside and inside[0] < len(_ORDINALS):
+            return f"the {_ORDINALS[inside[0]]} paragraph of the {field}", start, end
+    return f"the {field}", start, end
+
+
 def _quote(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -420,10 +437,11 @@ class Clearance:
                 assessment = assessor.assess(text, [data for _, data in images])
                 if assessment.image_errors:
                     raise InputError(assessment.image_errors[0])
-                if not assessment.related:
+                if not assessment.related and not assessment.ip_notes:
                     continue
                 per_image = self._attribute(assessor, assessment, images)
                 findings += self._brand_findings(assessor.registry, listing, assessment, per_image, covered)
+                findings += self._ip_findings(assessor.registry, listing, assessment)
         findings = _merge_replica(findings)
         findings += self._replica_without_brand(listing, covered)
         order = {s: i for i, s in enumerate(reversed(SEVERITIES))}
@@ -448,6 +466,64 @@ class Clearance:
                 if hit.key in wanted:
                     pairs.append((label, hit))
         return pairs
+
+    @staticmethod
+    def _ip_findings(registry: Registry, listing: ClearanceListing, a: Assessment) -> list[ClearanceFinding]:
+        """Claims of the registry's patents the listing meets, and its texts the listing
+        copies, each with a fix; a claim met under a patent not in force is a note."""
+        from monitor.assess import parse_claim_evidence
+
+        brand = registry.brand
+        texts = _fields(listing)
+        hits = {(h.key, h.claim): h for h in a.claim_hits}
+        out: list[ClearanceFinding] = []
+        for f in a.findings:
+            if f.kind != "patent_claim" or (pc := parse_claim_evidence(f.evidence)) is None:
+                continue
+            patent, hit = registry.patent(pc[0]), hits.get(pc)
+            if patent is None or hit is None:
+                continue
+            fields = {e.field for e in hit.elements if e.shown}
+            where = f"the {next(iter(fields))}" if len(fields) == 1 else "the listing"
+            what = (f"every element of claim {hit.claim}" if hit.complete
+                    else f"{hit.shown} of the {hit.total} elements of claim {hit.claim}")
+            shown = "; ".join(f"'{e.element}' by '{_quote(e.phrase or '', 40)}' ({e.field})"
+                              for e in hit.elements if e.shown)
+            message = (f"{where} meets {what} of {brand}'s patent {patent.number} ('{patent.title}', "
+                       f"expires {patent.expires.isoformat()}; in force in {', '.join(sorted(patent.territories))}): "
+                       f"{shown}")
+            if hit.complete:
+                fix = "get counsel's opinion before listing; a patent is infringed by the product, not its wording"
+            else:
+                message += f"; not shown: {', '.join(repr(m) for m in hit.missing)}"
+                fix = ("get counsel's opinion before listing if your product also has "
+                       + " and ".join(repr(m) for m in hit.missing))
+            out.append(ClearanceFinding("patent_claim", "medium", brand, message, fix,
+                                        f.field, f.start, f.end, f"{patent.number} claim {hit.claim}"))
+        for note in a.ip_notes:
+            out.append(ClearanceFinding("patent_claim", "low", brand, f"{note[:1].upper()}{note[1:]} ({brand}'s patent)",
+                                        "nothing to change for this patent"))
+        titles = {key: title for key, title, _ in registry.copy_sources()}
+        for fld, hit in a.copy_hits:
+            title = titles.get(hit.key, hit.key)
+            label = title.removeprefix("the ") if hit.key.startswith("description:") else f"text '{title}'"
+            if fld == "bullets":
+                where, start, end = "the bullet points", None, None
+                text = "\n".join(listing.bullets)
+            else:
+                text = texts.get(fld, "")
+                where, start, end = _paragraph(text, fld, hit.spans)
+            severity = ("high" if hit.source_share >= _COPY_BLOCK_SHARE or hit.copied_words >= _COPY_BLOCK_WORDS
+                        else "medium")
+            first = text[hit.spans[0][0]:hit.spans[0][1]]
+            out.append(ClearanceFinding(
+                "copied_text", severity, brand,
+                f"{where} {'copy' if fld == 'bullets' else 'copies'} {hit.source_share:.0%} of {brand}'s "
+                f"{label} ({hit.copied_words} words)",
+                f"write your own {('bullet points' if fld == 'bullets' else 'description')}: {brand} owns the "
+                "copyright in its text and marketplaces remove copied listings",
+                fld if fld != "bullets" else "bullets", start, end, _quote(first, 120)))
+        return out
 
     def _brand_findings(self, registry: Registry, listing: ClearanceListing, a: Assessment,
                         per_image: Sequence[tuple[str, Any]],
@@ -539,11 +615,15 @@ class Clearance:
                 "image", severity, brand,
                 f"{label} matches {what} of {brand} ('{hit.key}', {hit.method}, {hit.score:.0%})",
                 fix, "image", None, None, hit.key, label, region))
-        if a.flagged and not ok_seller and not any(f.severity == "high" for f in out):
-            reasons = "; ".join(a.risk.reasons[:3])
+        # Patents and copied text are weighed on their own (`_ip_findings`): a patent alone
+        # never blocks, so the brand's monitoring verdict here counts the other findings only.
+        brand_only = risk_mod.assess([f for f in a.findings if f.kind not in _IP_KINDS],
+                                     authorised_seller=a.authorised)
+        if brand_only.flagged and not ok_seller and not any(f.severity == "high" for f in out):
+            reasons = "; ".join(brand_only.reasons[:3])
             out.append(ClearanceFinding(
                 "risk", "high", brand,
-                f"{brand}'s own monitoring would flag this listing (risk {a.risk.score}/100): {reasons}",
+                f"{brand}'s own monitoring would flag this listing (risk {brand_only.score}/100): {reasons}",
                 "fix the findings above; together they read as a counterfeit offer"))
         return out
 
