@@ -58,17 +58,53 @@ _BUY_TEXT = re.compile(
     r"カートに入れる|加入購物車|加入购物车|장바구니|lisää ostoskoriin|kosárba|adaugă în coș|sepete ekle|"
     r"lägg i varukorgen|læg i kurv|legg i handlekurven|sofort-kaufen|achat immédiat|compralo subito|"
     r"我要購買|立即購買|立即购买|马上购买|直接購買|今すぐ購入|購入手続き|구매하기|바로구매|купить|kúpiť|koupit|kup teraz|"
-    r"kosárba tesz|cumpără|satın al",
+    r"kosárba tesz|cumpără|satın al|naroči|v košarico|"
+    # an auction's bid button: the lot can still be had
+    r"place (?:a )?bid|submit (?:a )?bid|bid now|gebot abgeben|bieten|enchérir|fai un'offerta|pujar|licitar",
     re.I,
 )
-# A buy button named so by its id, whatever its label (often a picture): "buy_btn", "add-to-cart".
-_BUY_ID = re.compile(r"^(?:add[-_]?to[-_]?(?:cart|bag|basket)|buy[-_]?(?:now|btn|button|box)?)(?:[-_]?(?:btn|button))?$", re.I)
+# A buy button named so by its id or class, whatever its label (often a picture): "buy_btn",
+# "addToCartButton", "button-cart" (OpenCart's), "<div class=buyBtn><a ...>".
+_BUY_ID = re.compile(
+    r"^(?:add[-_]?to[-_]?(?:cart|bag|basket|trolley)|buy[-_]?(?:now|btn|button|box)?|button[-_]cart)(?:[-_]?(?:btn|button))?$",
+    re.I)
+_BUY_CLASS = re.compile(r"(?:^|\s)(?:buy[-_]?(?:btn|button|now)|add[-_]?to[-_]?(?:cart|bag|basket|trolley)(?:[-_]?(?:btn|button))?)(?:\s|$)",
+                        re.I)
+# A classified ad is bought by writing to its seller: a live ad with a price can be had.
+_ASK_TEXT = re.compile(
+    r"^(?:contact (?:the )?(?:seller|advertiser|owner)|e-?mail (?:the )?(?:user|seller|advertiser)|reply to (?:this )?ad|"
+    r"send (?:a )?message|kontaktieren|verkäufer kontaktieren|nachricht senden|anbieter kontaktieren|"
+    r"contacter (?:le vendeur|l'annonceur)|contatta (?:il venditore|l'inserzionista)|contactar (?:al )?vendedor)$",
+    re.I)
+_BUTTON_TAGS = frozenset({"button", "input", "a", "img"})
+
+
+def _button_kind(element: lxml.html.HtmlElement) -> str | None:
+    """"buy" for an add-to-cart or buy (or bid) button, "ask" for a classified's contact button."""
+    if element.tag == "input":
+        label = element.get("value") or element.get("alt")
+    elif element.tag == "img":
+        label = element.get("alt") or element.get("title")
+    else:
+        label = bounded_text(element, 80)
+    label = " ".join(label.split()) if label and len(label) < 200 else ""
+    if label and len(label) < 80 and _BUY_TEXT.search(label) or _BUY_ID.search(element.get("id") or ""):
+        return "buy"
+    if element.tag != "img":
+        parent = element.getparent()
+        classes = (element.get("class") or "") + " " + ((parent.get("class") or "") if parent is not None else "")
+        if _BUY_CLASS.search(classes):
+            return "buy"
+    if label and _ASK_TEXT.match(label):
+        return "ask"
+    return None
 _SITE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:•·»]|at|by|on)\s+")
 _HEADING_BAD = re.compile(r"logo|brand|site-?name|masthead", re.I)
 # Stock stated in words, as buy boxes do, in the languages marketplaces are read in. The
 # negative forms are tried first: most of them contain a positive word ("non disponibile").
 _OUT_OF_STOCK_WORDS = re.compile(
     r"out of stock|sold out|currently unavailable|temporarily unavailable|no longer available|not available|"
+    r"(?:listing|bidding|auction) (?:has )?ended|angebot (?:wurde )?beendet|enchère terminée|inserzione terminata|"
     r"unavailable|nicht (?:auf lager|verfügbar|lieferbar|vorrätig|erhältlich)|ausverkauft|vergriffen|"
     r"(?:actuellement |temporairement )?(?:indisponible|épuisé|en rupture)|rupture de stock|"
     r"non disponibile|esaurito|non (?:è )?disponibile|agotado|sin stock|no disponible|agotada|"
@@ -316,6 +352,7 @@ def read_dom(root: lxml.html.HtmlElement, base: str, host: str) -> DomFacts:
     headings: list[tuple[int, str]] = []
     buy_index: int | None = None
     buy_enabled = False
+    can_ask = False
     for element in root.iter():
         if not isinstance(element.tag, str) or element.tag in ("script", "style", "noscript", "template", "svg"):
             continue
@@ -325,12 +362,14 @@ def read_dom(root: lxml.html.HtmlElement, base: str, host: str) -> DomFacts:
             text = _heading_text(element)
             if text and 2 <= len(text) <= 400:
                 headings.append((index, text))
-        if buy_index is None and element.tag in ("button", "input", "a"):
-            label = element.get("value") if element.tag == "input" else bounded_text(element, 80)
-            if label and len(label) < 80 and _BUY_TEXT.search(label) or _BUY_ID.search(element.get("id") or ""):
+        if buy_index is None and element.tag in _BUTTON_TAGS:
+            kind = _button_kind(element)
+            if kind == "buy":
                 buy_index = index
                 buy_enabled = element.get("disabled") is None and not re.search(
                     r"disabled|inactive|unavailable", element.get("class") or "", re.I)
+            elif kind == "ask" and element.get("disabled") is None:
+                can_ask = True
         if len(elements) >= _MAX_ELEMENTS:
             break
     # The product's heading shares words with the <title>; others are banners and sections.
@@ -363,7 +402,7 @@ def read_dom(root: lxml.html.HtmlElement, base: str, host: str) -> DomFacts:
                 break
     return DomFacts(title, page_title, price, currency, images, image_scores, availability, shown_prices,
                     _written_prices(elements, host), shown_images, labelled_values(elements),
-                    buyable=buy_enabled and price is not None)
+                    buyable=(buy_enabled or buy_index is None and can_ask) and price is not None)
 
 
 # A currency sign or word beside digits, as shops write them in many countries ("30,000원",

@@ -800,3 +800,32 @@ def test_a_deep_carousel_slides_price_loses_to_the_add_to_cart_boxs():
         <span class="price">4386,00 €</span></div><button>Do košíka</button></div>{slide}""",
                 "<title>Acme Computer</title>")
     assert extract_listing(html, "https://shop.example.sk/computer").price == Decimal("4386.00")
+
+
+@pytest.mark.parametrize("button", [
+    "<button type='button'>Add  to\n Trolley</button>",
+    "<img id='addToCartButton' alt='Add to Cart' src='/i/cart.png'>",
+    "<div class='buyBtn'><a href='javascript:buy()'>宅配免運</a></div>",
+    "<button type='button' id='button-cart'>Naroči</button>",
+    "<a id='bidBtn_btn' href='/bid' role='button'>Place bid</a>",
+    "<a class='button' href='/reply'>Email User</a>",
+    "<button class='contact-button'>Kontaktieren</button>",
+])
+def test_buy_bid_and_contact_buttons_of_many_shapes_mean_in_stock(button: str):
+    html = page(f"<h1>Acme Kettle</h1><span class='price'>€ 20,00</span>{button}", "<title>Acme Kettle</title>")
+    assert extract_listing(html, "https://shop.example/kettle").availability == "InStock"
+
+
+@pytest.mark.parametrize("button", [
+    "<a class='header-cart' href='/cart'>Cart</a>",  # the header's cart, on every page of a shop
+    "<a href='/contact'>Kontakt</a>",  # the shop's contact page
+])
+def test_a_cart_link_or_contact_page_is_not_a_buy_button(button: str):
+    html = page(f"{button}<h1>Acme Kettle</h1><span class='price'>€ 20,00</span>", "<title>Acme Kettle</title>")
+    assert extract_listing(html, "https://shop.example/kettle").availability is None
+
+
+def test_an_ended_auction_is_out_of_stock_despite_its_contact_link():
+    html = page("<h1>Acme Kettle</h1><span class='price'>€ 20,00</span><p>This listing has ended.</p>"
+                "<a href='/ask'>Contact seller</a>", "<title>Acme Kettle</title>")
+    assert extract_listing(html, "https://shop.example/kettle").availability == "OutOfStock"
