@@ -8,6 +8,7 @@ It refuses, with the reason, rather than draft a notice the platform would rejec
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections import defaultdict
@@ -45,6 +46,7 @@ __all__ = [
     "DEFAULT_ITEMS_PER_NOTICE",
     "VERO_REASON_CODES",
     "PATENT_PLATFORMS",
+    "DESIGN_PLATFORMS",
     "TRANSITIONS",
     "letter_copy_name",
     "Drafted",
@@ -116,6 +118,9 @@ VERO_REASON_CODES: dict[str, tuple[str, str]] = {
     # report needs your site's id (`vero_reason_codes={"patent": ID}`); without one the
     # patent ground is refused, with that fix.
     "patent": ("", "Patent - item(s) infringes a valid patent"),
+    # Designs too: the reason code ("Design patent" on eBay.com, "Design right" on the EU
+    # sites) is site-specific; without `vero_reason_codes={"design": ID}` it is refused.
+    "design": ("", "Design - item(s) infringes a registered design or design patent"),
 }
 
 _KIND_WORDS = {
@@ -124,7 +129,12 @@ _KIND_WORDS = {
     "image": "copied image (the rights owner's photograph)",
     "patent": "a product meeting every element of a claim of the rights owner's utility patent",
     "copied_text": "copied product text (the rights owner's own description)",
+    "design": "a product with the appearance of the rights owner's registered design or design patent",
 }
+# The platforms whose design claims markwatch drafts: Amazon's design patent report, Walmart's
+# patent claim type (design), eBay VeRO's design reason code; and every EU platform that
+# takes DSA notices (designs registered at the EUIPO or a member state's office).
+DESIGN_PLATFORMS = ("amazon", "walmart", "ebay")
 # The platforms whose patent claims markwatch drafts: Amazon's Patent Evaluation Express,
 # Walmart's patent claim type, eBay VeRO's patent reason code (with its patent field).
 PATENT_PLATFORMS = ("amazon", "walmart", "ebay")
@@ -377,8 +387,15 @@ def notice_context(registry: Registry, platform: Platform, items: Sequence[Mappi
             right = {k: v for k, v in p.items() if k != "elements"}
             if right not in patents:
                 patents.append(right)
+    designs: list[dict[str, Any]] = []
+    for item in items:
+        for d in item.get("designs", ()):
+            right = {k: d[k] for k in ("number", "office", "right", "label", "product", "expires", "territory")}
+            if right not in designs:
+                designs.append(right)
     return {
         "patents": patents,
+        "designs": designs,
         "notice_id": notice_id,
         "platform": platform.name,
         "platform_label": platform.label,
@@ -484,6 +501,66 @@ class _Grounds:
                                          for e in hit.elements]})
         return out, problems
 
+    @functools.cached_property
+    def _design_index(self) -> Any:
+        from matchers.design import DesignIndex
+        from matchers.errors import ImageError
+
+        index = DesignIndex()
+        for key, _design, path in self.registry.design_figures():
+            try:
+                index.add(key, path)
+            except ImageError:
+                continue  # check-brand refuses such a figure; a draft goes on without it
+        return index
+
+    def designs(self, listing: Listing, findings: Sequence[Finding], plat: Platform,
+                today: dt.date) -> tuple[list[dict[str, Any]], list[str]]:
+        """The designs a listing photo still shows, in force where the platform sells and on a
+        platform with a design form; and, for each design that cannot be reported, why not."""
+        from matchers.errors import ImageError
+
+        photos = [e.get("path") for e in listing.image_files or [] if e.get("path")]
+        out: list[dict[str, Any]] = []
+        problems: list[str] = []
+        seen: set[str] = set()
+        for f in findings:
+            found = self.registry.design_of(f.evidence or "") if f.kind == "design" else None
+            if found is None or found[0].number in seen:
+                continue
+            design, figure = found
+            seen.add(design.number)
+            n = f.start if f.start is not None and 0 <= f.start < len(photos) else None
+            try:
+                hits = self.designs_of_photo(photos[n]) if n is not None else []
+            except ImageError:
+                hits = []
+            hit = next((h for h in hits if h.key == f.evidence), None)
+            if (why := design.why_not_in_force(today)) is not None:
+                problems.append(f"the design {design.number} {why}; a design notice needs a design in force")
+            elif not design.covers(plat.country):
+                problems.append(f"the design {design.number} is in force in {', '.join(sorted(design.territories))}, "
+                                f"not in {plat.country} where {plat.label} sells")
+            elif plat.name not in DESIGN_PLATFORMS and "dsa" not in plat.templates:
+                problems.append(f"{plat.label} takes design claims through its own form; markwatch drafts them "
+                                "for Amazon, Walmart, eBay and EU notices under the DSA")
+            elif plat.name == "ebay" and not self.vero_codes.get("design", ("",))[0]:
+                problems.append("eBay's design reason code id is site-specific: pass vero_reason_codes="
+                                "{'design': ID} (GET /commerce/vero/v1/vero_reason_code lists your site's)")
+            elif hit is None or n is None:
+                problems.append(f"the listing's stored photo no longer shows the shape of design {design.number}; "
+                                "recrawl the listing before reporting it")
+            else:
+                out.append({"number": design.number, "office": design.office, "right": design.right,
+                            "label": design.label, "product": design.product,
+                            "expires": design.expires.isoformat(), "territory": plat.country,
+                            "figure": figure, "photo": n + 1, "overlap": f"{hit.overlap:.0%}",
+                            "outline": f"{hit.outline:.0%}", "mirrored": hit.mirrored})
+        return out, problems
+
+    def designs_of_photo(self, path: str) -> list[Any]:
+        return self._design_index.query(path, limit=None)
+
     def texts(self, listing: Listing, findings: Sequence[Finding]) -> list[dict[str, Any]]:
         """The brand's texts the listing's description copies, with the copied passages."""
         keys = {f.evidence for f in findings if f.kind == "copied_text" and f.evidence}
@@ -536,6 +613,25 @@ def _with_ip_grounds(item: dict[str, Any], patents: list[dict[str, Any]], texts:
             "copyrights": item["copyrights"] + [{"key": t["key"], "title": t["title"], "kind": "text"}
                                                 for t in texts],
             "patents": patents, "copied_texts": texts, "vero": vero}
+
+
+def _with_designs(item: dict[str, Any], designs: list[dict[str, Any]], trademark: bool,
+                  vero_codes: Mapping[str, tuple[str, str]]) -> dict[str, Any]:
+    """The item with its design grounds added (kind, eBay reason code with the design number,
+    the explanation); without a registered mark in force, the mark's kinds are dropped."""
+    kinds = [k for k in item["kinds"] if trademark or k != "mark" and k != "counterfeit"] + ["design"]
+    vero = [v for v in item["vero"] if v["kind"] in kinds]
+    if "design" in vero_codes and all(v["code"] != vero_codes["design"][0] for v in vero):
+        vero.append({"kind": "design", "code": vero_codes["design"][0], "text": vero_codes["design"][1],
+                     "patent": designs[0]["number"], "design": designs[0]["number"]})
+    parts = [f"The product in listing photo {d['photo']} has the appearance of {d['label']} for "
+             f"'{d['product']}' (figure {d['figure']}; in force until {d['expires']}, covering {d['territory']}): "
+             f"its silhouette matches the registered figure's by {d['overlap']} after scaling"
+             f"{' and mirroring' if d['mirrored'] else ''}; a side-by-side comparison is attached." for d in designs]
+    explanation = item["explanation"] if trademark or item["copyrights"] or item.get("patents") \
+        or item.get("copied_texts") else ""
+    return {**item, "kinds": kinds, "kind_text": "; ".join(_KIND_WORDS[k] for k in kinds),
+            "explanation": " ".join(p for p in (explanation, *parts) if p), "designs": designs, "vero": vero}
 
 
 def _load(db: Database, brand_id: int, states: Sequence[str], case_ids: Sequence[int] | None,
@@ -664,15 +760,18 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
                 rights, problems = registrations_for(registry, marks, plat.country, today)
                 patents, patent_problems = grounds.patents(listing, its, plat, today)
                 texts = grounds.texts(listing, its)
-                if marks and not rights and not patents and not texts:
+                designs, design_problems = grounds.designs(listing, its, plat, today)
+                patent_problems += design_problems
+                if marks and not rights and not patents and not texts and not designs:
                     refusals.append(f"case #{case.id}: {'; '.join(problems + patent_problems)}; a {plat.label} "
                                     f"notice needs a registration in force there")
                     continue
-                if patent_problems and not (patents or texts or marks
+                if patent_problems and not (patents or texts or marks or designs
                                             or any(f.kind == "image" for f in its)):
                     refusals.append(f"case #{case.id}: {'; '.join(patent_problems)}")
                     continue
-                refusals += [f"case #{case.id}: not reported under the patent: {p}" for p in patent_problems]
+                refusals += [f"case #{case.id}: not reported under the {'design' if p in design_problems else 'patent'}: {p}"
+                             for p in patent_problems]
                 pack = collector.collect(listing, its)
                 done += 1
                 if progress is not None:
@@ -686,7 +785,9 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
                 if patents or texts:
                     item = _with_ip_grounds(item, patents, texts, bool(rights), vero_codes,
                                             registry.owner.legal_name)
-                if not rights and not item["copyrights"] and not patents:
+                if designs:
+                    item = _with_designs(item, designs, bool(rights), vero_codes)
+                if not rights and not item["copyrights"] and not patents and not designs:
                     refusals.append(f"case #{case.id}: no registered mark, patent or owned work to "
                                     f"rest a notice on")
                     continue
@@ -696,12 +797,14 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
                     f"{', '.join(map(str, r['classes']))}, covering {r['territory']}" for r in rights
                 ) or "; ".join(f"{p['office']} patent {p['number']}, claim {p['claim']}, covering "
                                f"{p['territory']}" for p in item.get("patents", ())
+                ) or "; ".join(f"{d['label']}, covering {d['territory']}" for d in item.get("designs", ())
                 ) or "copyright in the works named"
                 item["pack"] = pack
                 ready.append((case, listing, item))
             # Amazon evaluates patents apart (APEX): a case resting on its patent alone is
             # not in the trademark and copyright report.
-            main_ready = [t for t in ready if plat.name != "amazon" or t[2]["rights"] or t[2]["copyrights"]]
+            main_ready = [t for t in ready if plat.name != "amazon" or t[2]["rights"] or t[2]["copyrights"]
+                          or t[2].get("designs")]
             for start in range(0, len(main_ready), plat.items_per_notice):
                 chunk = main_ready[start:start + plat.items_per_notice]
                 drafted.append(_write_notice(db, env, registry, brand_id, plat, chunk, out, today))
