@@ -152,14 +152,23 @@ _LABELS: dict[str, re.Pattern[str]] = {
         r"réf(?:érence)?\.?|ref(?:erence)?\.?|product (?:code|number|no\.?|id)|product-?id|item code|código|"
         r"cod(?:ice)?\.? (?:articolo|prodotto)|codice|kod produktu|numer produktu|katalógové číslo|kód produktu|"
         r"код(?: товара)?|артикул|kód|kood|tootekood|code (?:produit|article)|商品編號|商品编号|商品番号|货号|品番|asin|numéro d'article|n° d'article|"
-        r"artículo|referencia|item id|bestellnummer|bestell-?nr\.?|order (?:number|no\.?|code))$",
+        r"artículo|referencia|item id|bestellnummer|bestell-?nr\.?|order (?:number|no\.?|code)|"
+        r"šifra(?: (?:artikla|izdelka|proizvoda))?|kataloški broj|cikkszám|termékkód|kod towaru|varenummer|"
+        r"artikelnr\.?|artikkelnummer|tuotenumero|tuotekoodi|prekės kodas|preces kods|ürün kodu|מק\"ט)$",
         re.I,
     ),
-    "brand": re.compile(r"^(?:brand|marke|marca|marque|merk|märke|marka|бренд|品牌|ブランド|브랜드)$", re.I),
+    # The maker named in a spec list is the brand a shopper sees ("Hersteller", "Výrobca").
+    "brand": re.compile(
+        r"^(?:brand(?: name)?|marke|marca|marque|merk|märke|marka|бренд|品牌|ブランド|브랜드|manufacturer|hersteller|"
+        r"fabricant|produttore|fabricante|producent|proizvajalec|proizvođač|výrobca|výrobce|gyártó|ražotājs|tootja|"
+        r"gamintojas|valmistaja|tillverkare|производитель|производител|виробник|制造商|メーカー|제조사)$",
+        re.I),
     "mpn": re.compile(
         r"^(?:mpn|(?:item )?model (?:number|no\.?)|modellnummer|herstellernummer|hersteller-?artikelnummer|"
         r"(?:manufacturer )?part number|numéro du modèle de l'article|numero modello articolo|"
-        r"número de modelo del producto|référence fabricant|modelo|model)$",
+        r"número de modelo del producto|référence fabricant|modelo|model|ražotāja kods|tootja kood|gamintojo kodas|"
+        r"kód výrobce|kód výrobcu|kod producenta|código (?:del )?fabricante|codice produttore|fabrikantcode|"
+        r"valmistajan koodi|tillverkarens artikelnummer|herstellerartikelnummer|part no\.?)$",
         re.I,
     ),
     "gtin": re.compile(r"^(?:ean|ean-?13|upc|gtin(?:-?1[234])?|isbn-?13|barcode|código de barras)$", re.I),
@@ -185,6 +194,9 @@ def _label_field(text: str) -> tuple[str, str | None] | None:
         if found is not None and found[0] in ("sku", "mpn", "gtin"):
             return found[0], bare.group(2)
     return None
+
+
+_NEXT_LABEL = re.compile(r"\s+[^\W\d][^\s:：]{1,30}[:：]\s")
 
 
 def _following_text(element: lxml.html.HtmlElement) -> str | None:
@@ -213,7 +225,7 @@ def labelled_values(elements: list[lxml.html.HtmlElement]) -> dict[str, str]:
         if element.tag not in _LABEL_TAGS:
             continue
         own = element.text
-        if not own or len(own) > 160 or len(element) > 3:
+        if not own or not own.strip() or len(own) > 160 or len(element) > 3:
             continue
         if len(element):
             own = bounded_text(element, 160)
@@ -224,7 +236,8 @@ def labelled_values(elements: list[lxml.html.HtmlElement]) -> dict[str, str]:
         if name in out:
             continue
         value = value or _following_text(element)
-        value = clean_text(value, MAX_LENGTHS[name]) if value else None
+        # "B&S Šifra: 0638": a list read as one text runs on into the next label.
+        value = clean_text(_NEXT_LABEL.split(value, 1)[0], MAX_LENGTHS[name]) if value else None
         if value and len(value) <= 120 and not _label_field(value):
             out[name] = value
         if len(out) == len(_LABELS):

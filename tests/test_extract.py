@@ -829,3 +829,24 @@ def test_an_ended_auction_is_out_of_stock_despite_its_contact_link():
     html = page("<h1>Acme Kettle</h1><span class='price'>€ 20,00</span><p>This listing has ended.</p>"
                 "<a href='/ask'>Contact seller</a>", "<title>Acme Kettle</title>")
     assert extract_listing(html, "https://shop.example/kettle").availability == "OutOfStock"
+
+
+@pytest.mark.parametrize(("field", "label", "value"), [
+    ("brand", "Výrobca", "Acme"), ("brand", "Hersteller:", "Acme"), ("brand", "Brand Name:", "Acme"),
+    ("brand", "Proizvajalec:", "Acme"),
+    ("sku", "Šifra:", "0638"), ("sku", "Cikkszám:", "0638"),
+    ("mpn", "Ražotāja kods", "ECC-609"), ("mpn", "Kód výrobce:", "ECC-609"),
+])
+def test_spec_labels_of_more_languages(field: str, label: str, value: str):
+    html = page(f"""<h1>Acme Kettle</h1><span class="price">€ 20,00</span>
+        <ul class="specs"><li><span>{label}</span> <span>{value}</span></li></ul>""", "<title>Acme Kettle</title>")
+    assert getattr(extract_listing(html, "https://shop.example/kettle"), field) == value
+
+
+def test_a_spec_list_read_as_one_text_stops_at_the_next_label():
+    html = page("""<h1>Acme Kettle</h1><span class="price">€ 20,00</span><div class="product-info">
+        <ul><li><strong>Proizvajalec:</strong> <a href="/m/13">B&amp;S</a></li>
+        <li><strong>Šifra:</strong> 0638</li><li><strong>Razpoložljivost:</strong> Dobavljivo</li></ul></div>""",
+                "<title>Acme Kettle</title>")
+    listing = extract_listing(html, "https://shop.example/kettle")
+    assert (listing.brand, listing.sku) == ("B&S", "0638")
