@@ -64,6 +64,7 @@ for _dim, _factor, _names in (
     ("mass", 1.0, "kg kilo kilos kilogram kilograms"),
     ("mass", 0.45359237, "lb lbs pound pounds"),
     ("mass", 0.028349523, "oz ounce ounces"),
+    ("volume", 0.0295735, "floz"),
     ("volume", 0.001, "ml millilitre millilitres milliliter milliliters"),
     ("volume", 1.0, "l litre litres liter liters ltr"),
     ("power", 1.0, "w watt watts"),
@@ -92,11 +93,19 @@ _COMPARATORS: tuple[tuple[tuple[str, ...], str], ...] = (
 _STEMMER = snowballstemmer.stemmer("english")
 
 
+# British spellings listings use beside American ones (Snowball keeps them apart).
+_SPELLINGS = {"colour": "color", "coloured": "colored", "colours": "colors", "grey": "gray",
+              "aluminium": "aluminum", "centre": "center", "metre": "meter", "metres": "meters",
+              "litre": "liter", "litres": "liters", "fibre": "fiber", "tyre": "tire", "tyres": "tires",
+              "mould": "mold", "moulded": "molded", "favourite": "favorite", "flavour": "flavor",
+              "odour": "odor", "armour": "armor", "harbour": "harbor", "jewellery": "jewelry"}
+
+
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
     if len(word) > _MAX_WORD:
         return word
-    stem = _STEMMER.stemWord(word)
+    stem = _STEMMER.stemWord(_SPELLINGS.get(word, word))
     # Porter2 keeps "-able" where the verb is short ("foldable" -> "foldabl", not "fold").
     if stem.endswith(("abl", "ibl")) and len(stem) >= 6:
         stem = stem[:-3]
@@ -135,10 +144,16 @@ def _raw_words(text: str) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     for m in _TOKEN.finditer(text):
         word = m.group()
-        folded = _fold(word) if not word.isascii() else word.lower()
-        # NFKD may split a styled letter into several word characters: keep it one word.
-        folded = "".join(c for c in folded if c.isalnum() or c in ".,°")
-        if folded:
+        if word.isascii():
+            folded = word.lower()  # the token pattern leaves only letters, digits and separators
+        else:
+            # NFKD may split a styled letter into several word characters: keep it one word.
+            folded = "".join(c for c in _fold(word) if c.isalnum() or c in ".,°")
+        if not folded:
+            continue
+        if folded == "oz" and out and out[-1][0] == "fl":
+            out[-1] = ("floz", out[-1][1], m.end())  # "fl oz": fluid ounces, a volume
+        else:
             out.append((folded, m.start(), m.end()))
     return out
 
@@ -278,6 +293,10 @@ class _Phrase:
     text: str
     terms: tuple[_Term, ...]
     negative: bool
+    stems: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stems", frozenset(t.stem for t in self.terms))
 
 
 def _compile_phrase(phrase: str) -> list[_Phrase]:
@@ -285,11 +304,15 @@ def _compile_phrase(phrase: str) -> list[_Phrase]:
     if not terms:
         return []
     out = [_Phrase(phrase, terms, negative)]
-    # "water proof" is also met by "waterproof" (the listing side joins split words).
-    words = [t for t in terms if t.op is None]
-    if len(words) == len(terms) == 2:
-        glued = _stem("".join(w for w, _, _ in _raw_words(phrase) if w not in _STOP))
-        out.append(_Phrase(phrase, (_Term(glued),), negative))
+    # "leak proof lid" is also met by "leakproof lid", "built-in" by "builtin" (the listing
+    # side joins split words itself): each pair of neighbouring words glued once.
+    raw = [w for w, _, _ in _raw_words(phrase[:200])]
+    if len(raw) <= 6:
+        for i in range(len(raw) - 1):
+            if raw[i].isalpha() and raw[i + 1].isalpha():
+                glued, glued_negative = _phrase_terms(" ".join([*raw[:i], raw[i] + raw[i + 1], *raw[i + 2:]]))
+                if glued and glued != terms:
+                    out.append(_Phrase(phrase, glued, glued_negative))
     return out
 
 
@@ -456,10 +479,18 @@ class ClaimIndex:
         if isinstance(fields, str):
             fields = {"text": fields}
         read = [_Field(name, text) for name, text in fields.items() if text]
+        present = set().union(*(f.at.keys() for f in read))
+        seen: dict[tuple[int, tuple[_Term, ...]], tuple[int, int] | None] = {}  # claims share phrases
         hits: list[ClaimHit] = []
         for claim, compiled in self._claims:
-            matches = [self._element(element, phrases, read)
-                       for element, phrases in zip(claim.elements, compiled, strict=True)]
+            # Only the phrases whose every word the listing has can be met: most claims are
+            # ruled out here, by set look-ups, before any window is searched.
+            possible = [[p for p in phrases if p.stems <= present] for phrases in compiled]
+            can = sum(1 for p in possible if p)
+            if not can or 100 * can / len(compiled) < cutoff:
+                continue
+            matches = [self._element(element, phrases, read, seen)
+                       for element, phrases in zip(claim.elements, possible, strict=True)]
             hit = ClaimHit(claim.key, claim.number, tuple(matches))
             if hit.shown and hit.score >= cutoff:
                 hits.append(hit)
@@ -467,12 +498,18 @@ class ClaimIndex:
         return hits[:limit] if limit else hits
 
     @staticmethod
-    def _element(element: Element, phrases: Sequence[_Phrase], read: Iterable[_Field]) -> ElementMatch:
-        for fld in read:
+    def _element(element: Element, phrases: Sequence[_Phrase], read: Iterable[_Field],
+                 seen: dict[tuple[int, tuple[_Term, ...]], tuple[int, int] | None]) -> ElementMatch:
+        for n, fld in enumerate(read):
             # The tightest of the phrases met in this field: "cork handle" over "cork ... grip".
             best: tuple[int, int, int, _Phrase] | None = None
             for phrase in phrases:
-                window = fld.find(phrase)
+                if not phrase.stems <= fld.at.keys():
+                    continue
+                key = (n, phrase.terms)
+                if key not in seen:
+                    seen[key] = fld.find(phrase)
+                window = seen[key]
                 if window is None:
                     continue
                 loose = window[1] - window[0] + 1 - len(phrase.terms)
