@@ -203,3 +203,17 @@ def test_the_apex_template_is_strict(registry: Registry) -> None:
 
     with pytest.raises(UndefinedError):
         render_notice("amazon_patent", {"patents": [{"number": PATENT}], "date": "2026-01-01"})
+
+
+def test_the_digest_gives_the_patent_and_copy_reasons_in_words(tmp_path: Path, registry: Registry,
+                                                               assessor: Assessor) -> None:
+    from monitor.digest import collect_digest, render_csv, render_html
+
+    db, brand_id = _db(tmp_path, registry)
+    _case(db, assessor, brand_id, "amazon", "D-1")
+    _case(db, assessor, brand_id, "amazon", "D-2", title="Walking pole", description=COPIED)
+    data = collect_digest(db, brand_id, registry.brand, registry=registry)
+    html = render_html(data).html
+    assert f"every element of claim 1 of {PATENT}" in html and "expires 2031-04-02" in html
+    assert "copies 100% of &#39;Fjellstav size guide&#39;" in html or "copies 100% of 'Fjellstav size guide'" in html
+    assert f"claim 1 of {PATENT}" in render_csv(data)
