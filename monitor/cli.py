@@ -97,6 +97,32 @@ class _PlainProgress:
                       f"{self.flagged} flagged, {now - self._stage_started:.0f} s")
 
 
+def _grouped_refusals(refusals: list[str], *, show: int = 5) -> list[str]:
+    """Refusals for the same reason on one line: "cases #3, #12, #14, #17, #18 and 6 more:
+    no registration of 'Norvik' covers AU; ..." rather than a line per case."""
+    import re
+
+    by_reason: dict[str, list[str]] = {}
+    for refusal in refusals:
+        m = re.fullmatch(r"case #(\d+): (.*)", refusal, flags=re.DOTALL)
+        if m is None:
+            by_reason.setdefault(refusal, [])
+            continue
+        # the same reason apart from the listing's own address
+        reason = re.sub(r"https?://\S+", "its listing", m.group(2))
+        by_reason.setdefault(reason, []).append(m.group(1))
+    lines = []
+    for reason, ids in by_reason.items():
+        if not ids:
+            lines.append(reason)
+        elif len(ids) == 1:
+            lines.append(next(r for r in refusals if r.startswith(f"case #{ids[0]}: ")))
+        else:
+            more = f" and {len(ids) - show} more" if len(ids) > show else ""
+            lines.append(f"cases {', '.join('#' + i for i in ids[:show])}{more}: {reason}")
+    return lines
+
+
 @contextlib.contextmanager
 def _count_progress(what: str, unit: str) -> Iterator[Callable[[int, int], None]]:
     """Progress of `done of total` work: a bar on a terminal; in a pipe a line every
@@ -286,11 +312,11 @@ def demo(
     out.print(table)
     _print_paths("digest", [result.digest])
     if result.takedowns:
-        _print_paths("takedown drafts in", [str(Path(result.takedowns[0]).parent)])
+        _print_paths("takedown drafts in", [str(Path(result.takedowns[0]).parent.parent)])
     _print_paths("database", [result.db])
     _print_failures(s.errors, keep=Path(out_dir).resolve() / "failed-items.txt")
-    for refusal in result.refusals:
-        err.print(f"[yellow]not drafted:[/yellow] {refusal}")
+    for refusal in _grouped_refusals(result.refusals):
+        err.print(f"not drafted: {refusal}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command("demo-market")
@@ -625,8 +651,8 @@ def takedown(
         out.print(f"  {d.path}", markup=False, highlight=False, soft_wrap=True)
         for note in d.notes:
             err.print(f"  note: {note}", markup=False, highlight=False)
-    for refusal in refusals:
-        err.print(f"not drafted: {refusal}", markup=False, highlight=False)
+    for refusal in _grouped_refusals(refusals):
+        err.print(f"not drafted: {refusal}", markup=False, highlight=False, soft_wrap=True)
 
 
 @takedown_app.command("status")
@@ -880,7 +906,7 @@ def portfolio(
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Every registration's status, renewal window and next deadline (due first first), and
+    """Every registration's status, renewal window and next deadline (what falls due first at the top), and
     whether each market with flagged listings is covered by a live registration."""
     from sqlalchemy.engine import make_url
 
@@ -914,7 +940,7 @@ def portfolio(
             return f"opens {d.opens.isoformat()}"
         return "open now" if state == "window open" else f"late until {d.grace_ends.isoformat()}"
 
-    out.print("[bold]registrations[/bold], what is due first first")
+    out.print("[bold]registrations[/bold], what falls due first at the top")
     for r in report.rights:
         nxt = r.next_deadline
         when = f"{nxt.due.isoformat()}  {nxt.act} ({window(nxt)})" if nxt else f"{'-':10}  {r.status}"

@@ -130,7 +130,7 @@ def run_demo(out_dir: str | Path, *, progress: Progress | None = None,
     recall = tp / (tp + fn) if tp + fn else 0.0
     if progress:
         progress("digest", {})
-    digest_files = write_digest(db, brand_id, collect_digest(db, brand_id, registry.brand), out)
+    digest_files = write_digest(db, brand_id, collect_digest(db, brand_id, registry.brand, registry=registry), out)
     drafted, refusals = draft_takedowns(db, registry, brand_id, out / "takedowns", include_flagged=True)
     return DemoResult(
         listings=len(predicted), flagged=sum(predicted.values()), precision=precision, recall=recall,

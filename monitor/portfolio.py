@@ -163,7 +163,7 @@ def _status_of(kind: str, name: str, reg: Registration, today: dt.date) -> Right
 
 
 def renewals(registry: Registry, today: dt.date | None = None) -> list[RightStatus]:
-    """Every registration of the brand with its next deadline, what is due first first."""
+    """Every registration of the brand with its next deadline, what falls due first at the top."""
     today = today or dt.date.today()
     rows = [_status_of("mark", mark.text, reg, today) for mark in registry.marks for reg in mark.registrations]
     return sorted(rows, key=lambda r: r.sort_key)
@@ -224,7 +224,8 @@ def country_of(url: str | None, platform: str, home: dict[str, str]) -> str | No
 class MarketCoverage:
     """One market (a marketplace host in one country) and whether a live registration covers it."""
 
-    market: str  # the marketplace's host, or its platform name for a watch entry not crawled yet
+    market: str  # the marketplace's host (with its platform when the host does not name it),
+    # or its platform name for a watch entry not crawled yet
     country: str | None
     listings: int  # flagged listings found there
     classes: tuple[int, ...]  # the Nice classes of the goods they sell
@@ -266,6 +267,7 @@ def coverage(db: Database, registry: Registry, brand_id: int | None, today: dt.d
     from monitor.takedown import PLATFORM_JURISDICTION
 
     today = today or dt.date.today()
+    home = {**PLATFORM_JURISDICTION, **{e.platform: e.country for e in registry.watch if e.country}}
     counts: Counter[tuple[str, str | None]] = Counter()
     classes: dict[tuple[str, str | None], set[int]] = defaultdict(set)
     if brand_id is not None:
@@ -278,16 +280,19 @@ def coverage(db: Database, registry: Registry, brand_id: int | None, today: dt.d
                        Case.state.not_in(("dismissed", "allowlisted")))).all()
         for url, platform, title, description in rows_read:
             host = (urlsplit(url).hostname or platform).lower()
-            key = (host, country_of(url, platform, PLATFORM_JURISDICTION))
+            # A market is a marketplace's host in one country ("amazon.co.jp"); a host that
+            # does not name its platform (a store's own domain, a test server) is given with it.
+            market = host if platform.lower() in host else f"{platform} ({host})"
+            key = (market, country_of(url, platform, home))
             counts[key] += 1
             classes[key] |= nice_classes_of(f"{title or ''} {description or ''}")
-    rows = [_coverage_row(host, country, n, frozenset(classes[(host, country)]), registry.marks, today)
-            for (host, country), n in counts.items()]
+    rows = [_coverage_row(market, country, n, frozenset(classes[(market, country)]), registry.marks, today)
+            for (market, country), n in counts.items()]
     seen_platforms = {r.market for r in rows}
     for entry in registry.watch:
-        home = PLATFORM_JURISDICTION.get(entry.platform)
         if not any(entry.platform in m for m in seen_platforms):
-            rows.append(_coverage_row(entry.platform, home, 0, frozenset(), registry.marks, today))
+            rows.append(_coverage_row(entry.platform, home.get(entry.platform), 0, frozenset(),
+                                      registry.marks, today))
     return sorted(rows, key=lambda r: (r.covered, -r.listings, r.market))
 
 

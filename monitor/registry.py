@@ -498,6 +498,19 @@ class WatchEntry(_Model):
     max_pages: int = Field(default=20, ge=1, le=100_000)
     max_listings: int = Field(default=200, ge=1, le=1_000_000)
     javascript: bool = False
+    # The country its listings are sold in, when the address does not say it (a store on a
+    # .com domain; a marketplace's country site): registrations must cover it.
+    country: str | None = None
+
+    @field_validator("country")
+    @classmethod
+    def _iso_3166(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = value.strip().upper()
+        if code != "EU" and pycountry.countries.get(alpha_2=code) is None:
+            raise ValueError(f"{value!r} is not an ISO 3166 country code (e.g. DE, US, JP)")
+        return code
 
     @model_validator(mode="after")
     def _has_something_to_crawl(self) -> WatchEntry:
@@ -627,6 +640,10 @@ class Registry(_Model):
             host = (urlsplit(url).hostname or "").lower()
             return any(host == d or host.endswith("." + d) for d in self.allowlist.domains)
         return False
+
+    def watch_country(self, platform: str) -> str | None:
+        """The country the watch list says a platform's listings are sold in, if it says."""
+        return next((e.country for e in self.watch if e.platform == platform and e.country), None)
 
     def product(self, sku: str | None) -> Product | None:
         return next((p for p in self.products if p.sku == sku), None)

@@ -158,3 +158,15 @@ def test_takedown_output_reads_at_80_columns_with_paths_whole(tmp_path: Path, de
     assert sorted(line.strip() for line in lines if line.strip().startswith(str(drafts))) == sorted(paths)
     assert "…" not in status.stdout  # no cell cut short
     assert "markwatch takedown mark 1 submitted" in status.stdout
+
+
+def test_refusals_for_one_reason_are_one_line_naming_every_case() -> None:
+    from monitor.cli import _grouped_refusals
+
+    same = [f"case #{i}: no registration of 'Norvik' covers AU; a notice needs one" for i in range(1, 13)]
+    other = ["case #40: the listing https://x.example/1 is already gone; nothing to take down",
+             "case #41: the listing https://x.example/2 is already gone; nothing to take down"]
+    lines = _grouped_refusals([*same, *other, "no cases to draft"])
+    assert lines[0] == "cases #1, #2, #3, #4, #5 and 7 more: no registration of 'Norvik' covers AU; a notice needs one"
+    assert lines[1].startswith("cases #40, #41: the listing") and lines[2] == "no cases to draft"
+    assert len(lines) == 3

@@ -36,6 +36,11 @@ def test_demo_json_end_to_end(tmp_path: Path, browser_path: str) -> None:
     html = digest.read_text(encoding="utf-8")
     assert "Norvik" in html and "<script>alert(1)</script>" not in html
     assert digest.with_suffix(".csv").exists()
+    # the digest opens with what needs attention: the demo brand's JPO renewal falls due within
+    # 90 days, and its Shopify-style stores sell in Australia, where no registration covers it
+    attention = json.loads(digest.with_suffix(".json").read_text(encoding="utf-8"))["attention"]
+    assert any("JPO 6012345" in a and "renewal" in a for a in attention), attention
+    assert any("shopstores" in a and "covers AU" in a for a in attention), attention
     assert result["takedowns"] and all(Path(p).exists() for p in result["takedowns"])
     notice = Path(result["takedowns"][0]).read_text(encoding="utf-8")
     # the demo market sells in Sweden: notices rest on the EU registration and are signed
