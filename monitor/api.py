@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api", tags=["clearance"])
 
 class ClearanceFindingOut(BaseModel):
     kind: Literal["mark", "image", "replica_wording", "price", "seller", "compatibility", "risk",
-                  "patent_claim", "copied_text"]
+                  "patent_claim", "copied_text", "design"]
     severity: Literal["low", "medium", "high"]
     brand: str | None = Field(description="The brand whose registry the finding comes from.")
     message: str

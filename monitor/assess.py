@@ -145,6 +145,7 @@ class Assessment:
     # brand's images found in frames of the listing's videos.
     design_hits: tuple[tuple[int, DesignHit], ...] = ()
     frame_hits: tuple[FrameHit, ...] = ()
+    design_notes: tuple[str, ...] = ()  # shapes shown of designs expired or not in force there
 
     @property
     def flagged(self) -> bool:
@@ -541,7 +542,6 @@ class Assessor:
         design_found, design_hits, design_notes = self._design_findings(
             item, images, brand_named=bool(mark_hits or image_hits or frame_hits))
         findings += design_found
-        ip_notes += design_notes
         related = related or bool(design_found)
         risk = risk_mod.assess(findings, authorised_seller=authorised)
         return Assessment(
@@ -556,6 +556,7 @@ class Assessor:
             image_hits=tuple(image_hits),
             design_hits=tuple(design_hits),
             frame_hits=tuple(frame_hits),
+            design_notes=tuple(design_notes),
             claim_hits=tuple(claim_hits),
             copy_hits=tuple(copy_hits),
             ip_notes=tuple(ip_notes),

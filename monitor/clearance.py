@@ -62,7 +62,7 @@ _MAX_ROW_BYTES = 20_000_000
 # product can reach ~0.8. Below the risk model's floor an image hit is resemblance only.
 _COPY_SCORE = 0.85
 _SURROGATES = re.compile("[\ud800-\udfff]")
-_IP_KINDS = frozenset({"patent_claim", "copied_text"})
+_IP_KINDS = frozenset({"patent_claim", "copied_text", "design"})
 # A copy of at least this share of a text, or this many words, is no quotation: blocked.
 _COPY_BLOCK_SHARE = 0.5
 _COPY_BLOCK_WORDS = 40
@@ -135,7 +135,7 @@ class ClearanceListing(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class ClearanceFinding:
-    kind: str            # mark | image | replica_wording | price | seller | compatibility | risk
+    kind: str            # mark | image | replica_wording | price | seller | compatibility | risk | patent_claim | copied_text | design
     severity: str        # low | medium | high
     brand: str | None
     message: str
@@ -437,11 +437,12 @@ class Clearance:
                 assessment = assessor.assess(text, [data for _, data in images])
                 if assessment.image_errors:
                     raise InputError(assessment.image_errors[0])
-                if not assessment.related and not assessment.ip_notes:
+                if not assessment.related and not assessment.ip_notes and not assessment.design_notes:
                     continue
                 per_image = self._attribute(assessor, assessment, images)
                 findings += self._brand_findings(assessor.registry, listing, assessment, per_image, covered)
                 findings += self._ip_findings(assessor.registry, listing, assessment)
+                findings += self._design_findings(assessor.registry, assessment, images)
         findings = _merge_replica(findings)
         findings += self._replica_without_brand(listing, covered)
         order = {s: i for i, s in enumerate(reversed(SEVERITIES))}
@@ -523,6 +524,38 @@ class Clearance:
                 f"write your own {('bullet points' if fld == 'bullets' else 'description')}: {brand} owns the "
                 "copyright in its text and marketplaces remove copied listings",
                 fld if fld != "bullets" else "bullets", start, end, _quote(first, 120)))
+        return out
+
+    @staticmethod
+    def _design_findings(registry: Registry, a: Assessment,
+                         images: Sequence[tuple[str, bytes]]) -> list[ClearanceFinding]:
+        """The registry's designs whose shape a photo shows, for review with a fix; a design
+        shown that is expired or not in force where the listing sells is a note."""
+        brand = registry.brand
+        out: list[ClearanceFinding] = []
+        ok_seller = a.authorised or a.allowlisted
+        for n, hit in a.design_hits:
+            found = registry.design_of(hit.key)
+            if found is None:
+                continue
+            design, figure = found
+            label = images[n][0] if n < len(images) else f"image {n + 1}"
+            message = (f"{label} shows the shape of {brand}'s {design.label} for '{design.product}' "
+                       f"(figure {figure}; expires {design.expires.isoformat()}; in force in "
+                       f"{', '.join(sorted(design.territories))}): silhouette overlap {hit.overlap:.0%}, "
+                       f"outline {hit.outline:.0%}{', mirrored' if hit.mirrored else ''}")
+            if ok_seller:
+                severity, fix = "low", "nothing to change; authorised sellers offer the brand's own design"
+            else:
+                severity = "medium"
+                fix = ("get counsel's opinion before listing: a product with the appearance of a registered "
+                       "design infringes it whatever the listing says; sell a product of your own shape, "
+                       "or only where the design is not in force")
+            out.append(ClearanceFinding("design", severity, brand, message, fix, "image", None, None,
+                                        hit.key, label))
+        for note in a.design_notes:
+            out.append(ClearanceFinding("design", "low", brand, f"{note[:1].upper()}{note[1:]} ({brand}'s design)",
+                                        "nothing to change for this design"))
         return out
 
     def _brand_findings(self, registry: Registry, listing: ClearanceListing, a: Assessment,

@@ -80,10 +80,10 @@ def test_a_failing_listing_is_recorded_and_the_rest_are_assessed(tmp_path: Path,
         db.upsert_listing(ListingInput("bazaar", f"BZ-{i}", f"http://127.0.0.1/{i}", title=f"Norvik parka {i}"))
     real = monitor.assessor.assess
 
-    def fails_on_one(item: ListingText, images=()):  # type: ignore[no-untyped-def]
+    def fails_on_one(item: ListingText, images=(), videos=()):  # type: ignore[no-untyped-def]
         if item.title.endswith("1"):
             raise RuntimeError("matcher crashed")
-        return real(item, images)
+        return real(item, images, videos)
 
     monkeypatch.setattr(monitor.assessor, "assess", fails_on_one)
     summary = RunSummary()

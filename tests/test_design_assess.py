@@ -66,8 +66,8 @@ def test_expired_or_elsewhere_is_a_note_not_a_finding(tmp_path: Path, kw, words)
     result = assessor.assess(_item(), [copy])
     assert not any(f.kind == "design" for f in result.findings)
     assert not result.flagged
-    assert len(result.ip_notes) == 1 and words in result.ip_notes[0]
-    assert "015000123-0001" in result.ip_notes[0]
+    assert len(result.design_notes) == 1 and words in result.design_notes[0]
+    assert "015000123-0001" in result.design_notes[0]
 
 
 def test_a_listing_video_showing_the_brands_photo_or_video_frame(assessor: Assessor, tmp_path: Path) -> None:
