@@ -306,6 +306,11 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
         sku = listing_id
     if sku is None:
         sku = _url_id(page_url)
+    mpn = found.get("mpn")
+    if mpn is not None and mpn == sku:
+        # A feed that copies its own id into every identifier field: the maker's part
+        # number is another code, and this one is already the SKU.
+        mpn = None
     seller = found.get("seller")
     return Listing(
         url=page_url,
@@ -315,7 +320,7 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
         availability=found.get("availability"),
         sku=sku,
         gtin=found.get("gtin"),
-        mpn=found.get("mpn"),
+        mpn=mpn,
         brand=_clean_brand(found.get("brand")),
         images=found.ordered_images(dom),
         seller=Seller(**seller) if seller and any(seller.values()) else None,

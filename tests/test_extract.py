@@ -850,3 +850,13 @@ def test_a_spec_list_read_as_one_text_stops_at_the_next_label():
                 "<title>Acme Kettle</title>")
     listing = extract_listing(html, "https://shop.example/kettle")
     assert (listing.brand, listing.sku) == ("B&S", "0638")
+
+
+def test_an_mpn_that_repeats_the_sku_is_not_the_makers_part_number():
+    def listing(mpn: str):
+        html = page("<h1>Acme Kettle</h1>", json_ld({
+            "@context": "https://schema.org", "@type": "Product", "name": "Acme Kettle",  # url-ok: a literal for a pure function, never fetched
+            "sku": "238887908", "mpn": mpn, "offers": {"@type": "Offer", "price": "20.00", "priceCurrency": "GBP"}}))
+        return extract_listing(html, "https://shop.example/kettle")
+    assert (listing("238887908").sku, listing("238887908").mpn) == ("238887908", None)
+    assert listing("HL-200/B").mpn == "HL-200/B"
