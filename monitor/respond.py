@@ -26,7 +26,7 @@ from monitor.portfolio import nice_classes_of
 from monitor.registry import Registration, Registry
 from monitor.takedown import _business_days_after, render_notice
 
-__all__ = ["Complaint", "Answer", "read_complaint", "answer_complaint", "write_response", "responses_due",
+__all__ = ["Complaint", "Answer", "read_complaint", "parse_complaint", "answer_complaint", "write_response", "responses_due",
            "ANSWER_TEMPLATES"]
 
 MAX_COMPLAINT_BYTES = 2_000_000
@@ -134,18 +134,30 @@ def read_complaint(path: str | Path, *, listing: str | Path | None = None) -> Co
     except OSError as exc:
         raise InputError(f"{path}: cannot read it: {exc.strerror or exc}") from None
     given = load_listing(listing) if listing else None
-    if path.suffix.lower() != ".json":
-        if given is None:
-            raise InputError(f"{path}: a complaint in words needs the listing too: --listing LISTING.json")
-        return complaint_from_text(raw, given)
+    if path.suffix.lower() != ".json" and given is None:
+        raise InputError(f"{path}: a complaint in words needs the listing too: --listing LISTING.json")
+    return parse_complaint(raw, listing=given, as_json=path.suffix.lower() == ".json", source=str(path))
+
+
+def parse_complaint(raw: str, *, listing: ClearanceListing | None = None, as_json: bool | None = None,
+                    source: str = "the complaint") -> Complaint:
+    """A complaint from its text: a JSON object (the listing inside it, or `listing`), or the
+    words of a complaint e-mail (with `listing`). `as_json=None` decides by the first character."""
+    if as_json is None:
+        as_json = raw.lstrip().startswith("{")
+    if not as_json:
+        if listing is None:
+            raise InputError(f"{source}: a complaint in words needs the listing too (its JSON, as for "
+                             f"`markwatch clear`)")
+        return complaint_from_text(raw, listing)
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError) as exc:
-        raise InputError(f"{path}: not valid JSON ({str(exc)[:80]})") from None
+        raise InputError(f"{source}: not valid JSON ({str(exc)[:80]})") from None
     if not isinstance(data, dict):
-        raise InputError(f"{path}: a complaint is one JSON object")
-    if given is not None:
-        data["listing"] = given.model_dump(by_alias=True)
+        raise InputError(f"{source}: a complaint is one JSON object")
+    if listing is not None:
+        data["listing"] = listing.model_dump(by_alias=True)
     if isinstance(data.get("listing"), dict):
         data["listing"] = ClearanceListing.from_mapping(data["listing"])
     try:
@@ -153,7 +165,7 @@ def read_complaint(path: str | Path, *, listing: str | Path | None = None) -> Co
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise InputError(f"{path}: {where}: {first['msg']}") from None
+        raise InputError(f"{source}: {where}: {first['msg']}") from None
 
 
 # -- deciding -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ cookie compared with the form field). Off loopback, every request needs the toke
 from __future__ import annotations
 
 import hmac
+import json
 import ipaddress
 import math
 import secrets
@@ -33,7 +34,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from monitor._http import MAX_BODY_BYTES, BodyLimit, quiet_validation_errors
 from monitor.db import Database
 from monitor.digest import plain_number, safe_url
-from monitor.errors import MarkwatchError
+from monitor.errors import InputError, MarkwatchError
 from monitor.models import (
     CASE_STATES,
     Alert,
@@ -476,6 +477,57 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
         except MarkwatchError as exc:
             raise HTTPException(409, str(exc)) from None
         return RedirectResponse(f"/takedowns/{takedown_id}", status_code=303)
+
+    # -- answers to complaints (what `markwatch respond` does) ---------------------------
+
+    answers_dir = state.takedown_dir.parent / "responses"
+
+    @app.get("/answers", response_class=HTMLResponse)
+    def answers(request: Request) -> HTMLResponse:
+        from monitor.respond import responses_due
+
+        return state.render(request, "answers.html.j2", due=responses_due(answers_dir), folder=str(answers_dir),
+                            error=None, form={})
+
+    @app.post("/answers", response_class=HTMLResponse)
+    async def answer(request: Request) -> HTMLResponse:
+        """A complaint received (JSON, or the e-mail's words with the listing's JSON): which
+        answer fits, its grounds and deadline, and the draft, saved beside the others."""
+        from monitor.clearance import ClearanceListing, decode_images
+        from monitor.respond import answer_complaint, parse_complaint, responses_due, write_response
+
+        form = await _checked_form(request)
+        raw = str(form.get("complaint") or "")
+        listing_raw = str(form.get("listing") or "").strip()
+        check = form.get("check") == "on"
+        fields = {"complaint": raw, "listing": listing_raw, "check": check}
+        try:
+            if not raw.strip():
+                raise InputError("paste the complaint: its JSON, or the words of the e-mail")
+            listing = None
+            if listing_raw:
+                try:
+                    data = json.loads(listing_raw)
+                except (ValueError, RecursionError) as exc:
+                    raise InputError(f"the listing: not valid JSON ({str(exc)[:80]})") from None
+                if not isinstance(data, dict):
+                    raise InputError("the listing is one JSON object (title, description, images, ...)")
+                listing = ClearanceListing.from_mapping(data)
+            complaint = parse_complaint(raw, listing=listing)
+            # Photos only as data: URIs here: a form must not make the server read its files
+            # or fetch addresses; the others are named as not checked.
+            inline = [ref for ref in complaint.listing.images if ref.startswith("data:")]
+            images = decode_images(inline, allow_paths=False) if check else []
+            unchecked = len(complaint.listing.images) - len(inline) if check else 0
+            result = await run_in_threadpool(answer_complaint, complaint, registry if check else None,
+                                             images=images)
+            folder = write_response(complaint, result, answers_dir)
+        except MarkwatchError as exc:
+            return state.render(request, "answers.html.j2", status_code=400, due=responses_due(answers_dir),
+                                folder=str(answers_dir), error=str(exc), form=fields)
+        return state.render(request, "answer.html.j2", answer=result, complaint=complaint,
+                            text=(folder / "answer.txt").read_text(encoding="utf-8"),
+                            folder=str(folder), unchecked=unchecked, checked=check)
 
     @app.get("/sellers", response_class=HTMLResponse)
     def sellers(request: Request) -> HTMLResponse:
