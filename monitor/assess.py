@@ -270,7 +270,7 @@ class Assessor:
             return self.country.upper()
         from monitor.takedown import PLATFORM_JURISDICTION
 
-        return PLATFORM_JURISDICTION.get(platform)
+        return self.registry.watch_country(platform) or PLATFORM_JURISDICTION.get(platform)
 
     def _claim_findings(self, item: ListingText, *, brand_named: bool = False,
                         ) -> tuple[list[signals.Finding], list[ClaimHit], list[str]]:
