@@ -27,6 +27,9 @@ _PRICE_BAD = re.compile(
     r"swatch|twister",
     re.I,
 )
+# Widgets of other products, looked for further up: a carousel's slide nests its price
+# deep (a tile, a table, a cell), where layout words like "grid" or "list" are page structure.
+_OTHER_PRODUCTS = re.compile(r"related|recommend|similar|carousel|upsell|cross-?sell|slick-|swiper-|owl-", re.I)
 _CONTEXT_BAD = re.compile(
     r"related|recommend|similar|carousel|upsell|cross-?sell|also|minicart|mini-cart|"
     # a cart's drawer or summary, not the add-to-cart box the price sits in
@@ -526,8 +529,7 @@ def _best_price(
             score += 1
         if _PRICE_BAD.search(attrs):
             score -= 2.5
-        if _CONTEXT_BAD.search(_context_text(element, 9)):
-            # A carousel's slide nests its price deep: a tile, a table, a cell.
+        if _CONTEXT_BAD.search(_context_text(element)) or _OTHER_PRODUCTS.search(_context_text(element, 10)):
             score -= 1.5
         if _in_struck(element):
             score -= 4

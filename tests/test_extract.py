@@ -860,3 +860,13 @@ def test_an_mpn_that_repeats_the_sku_is_not_the_makers_part_number():
         return extract_listing(html, "https://shop.example/kettle")
     assert (listing("238887908").sku, listing("238887908").mpn) == ("238887908", None)
     assert listing("HL-200/B").mpn == "HL-200/B"
+
+
+def test_layout_words_far_above_the_price_are_page_structure_not_other_products():
+    # A theme nests the product's own price deep in "grid" and "list" layout boxes.
+    nested = "".join(f"<div class='{c}'>" for c in ("page-grid", "grid__item", "wrap", "col", "box",
+                                                      "inner", "meta", "info"))
+    html = page(f"""<h1>Acme Kettle</h1>{nested}<span class="price">€ 20,00</span>{'</div>' * 8}
+        <button>Add to cart</button><div class="delivery"><span class="price">€ 4,95</span></div>""",
+                "<title>Acme Kettle</title>")
+    assert extract_listing(html, "https://shop.example/kettle").price == Decimal("20.00")
