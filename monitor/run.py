@@ -33,6 +33,7 @@ from crawlers.settings import DEFAULTS as CRAWL_DEFAULTS
 from matchers.errors import ImageError
 from matchers.image import hash_image
 from monitor.alerts import Alerter
+from monitor._workers import AssessPool, default_workers
 from monitor.assess import Assessment, Assessor, ListingText
 from monitor.db import Database, ListingInput
 from monitor.errors import CrawlError
@@ -115,13 +116,16 @@ class Monitor:
     """A brand's registry and database, ready to run crawls and assessments."""
 
     def __init__(self, registry: Registry, db: Database, *, images_dir: str | Path,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, workers: int | None = None) -> None:
         self.registry = registry
         self.db = db
         self.images_dir = Path(images_dir)
         self.progress = progress or (lambda _event, _data: None)
         self.brand = self._sync_brand()
         self.assessor = Assessor(registry)
+        # Processes that assess listings (1: in this process, on a thread beside the crawl).
+        self.workers = workers if workers is not None else default_workers()
+        self._pool: AssessPool | None = None
         self.review_url: str | None = None  # linked from alerts when set
         self._alerter: Alerter | None = None
 
@@ -183,7 +187,17 @@ class Monitor:
               proxy: str | None = None, redis_url: str | None = None,
               run_key: str | None = None,
               overrides: dict[str, Any] | None = None) -> RunSummary:
-        """Crawl the watch list, storing and assessing listings as they arrive."""
+        """Crawl the watch list, storing and assessing listings as they arrive (in
+        `workers` processes); the worker processes stop when it returns."""
+        try:
+            return self._crawl(base_url=base_url, platforms=platforms, limit=limit, browser_path=browser_path,
+                               proxy=proxy, redis_url=redis_url, run_key=run_key, overrides=overrides)
+        finally:
+            self.close()
+
+    def _crawl(self, *, base_url: str | None, platforms: Sequence[str] | None, limit: int | None,
+               browser_path: str | None, proxy: str | None, redis_url: str | None, run_key: str | None,
+               overrides: dict[str, Any] | None) -> RunSummary:
         jobs = self.jobs(base_url=base_url, platforms=platforms, limit=limit)
         summary = RunSummary()
         summary.interrupted_runs = self.mark_interrupted()
@@ -198,7 +212,9 @@ class Monitor:
         # Matching runs on a worker thread while Scrapy keeps crawling on this one: image
         # matching is mostly numpy and OpenCV, which release the GIL.
         pending: list[Future[None]] = []
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="markwatch-assess") as pool:
+        self._open_pool()
+        # One thread per worker process, each handing its listing over and storing the result.
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="markwatch-assess") as pool:
             def sink(item: ListingItem) -> None:
                 try:
                     pk = self._store(item, summary)
@@ -346,7 +362,8 @@ class Monitor:
         )
         paths = [f["path"] for f in row.image_files if f.get("path")]
         videos = [f["path"] for f in row.video_files or [] if f.get("path")]
-        assessment = self.assessor.assess(text, paths, videos)
+        assessment = (self._pool.assess(text, paths, videos) if self._pool is not None
+                      else self.assessor.assess(text, paths, videos))
         # A taken-down listing (or its images or seller) coming back opens a new linked case.
         open_relisting_case(self.db, self.brand.id, row.id, related=assessment.related)
         case = self.db.record_assessment(
@@ -368,6 +385,26 @@ class Monitor:
     def assess_pending(self, *, platforms: Sequence[str] | None = None,
                        summary: RunSummary | None = None) -> int:
         pending = self.db.unassessed(platforms)
-        for row in pending:
-            self._assess_safely(row.id, summary or RunSummary())
+        if not pending:
+            return 0
+        summary = summary or RunSummary()
+        ours = self._pool is None and len(pending) > 1  # a crawl's pool is the crawl's to close
+        if ours:
+            self._open_pool()
+        try:
+            with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="markwatch-assess") as pool:
+                wait([pool.submit(self._assess_safely, row.id, summary) for row in pending])
+        finally:
+            if ours:
+                self.close()
         return len(pending)
+
+    def _open_pool(self) -> None:
+        if self._pool is None and self.workers > 1:
+            self._pool = AssessPool(self.assessor, self.workers)
+
+    def close(self) -> None:
+        """Stop the worker processes (a Monitor may be used again: they start on demand)."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None

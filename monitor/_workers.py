@@ -1,0 +1,64 @@
+"""Assessment in worker processes, so a run uses every core: image matching (hashes, local
+features, reading words) is CPU work that a thread shares with the crawl under the GIL.
+
+Each worker builds its own Assessor once (the brand's image index comes from the shared
+cache), ignores Ctrl-C (the parent decides when to stop) and assesses one listing per call;
+the parent stores the results, so the database is written from one process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import signal
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from monitor.assess import Assessment, Assessor, ListingText
+
+__all__ = ["default_workers", "AssessPool"]
+
+_assessor: Assessor | None = None
+
+
+def default_workers() -> int:
+    """$MARKWATCH_WORKERS, else one per core this process may use (at most 8)."""
+    configured = os.environ.get("MARKWATCH_WORKERS", "").strip()
+    if configured.isdigit() and int(configured) >= 1:
+        return int(configured)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
+
+
+def _start(settings: dict[str, Any]) -> None:
+    global _assessor
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _assessor = Assessor(**settings)
+
+
+def _assess(text: ListingText, images: Sequence[str], videos: Sequence[str]) -> Assessment:
+    assert _assessor is not None, "worker not started"
+    return _assessor.assess(text, list(images), list(videos))
+
+
+class AssessPool:
+    """`workers` processes assessing listings like `assessor` (same registry and settings)."""
+
+    def __init__(self, assessor: Assessor, workers: int) -> None:
+        settings = {f.name: getattr(assessor, f.name) for f in dataclasses.fields(assessor) if f.init}
+        # spawn, not fork: the parent runs Twisted's reactor and Playwright's threads, which
+        # a forked child would inherit half-held.
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_start, initargs=(settings,))
+        self.workers = workers
+
+    def assess(self, text: ListingText, images: Sequence[str], videos: Sequence[str] = ()) -> Assessment:
+        return self._pool.submit(_assess, text, tuple(images), tuple(videos)).result()
+
+    def close(self, *, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=True)

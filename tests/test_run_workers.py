@@ -1,0 +1,51 @@
+"""Assessment in worker processes gives what assessment in this process gives, listing by
+listing, and the workers stop with the run."""
+
+from __future__ import annotations
+
+import multiprocessing
+from decimal import Decimal
+from pathlib import Path
+
+from conftest import DEMO_BRAND
+from monitor.db import Database, ListingInput
+from monitor.models import Case
+from monitor.registry import load_registry
+from monitor.run import Monitor
+from sqlmodel import select
+
+ASSETS = DEMO_BRAND.parent / "assets"
+LISTINGS = [
+    ("L-1", "Norvik Fjell Parka replica 1:1", "49", "parka.jpg"),
+    ("L-2", "𝗡𝗢𝗥𝗩𝗜𝗞 hiking boots", "60", "boot.jpg"),
+    ("L-3", "Plain winter gloves", "15", None),
+    ("L-4", "Trail backpack 40 l", "80", "backpack.jpg"),
+    ("L-5", "Insulated bottle, steel", "20", "bottle.jpg"),
+    ("L-6", "Norvik compatible replacement laces", "8", None),
+]
+
+
+def _assessed(tmp_path: Path, workers: int) -> dict[str, tuple[int, bool, tuple[str, ...]]]:
+    registry = load_registry(DEMO_BRAND)
+    db = Database(str(tmp_path / f"w{workers}.db"))
+    monitor = Monitor(registry, db, images_dir=tmp_path / "images", workers=workers)
+    for listing_id, title, price, image in LISTINGS:
+        files = ({"url": f"http://img.example/{listing_id}.jpg", "sha256": f"sha-{listing_id}",
+                  "path": str(ASSETS / image), "error": None},) if image else ()
+        db.upsert_listing(ListingInput(platform="bazaar", listing_id=listing_id, url=f"https://bazaar.example/{listing_id}",
+                                       title=title, seller_name="Cheap Gear", price=Decimal(price), currency="EUR",
+                                       image_files=files))
+    assert monitor.assess_pending() == len(LISTINGS)
+    assert monitor._pool is None  # the workers stopped with the work
+    with db.session() as s:
+        rows = s.exec(select(Case)).all()
+        by_listing = {db.listing(c.listing_pk).listing_id: (c.risk, c.flagged, tuple(c.reasons)) for c in rows}
+    return by_listing
+
+
+def test_worker_processes_assess_as_this_process_does(tmp_path: Path) -> None:
+    alone = _assessed(tmp_path, 1)
+    pooled = _assessed(tmp_path, 2)
+    assert pooled == alone
+    assert any(flagged for _, flagged, _ in alone.values())
+    assert not multiprocessing.active_children()
