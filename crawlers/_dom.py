@@ -163,6 +163,8 @@ _LABELS: dict[str, re.Pattern[str]] = {
     # The maker named in a spec list is the brand a shopper sees ("Hersteller", "Výrobca").
     "brand": re.compile(
         r"^(?:brand(?: name)?|marke|marca|marque|merk|märke|marka|бренд|品牌|ブランド|브랜드|manufacturer|hersteller|"
+        r"kaubamärk|zīmols|prekės ženklas|značka|znamka|márka|merkki|marchio|varemerke|varumärke|mærke|μάρκα|марка|"
+        r"מותג|العلامة التجارية|ยี่ห้อ|thương hiệu|merek|"
         r"fabricant|produttore|fabricante|producent|proizvajalec|proizvođač|výrobca|výrobce|gyártó|ražotājs|tootja|"
         r"gamintojas|valmistaja|tillverkare|производитель|производител|виробник|制造商|メーカー|제조사)$",
         re.I),

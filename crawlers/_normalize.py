@@ -270,14 +270,22 @@ def normalize_availability(value: Any) -> str | None:
 
 
 def normalize_gtin(value: Any) -> str | None:
-    """Digits of a GTIN-8/12/13/14 (ISBN-13 included), or None when it is not one."""
+    """Digits of a GTIN-8/12/13/14 (ISBN-13 included), or None when it is not one: its check
+    digit must hold, and a row of zeros is a placeholder ("EAN: 5018479061991." is read)."""
     value = first(value)
     if value is None or isinstance(value, (dict, list, bool)):
         return None
-    digits = re.sub(r"[\s-]", "", str(value)[:40])
-    if digits.isdigit() and len(digits) in (8, 12, 13, 14):
+    digits = re.sub(r"[\s-]", "", str(value)[:40]).rstrip(".,;")
+    if digits.isdigit() and len(digits) in (8, 12, 13, 14) and digits.strip("0") and _check_digit_holds(digits):
         return digits
     return None
+
+
+def _check_digit_holds(digits: str) -> bool:
+    """GS1's mod-10 check: weights 3 and 1 alternate from the digit before the check digit."""
+    body = [int(c) for c in reversed(digits[:-1])]
+    total = sum(value * (3 if position % 2 == 0 else 1) for position, value in enumerate(body))
+    return (10 - total % 10) % 10 == int(digits[-1])
 
 
 def absolute_url(value: Any, base: str) -> str | None:

@@ -306,6 +306,10 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
         sku = listing_id
     if sku is None:
         sku = _url_id(page_url)
+    gtin = found.get("gtin")
+    if gtin is None and sku and len(sku) >= 12:
+        # A shop that keys its catalogue by barcode (books by ISBN): the SKU is the GTIN too.
+        gtin = normalize_gtin(sku)
     mpn = found.get("mpn")
     if mpn is not None and mpn == sku:
         # A feed that copies its own id into every identifier field: the maker's part
@@ -319,7 +323,7 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
         currency=found.get("currency") if found.get("price") is not None else None,
         availability=found.get("availability"),
         sku=sku,
-        gtin=found.get("gtin"),
+        gtin=gtin,
         mpn=mpn,
         brand=_clean_brand(found.get("brand")),
         images=found.ordered_images(dom),

@@ -863,10 +863,36 @@ def test_an_mpn_that_repeats_the_sku_is_not_the_makers_part_number():
 
 
 def test_layout_words_far_above_the_price_are_page_structure_not_other_products():
-    # A theme nests the product's own price deep in "grid" and "list" layout boxes.
+    # A theme nests the product's own price deep in "grid" layout boxes.
     nested = "".join(f"<div class='{c}'>" for c in ("page-grid", "grid__item", "wrap", "col", "box",
                                                       "inner", "meta", "info"))
     html = page(f"""<h1>Acme Kettle</h1>{nested}<span class="price">€ 20,00</span>{'</div>' * 8}
         <button>Add to cart</button><div class="delivery"><span class="price">€ 4,95</span></div>""",
                 "<title>Acme Kettle</title>")
     assert extract_listing(html, "https://shop.example/kettle").price == Decimal("20.00")
+
+
+@pytest.mark.parametrize(("shown", "gtin"), [
+    ("EAN: 5018479061991.", "5018479061991"),  # the sentence's full stop is not a digit
+    ("EAN: 5018479061992", None),  # a check digit that does not hold
+    ("EAN: 0000000000000", None),  # a placeholder
+])
+def test_gtins_are_read_through_punctuation_and_checked(shown: str, gtin: str | None):
+    html = page(f"<h1>Acme Watch</h1><span class='price'>£ 11,99</span><ul><li>{shown}</li></ul>",
+                "<title>Acme Watch</title>")
+    assert extract_listing(html, "https://shop.example.co.uk/watch").gtin == gtin
+
+
+def test_a_shop_keyed_by_barcode_gives_its_sku_as_the_gtin():
+    isbn = page("<h1>The Acme Book</h1>", "<title>The Acme Book</title>"
+                "<meta property='product:retailer_item_id' content='9780552173742'>")
+    assert extract_listing(isbn, "https://books.example.pt/acme").gtin == "9780552173742"
+    internal = page("<h1>The Acme Book</h1>", "<title>The Acme Book</title>"
+                    "<meta property='product:retailer_item_id' content='9780552173743'>")
+    assert extract_listing(internal, "https://books.example.pt/acme").gtin is None
+
+
+def test_brand_label_in_estonian():
+    html = page("""<h1>Acme Mower</h1><span class="price">1 099,00 €</span>
+        <table><tr><td> Kaubamärk </td><td><a href="/c/acme">Acme</a></td></tr></table>""", "<title>Acme Mower</title>")
+    assert extract_listing(html, "https://shop.example.ee/mower").brand == "Acme"
