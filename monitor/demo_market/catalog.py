@@ -757,7 +757,58 @@ def build_catalog(brand_dir: Path | None = None, *, seed: int = 7, scale: float 
                 variants=tuple(text["variants"]) if text and d.category in ("genuine", "counterfeit", "resale")
                 and d.kind in _KIND_TEXT else ("Default Title",),
             )
+    _add_other_rights(brand, gen, seed, next_id, listings, extras)
     return Catalog(listings=tuple(listings), extras=extras, brand_dir=brand_dir)
+
+
+# --------------------------------------------------------------------------------------------
+# Rights beside the mark (issue 15): listings meeting the brand's patent claim or copying its
+# product copy, with no mark at all, and close ones that do neither. Appended after the rest,
+# from their own random stream, so the listings above are the same as without them.
+
+_KVIST_COPY = ("Kvist keeps your coffee steaming through a dawn start at the trailhead and your water "
+               "ice cold on the long climb home. The bottle is turned from a single sheet of surgical "
+               "grade steel, wrapped in a matte powder finish that grips in wet gloves, and closed with "
+               "a cap that opens with one hand and never drips in the pack.")
+# (platform, seller, title, description, EUR price, infringing, why)
+_OTHER_RIGHTS = (
+    ("bazaar", "Kestrel Outdoor", "Smart tea bottle 500 ml with temperature display",
+     "Vacuum insulated steel bottle with a removable tea infuser basket and a magnetic lid that snaps "
+     "shut. Keeps tea hot for 12 hours.", "24.90", True, ("patent-claim",)),
+    ("shoply", "Tundra Co.", "Tea flask with LED temperature lid and infuser",
+     "Double walled flask. The infuser basket lifts out for loose leaf tea; the magnetic cap closes "
+     "with a click.", "27.50", True, ("patent-claim",)),
+    ("bazaar", "Alpenglow Gear", "Vacuum insulated tea bottle with tea strainer",
+     "Double walled steel bottle with a tea strainer and a screw cap. Keeps drinks hot for 12 hours.",
+     "21.00", False, ("unrelated",)),
+    ("bazaar", "Ridgeway Sports", "Insulated steel bottle 750 ml",
+     "Our bottle keeps your coffee steaming through a dawn start at the trailhead and your water ice "
+     "cold on the long climb home. " + _KVIST_COPY.split(". ", 1)[1], "22.00", True, ("copied-text",)),
+    ("shoply", "Fjordline Outfitters", "Trail bottle, keeps drinks cold",
+     "Great for hiking! " + _KVIST_COPY + " Free shipping.", "19.90", True, ("copied-text",)),
+    ("shoply", "Kestrel Outdoor", "Steel trail bottle, one-hand cap",
+     "Keeps coffee hot on an early start and water cold on the way home. Matte coated steel that "
+     "grips well with gloves; the cap opens with one hand and does not leak.", "18.50", False, ("unrelated",)),
+)
+
+
+def _add_other_rights(brand: _Brand, gen: _Generator, seed: int, next_id: dict[str, int],
+                      listings: list[DemoListing], extras: dict[tuple[str, str], ListingExtras]) -> None:
+    rng = random.Random(seed * 1_000_003 + 15)
+    bottle = next((p for p in brand.products if p.kind == "bottle"), None)
+    for platform, seller, title, description, eur, infringing, why in _OTHER_RIGHTS:
+        next_id[platform] += rng.randrange(1, 60)
+        listing_id = {"bazaar": "BZ-", "shoply": "SP-"}[platform] + str(next_id[platform])
+        listings.append(DemoListing(
+            platform=platform, listing_id=listing_id, store=None, seller=seller, title=title,
+            description=description, price=Decimal(eur), currency="EUR",
+            images=tuple(f"/img/{listing_id}/{n}.jpg" for n in range(2)), sku=None, availability="InStock",
+            infringing=infringing, why=why, product_sku=bottle.sku if infringing and bottle else None))
+        extras[(platform, listing_id)] = ListingExtras(
+            category="counterfeit" if infringing else "unrelated",
+            keywords=frozenset(_searchable(platform, {"bottle", "flask", "tea", "outdoor"})),
+            image_recipes=tuple(gen._own_photos("bottle", "cheap", 2)), product_type="Drinkware",
+            created_at=f"2026-{rng.randrange(1, 11):02d}-{rng.randrange(1, 28):02d}T10:00:00Z")
 
 
 def _searchable(platform: str, keywords: set[str]) -> set[str]:
