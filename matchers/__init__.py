@@ -1,8 +1,9 @@
 """Pure matching logic: marks in text, brand images in listing images, the brand's copy in
-listing text, counterfeit signals and the risk score that combines them. Imports nothing else of markwatch."""
+listing text, a patent's claims in listing text, counterfeit signals and the risk score that combines them. Imports nothing else of markwatch."""
 
 from __future__ import annotations
 
+from matchers.claims import Claim, ClaimHit, ClaimIndex, Element, ElementMatch
 from matchers.copy import CopyHit, CopyIndex
 from matchers.errors import ImageDecodeError, ImageError, ImageTooLargeError, MatcherError
 from matchers.image import ImageHit, ImageIndex, hash_image
@@ -19,6 +20,11 @@ __all__ = [
     "hash_image",
     "CopyIndex",
     "CopyHit",
+    "Claim",
+    "Element",
+    "ClaimIndex",
+    "ClaimHit",
+    "ElementMatch",
     "Finding",
     "Risk",
     "assess",
