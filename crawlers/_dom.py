@@ -157,7 +157,8 @@ _LABELS: dict[str, re.Pattern[str]] = {
         r"код(?: товара)?|артикул|kód|kood|tootekood|code (?:produit|article)|商品編號|商品编号|商品番号|货号|品番|asin|numéro d'article|n° d'article|"
         r"artículo|referencia|item id|bestellnummer|bestell-?nr\.?|order (?:number|no\.?|code)|"
         r"šifra(?: (?:artikla|izdelka|proizvoda))?|kataloški broj|cikkszám|termékkód|kod towaru|varenummer|"
-        r"artikelnr\.?|artikkelnummer|tuotenumero|tuotekoodi|prekės kodas|preces kods|ürün kodu|מק\"ט)$",
+        r"artikelnr\.?|artikkelnummer|tuotenumero|tuotekoodi|prekės kodas|preces kods|ürün kodu|מק\"ט|קוד מוצר|"
+        r"رمز المنتج|رقم المنتج|кат\. номер|mã sản phẩm|รหัสสินค้า)$",
         re.I,
     ),
     # The maker named in a spec list is the brand a shopper sees ("Hersteller", "Výrobca").
@@ -178,7 +179,8 @@ _LABELS: dict[str, re.Pattern[str]] = {
     ),
     "gtin": re.compile(r"^(?:ean|ean-?13|upc|gtin(?:-?1[234])?|isbn-?13|barcode|código de barras)$", re.I),
 }
-_LABEL_SPLIT = re.compile(r"^\s*([^:：]{2,40}?)\s*[:：#]?\s*$|^\s*([^:：]{2,40}?)\s*[:：]\s*(\S.{0,120}?)\s*$")
+# "Brand:", "Brand", "Product Code -" alone (the value follows), or "Brand: Acme" in one text.
+_LABEL_SPLIT = re.compile(r"^\s*([^:：]{2,40}?)\s*(?:[:：#]|\s[-–])?\s*$|^\s*([^:：]{2,40}?)\s*[:：]\s*(\S.{0,120}?)\s*$")
 _LABEL_TAGS = frozenset({"th", "td", "dt", "dd", "span", "b", "strong", "label", "li", "div", "p", "em", "h3", "h4"})
 
 

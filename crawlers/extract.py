@@ -433,6 +433,9 @@ def _base_url(root: lxml.html.HtmlElement, page_url: str) -> str:
 
 def _offer_fields(found: _Candidates, fields: dict[str, Any], source: str) -> None:
     confidence = _CONFIDENCE[source]
+    if fields.get("mpn") is not None and fields.get("mpn") == fields.get("sku"):
+        # The source copied its own id into both fields (see the same rule in _extract).
+        fields = {k: v for k, v in fields.items() if k != "mpn"}
     price = fields.get("price")
     if isinstance(price, Decimal) and price == 0:
         # A zero price in markup is nearly always a placeholder: trust it only if nothing else.

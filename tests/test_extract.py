@@ -896,3 +896,19 @@ def test_brand_label_in_estonian():
     html = page("""<h1>Acme Mower</h1><span class="price">1 099,00 €</span>
         <table><tr><td> Kaubamärk </td><td><a href="/c/acme">Acme</a></td></tr></table>""", "<title>Acme Mower</title>")
     assert extract_listing(html, "https://shop.example.ee/mower").brand == "Acme"
+
+
+@pytest.mark.parametrize(("label", "value"), [("Product Code - ", "39139301"), ("קוד מוצר:", "144432")])
+def test_sku_labels_with_a_dash_or_in_hebrew(label: str, value: str):
+    html = page(f"""<h1>Acme Boot</h1><span class="price">£ 136.00</span>
+        <ul><li data-cy="attribute"><strong>{label}</strong>{value}</li></ul>""", "<title>Acme Boot</title>")
+    assert extract_listing(html, "https://shop.example.co.uk/boot").sku == value
+
+
+def test_a_feeds_mpn_copied_from_its_sku_is_dropped_even_when_the_shown_code_wins():
+    html = page("<h1>Acme Boot</h1><ul><li><strong>Product Code - </strong>39139301</li></ul>", json_ld({
+        "@context": "https://schema.org", "@type": "Product", "name": "Acme Boot",  # url-ok: a literal for a pure function, never fetched
+        "sku": "238887908", "mpn": "238887908",
+        "offers": {"@type": "Offer", "price": "136.00", "priceCurrency": "GBP"}}))
+    listing = extract_listing(html, "https://shop.example.co.uk/boot")
+    assert (listing.sku, listing.mpn) == ("39139301", None)
