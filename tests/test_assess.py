@@ -75,7 +75,8 @@ def test_a_failing_listing_is_recorded_and_the_rest_are_assessed(tmp_path: Path,
     from monitor.run import Monitor, RunSummary
 
     db = Database(str(tmp_path / "mw.db"))
-    monitor = Monitor(REGISTRY, db, images_dir=tmp_path / "images")
+    # in this process, so the failing matcher below is the one used (workers share this path)
+    monitor = Monitor(REGISTRY, db, images_dir=tmp_path / "images", workers=1)
     for i in range(3):
         db.upsert_listing(ListingInput("bazaar", f"BZ-{i}", f"http://127.0.0.1/{i}", title=f"Norvik parka {i}"))
     real = monitor.assessor.assess
