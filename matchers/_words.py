@@ -3,10 +3,12 @@ so that a real word near a mark ("Narvik", "guest") is not taken for a misspelt 
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["LANGUAGES", "COMMON_ZIPF", "EVERYDAY_ZIPF", "is_common_word", "is_everyday_word", "is_known_word"]
+__all__ = ["LANGUAGES", "COMMON_ZIPF", "EVERYDAY_ZIPF", "is_common_word", "is_everyday_word", "is_known_word",
+           "warm"]
 
 # The languages of the marketplaces markwatch watches, whose words sellers use in titles.
 LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl", "sv", "nb", "da", "fi", "pl")
@@ -26,6 +28,17 @@ def _zipf():  # type: ignore[no-untyped-def]
     except ImportError:  # optional: without it every near-miss counts as a typo
         return None
     return zipf_frequency
+
+
+@lru_cache(maxsize=1)
+def warm() -> None:
+    """Read the small word lists of every watched language once (about 0.2 s), so that
+    matching does not pay for it on its first near miss."""
+    zipf = _zipf()
+    if zipf is not None:
+        for lang in LANGUAGES:
+            with contextlib.suppress(LookupError, ValueError):
+                zipf("the", lang, wordlist="small")
 
 
 @lru_cache(maxsize=65536)

@@ -264,6 +264,8 @@ class MarkMatcher:
             raise MatcherConfigError("MarkMatcher needs at least one mark")
         self._marks = tuple(coerced)
         self._index = self._build(self._marks)
+        # The everyday-word lists are read now, not by the first title that needs them.
+        _words.warm()
         self._cache: dict[str, tuple[tuple[int, int, int, int], ...]] = {}
         self._reasons: dict[tuple[str, int, int], str | None] = {}
 
