@@ -146,6 +146,10 @@ class Monitor:
             sku = key.split(":")[1] if kind == "product" else None
             self.db.upsert_asset(brand.id, key=key, kind=kind, path=str(path),
                                  sha256=_sha256(path), phash=phash, product_sku=sku)
+        # Design figures are registered images too: the review shows them beside the photo.
+        for key, design, path in registry.design_figures():
+            self.db.upsert_asset(brand.id, key=key, kind="design", path=str(path),
+                                 sha256=_sha256(path), product_sku=design.sku)
         return brand
 
     # -- crawling ------------------------------------------------------------------------

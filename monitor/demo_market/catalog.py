@@ -758,6 +758,7 @@ def build_catalog(brand_dir: Path | None = None, *, seed: int = 7, scale: float 
                 and d.kind in _KIND_TEXT else ("Default Title",),
             )
     _add_other_rights(brand, gen, seed, next_id, listings, extras)
+    _add_design_listings(seed, next_id, listings, extras)
     return Catalog(listings=tuple(listings), extras=extras, brand_dir=brand_dir)
 
 
@@ -808,6 +809,43 @@ def _add_other_rights(brand: _Brand, gen: _Generator, seed: int, next_id: dict[s
             category="counterfeit" if infringing else "unrelated",
             keywords=frozenset(_searchable(platform, {"bottle", "flask", "tea", "outdoor"})),
             image_recipes=tuple(gen._own_photos("bottle", "cheap", 2)), product_type="Drinkware",
+            created_at=f"2026-{rng.randrange(1, 11):02d}-{rng.randrange(1, 28):02d}T10:00:00Z")
+
+
+# --------------------------------------------------------------------------------------------
+# A registered design (issue 15): hatchets of the brand's registered Hogg shape sold without
+# any mark, and other makers' hatchets of other proportions that are not that design. Appended
+# last, from their own random stream, so every listing above stays as it was.
+
+# (platform, seller, title, description, EUR price, shape, infringing)
+_DESIGN_LISTINGS = (
+    ("bazaar", "Guangzhou Outdoor Factory", "Camp hatchet 38 cm, forged steel head",
+     "Bearded head with a long toe and a hooked handle knob. Great for splitting kindling.", "14.90",
+     "hatchet", True),
+    ("shoply", "BestDeal2026", "Bushcraft axe with curved wooden handle",
+     "Forged head, hickory handle with hooked end. Ships in 2 days.", "12.50", "hatchet", True),
+    ("bazaar", "Kestrel Outdoor", "Splitting hatchet with broad bearded head",
+     "Our own broad-bit hatchet: a deep beard for clean splits.", "29.00", "hatchet-broad", False),
+    ("shoply", "Ridgeway Sports", "Long camp axe 55 cm",
+     "A slim head on a long straight handle for two-handed work.", "34.00", "hatchet-long", False),
+)
+
+
+def _add_design_listings(seed: int, next_id: dict[str, int], listings: list[DemoListing],
+                         extras: dict[tuple[str, str], ListingExtras]) -> None:
+    rng = random.Random(seed * 1_000_003 + 1515)
+    for platform, seller, title, description, eur, shape, infringing in _DESIGN_LISTINGS:
+        next_id[platform] += rng.randrange(1, 60)
+        listing_id = {"bazaar": "BZ-", "shoply": "SP-"}[platform] + str(next_id[platform])
+        listings.append(DemoListing(
+            platform=platform, listing_id=listing_id, store=None, seller=seller, title=title,
+            description=description, price=Decimal(eur), currency="EUR",
+            images=(f"/img/{listing_id}/0.jpg",), sku=None, availability="InStock",
+            infringing=infringing, why=("registered-design",) if infringing else ("unrelated",), product_sku=None))
+        extras[(platform, listing_id)] = ListingExtras(
+            category="counterfeit" if infringing else "unrelated",
+            keywords=frozenset(_searchable(platform, {"hatchet", "axe", "outdoor"})),
+            image_recipes=(ImageRecipe("design", shape, rng.randrange(10**6)),), product_type="Tools",
             created_at=f"2026-{rng.randrange(1, 11):02d}-{rng.randrange(1, 28):02d}T10:00:00Z")
 
 

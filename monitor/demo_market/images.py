@@ -18,6 +18,10 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 __all__ = [
     "ASSET_FILES",
     "DRAWN_KINDS",
+    "DESIGN_FIGURE",
+    "DESIGN_SHAPES",
+    "design_figure",
+    "render_design_photo",
     "ImageRecipe",
     "STOLEN_TRANSFORMS",
     "brand_hue",
@@ -43,7 +47,8 @@ class ImageRecipe:
 
     kind "asset": a transform chain over a brand asset file (`source` = "parka.jpg");
     kind "drawn": a fresh photo of a product kind (`source` = "parka", "mug", ...);
-    kind "corrupt": a drawn photo whose JPEG bytes are cut short.
+    kind "corrupt": a drawn photo whose JPEG bytes are cut short;
+    kind "design": a seller's photo of a hatchet (`source` one of DESIGN_SHAPES).
     """
 
     kind: str
@@ -607,6 +612,9 @@ def make_brand_assets(out_dir: Path) -> list[Path]:
     letter = out_dir / "authorisation-letter.txt"
     letter.write_text(_AUTHORISATION_LETTER, encoding="utf-8")
     written.append(letter)
+    figure = out_dir / DESIGN_FIGURE
+    design_figure().save(figure, optimize=True)
+    written.append(figure)
     return written
 
 
@@ -717,4 +725,67 @@ def render_image(recipe: ImageRecipe, assets_dir: str) -> bytes:
             # an upload cut off mid-transfer: a valid header, then nothing
             return data[: len(data) * 2 // 5]
         return data
+    if recipe.kind == "design":
+        return render_design_photo(recipe.source, recipe.seed, recipe.size)
     raise ValueError(f"unknown image recipe kind {recipe.kind!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# A registered design (issue 15): the Norvik Hogg camp hatchet's shape, as the registration's
+# line drawing and as sellers' photos of hatchets of that shape or of other proportions. Kept
+# apart from the drawn kinds above, so the rest of the market's pictures are unchanged.
+
+DESIGN_FIGURE = "design-hogg-hatchet.png"
+# "hatchet" is the registered shape; the others are other makers' hatchets, close but not it.
+DESIGN_SHAPES = ("hatchet", "hatchet-broad", "hatchet-long")
+
+
+def _hatchet(shape: str) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """(head, handle) outlines in unit coordinates: a bearded head with a long toe, and a
+    handle that flares into a hooked knob."""
+    beard, length = {"hatchet": (1.0, 1.0), "hatchet-broad": (1.9, 0.8), "hatchet-long": (0.55, 1.35)}[shape]
+    head = [(0.44, 0.1), (0.58, 0.1), (0.6, 0.2), (0.56, 0.24), (0.44, 0.24),
+            (0.4, 0.24 + 0.09 * beard), (0.24, 0.3 + 0.12 * beard), (0.2, 0.19), (0.26, 0.12)]
+    bottom = 0.1 + 0.82 * length if length <= 1.0 else 0.92
+    top = 0.24
+    span = bottom - top
+    handle = [(0.47, top), (0.55, top), (0.56, top + 0.5 * span), (0.6, top + 0.9 * span),
+              (0.66, bottom), (0.5, bottom), (0.49, top + 0.88 * span), (0.46, top + 0.5 * span)]
+    return head, handle
+
+
+def design_figure(size: int = ASSET_SIZE) -> Image.Image:
+    """The registration's figure: the hatchet in black lines on white, with its bevel and the
+    handle's grain drawn in."""
+    img = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(img)
+    head, handle = _hatchet("hatchet")
+    width = max(2, size // 220)
+    for outline in (handle, head):
+        pts = [(x * size, y * size) for x, y in outline]
+        draw.polygon(pts, fill="white")
+        draw.line(pts + pts[:1], fill="black", width=width)
+    draw.line([(0.27 * size, 0.15 * size), (0.25 * size, 0.27 * size)], fill="black", width=max(1, width // 2))
+    draw.line([(0.51 * size, 0.3 * size), (0.52 * size, 0.7 * size)], fill="black", width=max(1, width // 2))
+    return img
+
+
+def _draw_design(shape: str, *, size: int, seed: int) -> Image.Image:
+    """A seller's photo of a hatchet of `shape`: its own framing, turn and ground."""
+    rng = random.Random(f"design/{shape}/{seed}")
+    layout = dict(scale=rng.uniform(0.6, 0.85), dx=rng.uniform(-0.08, 0.08), dy=rng.uniform(-0.05, 0.05),
+                  tilt=rng.uniform(-12, 12), mirror=rng.random() < 0.5)
+    img = _background(size, rng.choice(["paper", "cheap", "studio"]), rng)
+    canvas = _Canvas(img, rng, **layout)  # type: ignore[arg-type]
+    head, handle = _hatchet(shape)
+    canvas.shadow(0.5, 0.9, 0.2, 0.025)
+    canvas.part("poly", handle, _hsv(rng.uniform(0.05, 0.1), rng.uniform(0.4, 0.7), rng.uniform(0.45, 0.7)), rim=0.4)
+    canvas.part("poly", head, _hsv(0.58, 0.05, rng.uniform(0.35, 0.55)), rim=0.5, gloss=0.4)
+    return _grain(canvas.img, rng, 3.5)
+
+
+def render_design_photo(shape: str, seed: int, size: int = LISTING_SIZE) -> bytes:
+    """The JPEG bytes of a seller's photo of a hatchet of `shape` (one of DESIGN_SHAPES)."""
+    if shape not in DESIGN_SHAPES:
+        raise ValueError(f"unknown design shape {shape!r}")
+    return _encode(_draw_design(shape, size=size, seed=seed), 85)
