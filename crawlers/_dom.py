@@ -174,7 +174,8 @@ _LABELS: dict[str, re.Pattern[str]] = {
         r"(?:manufacturer )?part number|numéro du modèle de l'article|numero modello articolo|"
         r"número de modelo del producto|référence fabricant|modelo|model|ražotāja kods|tootja kood|gamintojo kodas|"
         r"kód výrobce|kód výrobcu|kod producenta|código (?:del )?fabricante|codice produttore|fabrikantcode|"
-        r"valmistajan koodi|tillverkarens artikelnummer|herstellerartikelnummer|part no\.?)$",
+        r"valmistajan koodi|tillverkarens artikelnummer|herstellerartikelnummer|part no\.?|"
+        r"(?:manufacturer|mfr\.?|mfg\.?|model|part) #)$",
         re.I,
     ),
     "gtin": re.compile(r"^(?:ean|ean-?13|upc|gtin(?:-?1[234])?|isbn-?13|barcode|código de barras)$", re.I),
@@ -191,8 +192,12 @@ def _label_field(text: str) -> tuple[str, str | None] | None:
     match = _LABEL_SPLIT.match(text)
     if match:
         label = (match.group(1) or match.group(2) or "").strip().rstrip(".:：").strip()
+        # "Manufacturer #" is the maker's number, not the maker.
+        numbered = match.group(1) is not None and re.search(r"#\s*[:：]?\s*$", text) is not None
         for name, pattern in _LABELS.items():
-            if pattern.match(label) or pattern.match(label + "."):
+            if numbered and name == "brand":
+                continue
+            if pattern.match(label) or pattern.match(label + ".") or numbered and pattern.match(label + " #"):
                 return name, match.group(3)
     # "Art.-Nr. 4711", "Bestellnummer 106606": a label, no colon, one id-like word.
     bare = _LABEL_AND_ID.match(text)

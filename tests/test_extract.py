@@ -912,3 +912,11 @@ def test_a_feeds_mpn_copied_from_its_sku_is_dropped_even_when_the_shown_code_win
         "offers": {"@type": "Offer", "price": "136.00", "priceCurrency": "GBP"}}))
     listing = extract_listing(html, "https://shop.example.co.uk/boot")
     assert (listing.sku, listing.mpn) == ("39139301", None)
+
+
+def test_a_makers_number_label_is_not_the_maker():
+    html = page("""<h1>Acme Chair</h1><span class="price">$ 99.99</span><table>
+        <tr><td>Item #</td><td>101095</td></tr><tr><td>Manufacturer #</td><td>HS-MG-0174</td></tr>
+        <tr><td>Manufacturer</td><td>Acme</td></tr></table>""", "<title>Acme Chair</title>")
+    listing = extract_listing(html, "https://shop.example/chair")
+    assert (listing.sku, listing.mpn, listing.brand) == ("101095", "HS-MG-0174", "Acme")
