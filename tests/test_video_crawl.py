@@ -73,3 +73,34 @@ def test_videos_are_fetched_once_and_size_limited(tmp_path: Path) -> None:
     assert any("big.mp4" in e for e in items["AC-1"]["errors"])
     assert [v["url"] for v in items["AC-2"]["videos"]] == [site.url("/v/small.mp4")]
     assert site.paths().count("/v/small.mp4") == 1  # one download for both listings
+
+
+def test_a_stored_listing_video_is_assessed_by_the_run(tmp_path: Path) -> None:
+    """What the crawl stored of a listing's videos reaches the assessor: the brand's photo in
+    the video becomes a video_frame finding on the listing, with its time; the stored
+    photos' and videos' paths survive the database's relative-path storage."""
+    from PIL import Image
+
+    from conftest import DEMO_BRAND
+    from monitor.db import Database, ListingInput
+    from monitor.registry import load_registry
+    from monitor.run import Monitor, RunSummary
+
+    registry = load_registry(DEMO_BRAND)
+    parka = registry.resolve(registry.products[0].images[0])
+    with Image.open(parka) as im:
+        brand_photo = im.convert("RGB").resize((320, 320))
+    (tmp_path / "data").mkdir()
+    video = encode(tmp_path / "data" / "v.mp4", [scene(7, (320, 320)), brand_photo], seconds_each=1.0)
+    db = Database(str(tmp_path / "data" / "mw.db"))
+    monitor = Monitor(registry, db, images_dir=tmp_path / "data" / "images", workers=1)
+    db.upsert_listing(ListingInput(
+        "bazaar", "BZ-9", "http://127.0.0.1:9/bazaar/item/BZ-9", title="Warm winter parka", seller_name="Someone",
+        video_urls=("http://127.0.0.1:9/v.mp4",),
+        video_files=({"url": "http://127.0.0.1:9/v.mp4", "sha256": "x", "path": str(video), "error": None},)))
+    summary = RunSummary()
+    assert monitor.assess_pending(summary=summary) == 1
+    assert summary.assessed == 1 and db.unassessed() == []
+    frames = [f for f in db.findings(1) if f.kind == "video_frame"]
+    assert frames and frames[0].evidence == f"product:{registry.products[0].sku}:0"
+    assert "at 0:01" in frames[0].reason
