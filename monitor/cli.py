@@ -906,8 +906,9 @@ def portfolio(
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Every registration's status, renewal window and next deadline (what falls due first at the top), and
-    whether each market with flagged listings is covered by a live registration."""
+    """Every mark's, patent's and design's status, renewal window or fee and next deadline (what
+    falls due first at the top), and whether each market with flagged listings is covered by a
+    live registration."""
     from sqlalchemy.engine import make_url
 
     from monitor.db import Database, resolve_db_url
@@ -940,12 +941,14 @@ def portfolio(
             return f"opens {d.opens.isoformat()}"
         return "open now" if state == "window open" else f"late until {d.grace_ends.isoformat()}"
 
-    out.print("[bold]registrations[/bold], what falls due first at the top")
+    out.print("[bold]marks, patents and designs[/bold], what falls due first at the top")
     for r in report.rights:
         nxt = r.next_deadline
-        when = f"{nxt.due.isoformat()}  {nxt.act} ({window(nxt)})" if nxt else f"{'-':10}  {r.status}"
-        status = "" if r.status == "registered" or nxt is None else f" [{r.status}]"
-        out.print(f"{escape(when)}  {escape(r.name)}, {escape(r.office)} {escape(r.number)}{escape(status)}",
+        ends = f"term ends {r.expires.isoformat()}" if r.expires else "no expiry on file"
+        when = f"{nxt.due.isoformat()}  {nxt.act} ({window(nxt)})" if nxt else f"{'-':10}  {r.status}, {ends}"
+        status = "" if r.status in ("registered", "granted") or nxt is None else f" [{r.status}]"
+        what = "" if r.kind == "mark" else f"{r.kind}: "
+        out.print(f"{escape(when)}  {what}{escape(r.name)}, {escape(r.office)} {escape(r.number)}{escape(status)}",
                   highlight=False)
     for rule in sorted({r.rule for r in report.rights}):
         out.print(escape(rule), highlight=False)

@@ -23,7 +23,7 @@ from sqlmodel import select
 
 from monitor.db import Database
 from monitor.models import Case, Listing
-from monitor.registry import Mark, Registration, Registry
+from monitor.registry import Design, Mark, Patent, Registration, Registry
 
 __all__ = [
     "OfficeRule",
@@ -107,7 +107,7 @@ class Deadline:
 class RightStatus:
     """A registration and what it needs next."""
 
-    kind: str  # "mark" (patents and designs join here)
+    kind: str  # "mark" | "patent" | "design"
     name: str
     office: str
     number: str
@@ -162,10 +162,113 @@ def _status_of(kind: str, name: str, reg: Registration, today: dt.date) -> Right
                        reg.classes, f"{reg.office}: {rule.text}", nxt, attention)
 
 
+# What keeps a granted patent in force. The USPTO takes maintenance fees 3.5, 7.5 and 11.5
+# years after grant (payable from 6 months before, 6 months' grace with a surcharge:
+# 35 U.S.C. 41(b), 37 CFR 1.362); elsewhere a renewal fee (annuity) falls due each year on
+# the filing date's anniversary, with 6 months' grace (EPC Art. 86 and Rule 51 while
+# pending at the EPO, then each validated country; CN Patent Law Rule 98; JP Patent Act
+# Art. 112; UK Patents Rules 37; DE PatKostG s. 7).
+_USPTO_FEES_MONTHS = (42, 90, 138)
+PATENT_RULES = {
+    "USPTO": "maintenance fees 3.5, 7.5 and 11.5 years after grant (from 6 months before each, "
+             "6 months' grace with a surcharge); the term ends on the expiry date, with no renewal",
+}
+_ANNUITIES = ("a renewal fee (annuity) each year on the filing date's anniversary, 6 months' grace "
+              "with a surcharge; the term ends on the expiry date, with no renewal")
+# Registered designs: renewed in 5-year terms up to 25 years at EUIPO, UKIPO, WIPO (Hague),
+# BOIP, IP Australia (10 years, one renewal); kept by yearly fees at CNIPA, JPO, KIPO; a
+# US design patent runs 15 years from grant with no fee and no renewal.
+_DESIGN_TERMS = {"EUIPO": "renewal every 5 years up to 25, within the 6 months before expiry, 6 months' grace after",
+                 "UKIPO": "renewal every 5 years up to 25, within the 6 months before expiry, 6 months' grace after",
+                 "WIPO": "renewal every 5 years (Hague), within the 6 months before expiry, 6 months' grace after",
+                 "BOIP": "renewal every 5 years up to 25, within the 6 months before expiry, 6 months' grace after",
+                 "IPAU": "one renewal after 5 years (10 in all), 6 months' grace",
+                 "DPMA": "renewal every 5 years up to 25, 6 months' grace after",
+                 "INPI": "renewal every 5 years up to 25, 6 months' grace after",
+                 "USPTO": "15 years from grant; no maintenance fee and no renewal",
+                 "CNIPA": "a fee each year; 15 years from filing, no renewal",
+                 "JPO": "a fee each year; 25 years from filing, no renewal",
+                 "KIPO": "a fee each year; 20 years from registration, no renewal"}
+_DESIGN_RENEWED = {"EUIPO", "UKIPO", "WIPO", "BOIP", "IPAU", "DPMA", "INPI"}
+
+
+def _next_anniversary(start: dt.date, today: dt.date, until: dt.date) -> dt.date | None:
+    """The first anniversary of `start` whose grace (6 months) has not passed, before `until`."""
+    years = max(1, today.year - start.year - 1)
+    while True:
+        day = _add_months(start, 12 * years)
+        if day > until:
+            return None
+        if _add_months(day, 6) >= today:
+            return day
+        years += 1
+
+
+def _term_status(kind: str, name: str, office: str, number: str, status: str, expires: dt.date,
+                 territories: frozenset[str], rule: str, deadlines: list[Deadline], today: dt.date,
+                 *, live: str, unknown: str | None) -> RightStatus:
+    """A patent or design: its next fee or renewal, and the end of its term. Fees whose
+    grace has passed are taken as paid: the registry's status says whether it is in force."""
+    pending = [d for d in deadlines if d.state(today) != "missed"]
+    nxt = min(pending, key=lambda d: d.due) if pending else None
+    shown, attention = status, None
+    if status == live and today > expires and (nxt is None or nxt.state(today) != "in grace period"):
+        shown = "expired"
+    elif status == live and nxt is not None:
+        state = nxt.state(today)
+        days = (nxt.due - today).days
+        if state == "in grace period":
+            attention = (f"{nxt.act} overdue since {nxt.due.isoformat()}: still possible with a surcharge "
+                         f"until {nxt.grace_ends.isoformat()}")
+        elif days <= ATTENTION_DAYS or state == "window open":
+            attention = f"{nxt.act} due on {nxt.due.isoformat()} (in {days} days)"
+    elif status == live and unknown:
+        attention = unknown
+    if shown == live and attention is None and 0 <= (expires - today).days <= ATTENTION_DAYS:
+        attention = f"the term ends on {expires.isoformat()} (in {(expires - today).days} days); it cannot be renewed"
+    return RightStatus(kind, name, office, number, shown, expires, tuple(sorted(territories)), (),
+                       f"{office} {kind}s: {rule}", nxt, attention)
+
+
+def _patent_status(patent: Patent, today: dt.date) -> RightStatus:
+    deadlines: list[Deadline] = []
+    unknown = None
+    if patent.office == "USPTO":
+        if patent.granted is not None:
+            for months in _USPTO_FEES_MONTHS:
+                due = _add_months(patent.granted, months)
+                if due <= patent.expires:
+                    deadlines.append(Deadline("maintenance fee", _add_months(due, -6), due, _add_months(due, 6)))
+        else:
+            unknown = "no grant date on file: add `granted:` to follow its maintenance fees"
+    elif patent.filed is not None:
+        due = _next_anniversary(patent.filed, today, patent.expires)
+        if due is not None:
+            deadlines.append(Deadline("renewal fee (annuity)", _add_months(due, -3), due, _add_months(due, 6)))
+    else:
+        unknown = "no filing date on file: add `filed:` to follow its yearly renewal fees"
+    return _term_status("patent", patent.title, patent.office, patent.number, patent.status, patent.expires,
+                        patent.territories, PATENT_RULES.get(patent.office, _ANNUITIES), deadlines, today,
+                        live="granted", unknown=unknown)
+
+
+def _design_status(design: Design, today: dt.date) -> RightStatus:
+    deadlines = []
+    if design.office in _DESIGN_RENEWED:
+        deadlines.append(Deadline("renewal", _add_months(design.expires, -6), design.expires,
+                                  _add_months(design.expires, 6)))
+    rule = _DESIGN_TERMS.get(design.office, "the office's own terms; check its renewal or yearly fees")
+    return _term_status("design", design.product, design.office, design.number, design.status, design.expires,
+                        design.territories, rule, deadlines, today, live="registered", unknown=None)
+
+
 def renewals(registry: Registry, today: dt.date | None = None) -> list[RightStatus]:
-    """Every registration of the brand with its next deadline, what falls due first at the top."""
+    """Every mark, patent and design of the brand with its next deadline, what falls due
+    first at the top."""
     today = today or dt.date.today()
     rows = [_status_of("mark", mark.text, reg, today) for mark in registry.marks for reg in mark.registrations]
+    rows += [_patent_status(p, today) for p in registry.patents]
+    rows += [_design_status(d, today) for d in registry.designs]
     return sorted(rows, key=lambda r: r.sort_key)
 
 

@@ -290,6 +290,10 @@ class Patent(_Model):
     jurisdictions: tuple[str, ...] = ()
     status: Literal["granted", "pending", "expired", "lapsed", "revoked"] = "granted"
     expires: dt.date
+    # When it was filed and granted: the fees that keep it in force fall due from them
+    # (the USPTO's maintenance fees from the grant, yearly annuities from the filing date).
+    filed: dt.date | None = None
+    granted: dt.date | None = None
     title: str = Field(min_length=1, max_length=300)
     claims: tuple[PatentClaim, ...] = Field(min_length=1, max_length=50)
 

@@ -26,7 +26,7 @@ _BASE = load_registry(DEMO_BRAND)
 def _registry(*registrations: dict[str, object]) -> Registry:
     base = _BASE
     mark = base.marks[0].model_copy(update={"registrations": tuple(Registration(**r) for r in registrations)})
-    return base.model_copy(update={"marks": (mark,), "watch": ()})
+    return base.model_copy(update={"marks": (mark,), "watch": (), "patents": (), "designs": ()})
 
 
 def test_renewal_window_grace_and_lapse_follow_the_office_rule() -> None:
@@ -147,10 +147,12 @@ def test_cli_portfolio_json_and_table(tmp_path: Path, with_db: bool) -> None:
     report = json.loads(result.stdout)
     numbers = {r["number"] for r in report["rights"]}
     registry = load_registry(DEMO_BRAND)
-    assert numbers == {reg.number for m in registry.marks for reg in m.registrations}
+    assert numbers == ({reg.number for m in registry.marks for reg in m.registrations}
+                       | {p.number for p in registry.patents} | {d.number for d in registry.designs})
+    assert {r["kind"] for r in report["rights"]} == {"mark", "patent", "design"}
     assert db_path.exists() == with_db  # a read command never creates a database
     table = run_cli("portfolio", "--brand", str(DEMO_BRAND), "--db", str(db_path))
-    assert table.returncode == 0 and "registrations" in table.stdout
+    assert table.returncode == 0 and "marks, patents and designs" in table.stdout
     assert "EUIPO: renewal within the 6 months before expiry" in table.stdout
 
 
@@ -173,3 +175,62 @@ def test_digest_and_review_queue_lead_with_what_needs_attention(tmp_path: Path) 
     assert json.loads(render_json(data))["attention"] == list(data.attention)
     page = TestClient(create_app(db, registry, takedown_dir=tmp_path / "td"), base_url="http://127.0.0.1").get("/")
     assert page.status_code == 200 and "needs attention" in page.text and "covers JP" in page.text
+
+
+def _with_rights(*, patents: list[dict[str, object]] = (), designs: list[dict[str, object]] = ()) -> Registry:  # type: ignore[assignment]
+    from monitor.registry import Design, Patent
+
+    claim = [{"number": 1, "elements": [{"phrase": "magnetic lid"}]}]
+    figure = DEMO_BRAND.parent / "assets" / "bottle.jpg"
+    return _BASE.model_copy(update={
+        "patents": tuple(Patent(**{"title": "a bottle", "claims": claim, **p}) for p in patents),
+        "designs": tuple(Design(**{"product": "bottle", "figures": [figure], **d}) for d in designs),
+        "watch": ()})
+
+
+def test_patents_show_their_next_fee_and_designs_their_renewal_or_term() -> None:
+    registry = _with_rights(
+        patents=[{"number": "US 10,123,456", "office": "USPTO", "expires": "2038-01-10", "granted": "2023-05-01"},
+                 {"number": "US 11,000,001", "office": "USPTO", "expires": "2040-01-10"},
+                 {"number": "EP 3 912 345 B1", "office": "EPO", "jurisdictions": ["DE"], "expires": "2039-05-14",
+                  "filed": "2019-01-20"},
+                 {"number": "EP 1 234 567 B1", "office": "EPO", "jurisdictions": ["DE"], "expires": "2026-01-01",
+                  "filed": "2006-01-01"}],
+        designs=[{"number": "015004321-0001", "office": "EUIPO", "expires": "2027-01-15"},
+                 {"number": "D912,345", "office": "USPTO", "expires": "2027-02-20"}])
+    rows = {r.number: r for r in renewals(registry, TODAY)}
+    # USPTO: maintenance fees 3.5 years after grant (payable from 3 years), not yet open
+    us = rows["US 10,123,456"]
+    assert us.kind == "patent" and us.next_deadline.act == "maintenance fee"
+    assert us.next_deadline.due == dt.date(2026, 11, 1) and us.next_deadline.state(TODAY) == "in grace period"
+    assert "overdue since 2026-11-01" in us.attention and "2027-05-01" in us.attention
+    assert "add `granted:`" in rows["US 11,000,001"].attention
+    # EPO: the annuity on the filing date's anniversary, within 90 days
+    ep = rows["EP 3 912 345 B1"]
+    assert ep.next_deadline.due == dt.date(2027, 1, 20) and "renewal fee (annuity) due on 2027-01-20" in ep.attention
+    assert ep.territories == ("DE",)
+    assert rows["EP 1 234 567 B1"].status == "expired" and rows["EP 1 234 567 B1"].attention is None
+    # designs: a Community design is renewed; a US design patent only ends
+    rcd = rows["015004321-0001"]
+    assert rcd.kind == "design" and rcd.next_deadline.act == "renewal" and "due on 2027-01-15" in rcd.attention
+    usd = rows["D912,345"]
+    assert usd.next_deadline is None and "cannot be renewed" in usd.attention and "no renewal" in usd.rule
+    # what is due first comes first, marks, patents and designs together
+    dues = [r.next_deadline.due for r in renewals(registry, TODAY) if r.next_deadline]
+    assert dues == sorted(dues)
+
+
+@given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2030, 12, 31)),
+       st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2035, 12, 31)))
+def test_the_next_annuity_is_the_first_anniversary_still_payable(filed: dt.date, today: dt.date) -> None:
+    from monitor.portfolio import _add_months, _next_anniversary
+
+    until = _add_months(filed, 12 * 20)
+    due = _next_anniversary(filed, today, until)
+    if due is None:
+        assert _add_months(until, 6) < today or until < today
+        return
+    assert (due.month, due.day) == (filed.month, filed.day) or filed.day > 28
+    assert _add_months(due, 6) >= today and due <= until
+    earlier = _add_months(due, -12)
+    assert earlier <= filed or _add_months(earlier, 6) < today
