@@ -276,8 +276,11 @@ def peb_bench(root: Path, *, show_misses: bool) -> None:
             for attribute in PEB_ATTRIBUTES:
                 tp, fp, fn = peb_counts(attribute, truth[key], ours[key][attribute])
                 if fp or fn:
+                    # Zyte's value beside ours tells a miss of ours from a doubtful truth.
+                    zyte = (others["Zyte"].get(key) or {}).get(attribute)
                     print(f"  {key[:8]} {urlsplit(truth[key]['url']).hostname:<24} {attribute:<12} "
-                          f"got {str(ours[key][attribute])[:50]!r} want {truth[key].get(attribute)}")
+                          f"got {str(ours[key][attribute])[:50]!r} want {truth[key].get(attribute)} "
+                          f"(Zyte {str(zyte)[:30]!r})")
 
 
 def main() -> int:

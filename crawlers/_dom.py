@@ -175,7 +175,7 @@ _LABELS: dict[str, re.Pattern[str]] = {
         r"número de modelo del producto|référence fabricant|modelo|model|ražotāja kods|tootja kood|gamintojo kodas|"
         r"kód výrobce|kód výrobcu|kod producenta|código (?:del )?fabricante|codice produttore|fabrikantcode|"
         r"valmistajan koodi|tillverkarens artikelnummer|herstellerartikelnummer|part no\.?|"
-        r"(?:manufacturer|mfr\.?|mfg\.?|model|part) #)$",
+        r"(?:manufacturer|mfr\.?|mfg\.?|model|part) #|modello|modell|modèle|numéro de modèle|modelnummer)$",
         re.I,
     ),
     "gtin": re.compile(r"^(?:ean|ean-?13|upc|gtin(?:-?1[234])?|isbn-?13|barcode|código de barras)$", re.I),
@@ -254,7 +254,31 @@ def labelled_values(elements: list[lxml.html.HtmlElement]) -> dict[str, str]:
             out[name] = value
         if len(out) == len(_LABELS):
             break
+    if "sku" not in out:
+        shown = _named_code(elements)
+        if shown:
+            out["sku"] = shown
     return out
+
+
+# An element the shop names as the product's code ("product-reference", "product-sku"),
+# holding the code alone: shown to shoppers as a label's value is.
+_CODE_NAME = re.compile(r"product[-_]?(?:reference|ref|code|sku|number)|\bsku[-_]?(?:value|number|code)\b|"
+                        r"item[-_]?(?:number|code)|article[-_]?(?:number|code)", re.I)
+_CODE_VALUE = re.compile(r"^(?=[^\s]*\d)[A-Za-z0-9][\w./-]{2,30}$")
+
+
+def _named_code(elements: list[lxml.html.HtmlElement]) -> str | None:
+    for element in elements:
+        if element.tag not in ("span", "div", "p", "dd", "td", "strong", "b", "em", "small", "li"):
+            continue
+        names = " ".join(v for k, v in element.attrib.items() if k in ("class", "id") or k.startswith("data-"))
+        if not names or not _CODE_NAME.search(names) or len(element):
+            continue
+        text = (element.text or "").strip()
+        if _CODE_VALUE.match(text):
+            return text
+    return None
 
 
 @dataclass(frozen=True, slots=True)

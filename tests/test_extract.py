@@ -920,3 +920,22 @@ def test_a_makers_number_label_is_not_the_maker():
         <tr><td>Manufacturer</td><td>Acme</td></tr></table>""", "<title>Acme Chair</title>")
     listing = extract_listing(html, "https://shop.example/chair")
     assert (listing.sku, listing.mpn, listing.brand) == ("101095", "HS-MG-0174", "Acme")
+
+
+def test_a_code_the_shop_names_by_attribute_is_the_shown_sku():
+    html = page("""<h1>Acme Dress</h1><span class="price">99.00 NZD</span><p class="product-color">
+        <span class="_colorName">Silver</span> - <span data-qa-qualifier="product-reference">3697/272</span></p>""",
+                "<title>Acme Dress</title>" + json_ld({
+                    "@context": "https://schema.org", "@type": "Product", "name": "Acme Dress",  # url-ok: a literal for a pure function, never fetched
+                    "sku": "83341420-808-1", "offers": {"@type": "Offer", "price": "99.00", "priceCurrency": "NZD"}}))
+    assert extract_listing(html, "https://shop.example.nz/dress").sku == "3697/272"
+    # A name without a code in it is not a code.
+    named = page("<h1>Acme Dress</h1><span class='product-code'>Silver</span>", "<title>Acme Dress</title>")
+    assert extract_listing(named, "https://shop.example.nz/dress").sku is None
+
+
+def test_model_label_in_italian_is_the_mpn():
+    html = page("""<span id="productTitle">Acme Drill</span><table class="prodDetTable">
+        <tr><th> Brand </th><td> ACME </td></tr><tr><th> Modello </th><td> ACME001 </td></tr></table>""",
+                "<title>Acme Drill</title>")
+    assert extract_listing(html, "https://www.amazon.it/dp/B0TESTIT12").mpn == "ACME001"  # url-ok
