@@ -610,6 +610,7 @@ def takedown(
     letters: Annotated[bool, typer.Option(help="Also draft a cease-and-desist letter to each seller.")] = False,
     screenshots: Annotated[bool, typer.Option(help="Screenshot each listing with Chromium for the evidence pack (a page that answers 404/410 is refused as gone).")] = True,
     country: Annotated[Optional[str], typer.Option(help="The marketplace's country when not its home one (e.g. DE for amazon.de): registrations must cover it.")] = None,
+    vero_code: Annotated[Optional[list[str]], typer.Option("--vero-code", help="Your eBay site's VeRO reason code id for a kind of claim, as KIND=ID (kinds: counterfeit, mark, image, copied_text, patent, design; repeatable). Patent and design codes are site-specific and needed for those claims.")] = None,
     db: DbOption = None,
 ) -> None:
     """Draft takedown notices for confirmed cases (without a subcommand), per platform and within
@@ -640,11 +641,20 @@ def takedown(
               f"{' and the flagged ones' if include_flagged else ''}"
               f"{' with screenshots' if browser_path else ''} into {out_dir}", markup=False, highlight=False,
               soft_wrap=True)
+    codes: dict[str, str] = {}
+    from monitor.takedown import VERO_REASON_CODES
+
+    for given in vero_code or ():
+        kind, sep, code = given.partition("=")
+        if not sep or kind.strip() not in VERO_REASON_CODES or not code.strip().isdigit():
+            raise MarkwatchError(f"--vero-code {given!r}: write KIND=ID with KIND one of "
+                                 f"{', '.join(VERO_REASON_CODES)} and ID eBay's number, e.g. patent=9061")
+        codes[kind.strip()] = code.strip()
     with _count_progress("gathering evidence", "cases") as on_case:
         drafted, refusals = draft_takedowns(database, registry, row.id, out_dir, case_ids=case,
                                             include_flagged=include_flagged, platform=platform,
                                             letters=letters, browser_path=browser_path, country=country,
-                                            progress=on_case)
+                                            vero_reason_codes=codes or None, progress=on_case)
     for d in drafted:
         out.print(f"drafted notice #{d.takedown_id} ({d.platform}, {d.template}, "
                   f"{len(d.case_ids)} listings, {len(d.evidence)} evidence files):", markup=False, highlight=False)

@@ -490,8 +490,9 @@ class _Grounds:
                 problems.append(f"{plat.label} takes patent claims through its own patent form; markwatch "
                                 "drafts them for Amazon (APEX), Walmart and eBay")
             elif plat.name == "ebay" and not self.vero_codes.get("patent", ("",))[0]:
-                problems.append("eBay's patent reason code id is site-specific: pass vero_reason_codes="
-                                "{'patent': ID} (GET /commerce/vero/v1/vero_reason_code lists your site's)")
+                problems.append("eBay's patent reason code id is site-specific: give it with --vero-code patent=ID "
+                                "(vero_reason_codes in Python; GET /commerce/vero/v1/vero_reason_code lists "
+                                "your site's)")
             else:
                 out.append({"number": patent.number, "office": patent.office, "title": patent.title,
                             "claim": claim, "expires": patent.expires.isoformat(),
@@ -545,8 +546,9 @@ class _Grounds:
                 problems.append(f"{plat.label} takes design claims through its own form; markwatch drafts them "
                                 "for Amazon, Walmart, eBay and EU notices under the DSA")
             elif plat.name == "ebay" and not self.vero_codes.get("design", ("",))[0]:
-                problems.append("eBay's design reason code id is site-specific: pass vero_reason_codes="
-                                "{'design': ID} (GET /commerce/vero/v1/vero_reason_code lists your site's)")
+                problems.append("eBay's design reason code id is site-specific: give it with --vero-code design=ID "
+                                "(vero_reason_codes in Python; GET /commerce/vero/v1/vero_reason_code lists "
+                                "your site's)")
             elif hit is None or n is None:
                 problems.append(f"the listing's stored photo no longer shows the shape of design {design.number}; "
                                 "recrawl the listing before reporting it")

@@ -170,3 +170,16 @@ def test_refusals_for_one_reason_are_one_line_naming_every_case() -> None:
     assert lines[0] == "cases #1, #2, #3, #4, #5 and 7 more: no registration of 'Norvik' covers AU; a notice needs one"
     assert lines[1].startswith("cases #40, #41: the listing") and lines[2] == "no cases to draft"
     assert len(lines) == 3
+
+
+def test_a_vero_code_that_is_not_kind_equals_id_is_one_line(tmp_path: Path, demo_brand: Path) -> None:
+    seeded = _seeded(tmp_path)
+    seeded.db.set_case_states(seeded.brand_id, [seeded.case_ids["BZ-1"]], "confirmed")
+    db = str(tmp_path / "review.db")
+    for bad in ("patent", "nosuch=12", "patent=abc"):
+        done = run_cli("takedown", "--brand", str(demo_brand), "--db", db, "--vero-code", bad, "--no-screenshots",
+                       "--out", str(tmp_path / "t"), cwd=tmp_path)
+        assert done.returncode == 2 and "--vero-code" in done.stderr and "Traceback" not in done.stderr, done.stderr
+    done = run_cli("takedown", "--brand", str(demo_brand), "--db", db, "--vero-code", "patent=9061",
+                   "--no-screenshots", "--out", str(tmp_path / "t"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
