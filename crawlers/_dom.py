@@ -91,7 +91,7 @@ def _button_kind(element: lxml.html.HtmlElement) -> str | None:
     else:
         label = bounded_text(element, 80)
     label = " ".join(label.split()) if label and len(label) < 200 else ""
-    if label and len(label) < 80 and _BUY_TEXT.search(label) or _BUY_ID.search(element.get("id") or ""):
+    if (label and len(label) < 80 and _BUY_TEXT.search(label)) or _BUY_ID.search(element.get("id") or ""):
         return "buy"
     if element.tag != "img":
         parent = element.getparent()
@@ -197,7 +197,7 @@ def _label_field(text: str) -> tuple[str, str | None] | None:
         for name, pattern in _LABELS.items():
             if numbered and name == "brand":
                 continue
-            if pattern.match(label) or pattern.match(label + ".") or numbered and pattern.match(label + " #"):
+            if pattern.match(label) or pattern.match(label + ".") or (numbered and pattern.match(label + " #")):
                 return name, match.group(3)
     # "Art.-Nr. 4711", "Bestellnummer 106606": a label, no colon, one id-like word.
     bare = _LABEL_AND_ID.match(text)
@@ -494,11 +494,13 @@ def _split_price(element: lxml.html.HtmlElement, own: str) -> str | None:
     if len(element):
         inner = bounded_text(element, 40) if len(element) <= 2 else ""
         return inner if len(inner) <= 40 and _MONEY_TEXT.search(inner) else None
-    before = element.getprevious()
-    before_text = (before.tail if before is not None else (element.getparent().text if element.getparent() is not None
-                                                              else None)) or ""
-    if not before_text.strip() and before is not None and isinstance(before.tag, str) and not len(before):
-        before_text = before.text or ""
+    before, parent = element.getprevious(), element.getparent()
+    if before is not None:
+        before_text = before.tail or ""
+        if not before_text.strip() and isinstance(before.tag, str) and not len(before):
+            before_text = before.text or ""  # "<span>$</span><span>99</span>"
+    else:
+        before_text = (parent.text if parent is not None else None) or ""
     sign = _SIGN_BEFORE.search(before_text[-40:])
     if sign:
         return f"{sign.group(1)} {own}"

@@ -939,3 +939,9 @@ def test_model_label_in_italian_is_the_mpn():
         <tr><th> Brand </th><td> ACME </td></tr><tr><th> Modello </th><td> ACME001 </td></tr></table>""",
                 "<title>Acme Drill</title>")
     assert extract_listing(html, "https://www.amazon.it/dp/B0TESTIT12").mpn == "ACME001"  # url-ok
+
+
+def test_a_currency_sign_in_its_own_element_before_the_amount():
+    html = page("<h1>Acme Jerky</h1><div class='deal'><span>$</span><span>99</span></div><button>Add to cart</button>",
+                "<title>Acme Jerky</title>")
+    assert extract_listing(html, "https://shop.example/jerky").price == Decimal("99")
