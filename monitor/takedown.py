@@ -298,9 +298,10 @@ def _kinds_of(findings: Sequence[Finding]) -> list[str]:
     kinds = {f.kind for f in findings}
     # A logo in the listing's photos is the mark used on the goods (trademark); only the
     # owner's own photographs make a copyright claim.
-    photos = {(f.evidence or "").split(":")[0] for f in findings if f.kind == "image"}
+    # A listing's video showing the brand's photo, logo or video frame counts as its photos do.
+    photos = {(f.evidence or "").split(":")[0] for f in findings if f.kind in ("image", "video_frame")}
     logo = "logo" in photos
-    copied = bool(photos & {"product", "copyright"})
+    copied = bool(photos & {"product", "copyright", "video"})
     out = []
     if kinds & {"replica_wording", "price"} or ((copied or logo) and "mark" in kinds):
         out.append("counterfeit")
@@ -325,6 +326,9 @@ def _explanation(listing: Listing, findings: Sequence[Finding], kinds: Sequence[
         parts.append(("it shows" if parts else "The listing shows") + " a photograph owned by the rights owner")
     if "logo" in shown:
         parts.append(("its photos show" if parts else "The listing's photos show") + f" the {registry.brand} logo")
+    if any(f.kind == "video_frame" for f in findings):
+        parts.append(("its video shows" if parts else "The listing's video shows")
+                     + " images owned by the rights owner (frames and times in the evidence)")
     seller = listing.seller_name or "the seller"
     parts.append(f"{seller} is not an authorised {registry.brand} seller")
     evidence = _merge_reasons([f.reason for f in sorted(findings, key=lambda f: -f.score)
@@ -352,9 +356,15 @@ def _copyrights(registry: Registry, findings: Sequence[Finding]) -> list[dict[st
     out: list[dict[str, str]] = []
     for f in findings:
         key = f.evidence or ""
-        if f.kind != "image" or not key.startswith(("copyright:", "product:")):
+        if f.kind not in ("image", "video_frame") or not key.startswith(("copyright:", "product:", "video:")):
             continue
         title = key
+        if key.startswith("video:"):  # a frame of the brand's own product video
+            entry = {"key": key.partition("@")[0], "title": registry.image_label(key).partition(" of ")[2]
+                     or key, "kind": "video"}
+            if entry not in out:
+                out.append(entry)
+            continue
         if key.startswith("copyright:"):
             index = int(key.split(":")[1]) if key.split(":")[1].isdigit() else -1
             if 0 <= index < len(registry.copyrighted_images):

@@ -113,5 +113,14 @@ def brand_with_designs(demo_brand: Path, folder: Path, *, office: str = "EUIPO",
         first = "    images: [assets/parka.jpg]\n"
         assert first in text
         text = text.replace(first, first + "    videos: [assets/film.mp4]\n", 1)
-    path.write_text(text + DESIGN_YAML.format(office=office, expires=expires), encoding="utf-8")
+    path.write_text(with_designs(text, DESIGN_YAML.format(office=office, expires=expires)), encoding="utf-8")
     return path
+
+
+def with_designs(text: str, block: str) -> str:
+    """A brand.yaml's text with the `designs:` entries of `block` first in its designs list
+    (so they are design:0, design:1, ...), whether or not it had one."""
+    entries = block.split("designs:\n", 1)[1]
+    if "\ndesigns:\n" in text:
+        return text.replace("\ndesigns:\n", "\ndesigns:\n" + entries, 1)
+    return text + block

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DEMO_BRAND
-from media import bottle, drawing, photo
+from media import bottle, drawing, photo, with_designs
 from monitor.assess import Assessor, ListingText
 from monitor.db import Database, ListingInput
 from monitor.models import Case
@@ -42,7 +42,7 @@ def _registry(folder: Path, *, us_expires: str = "2038-01-02") -> Registry:
     (folder / "design").mkdir()
     (folder / "design" / "bottle-1.png").write_bytes(drawing(bottle()))
     path = folder / "brand.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + DESIGNS.format(us_expires=us_expires), encoding="utf-8")
+    path.write_text(with_designs(path.read_text(encoding="utf-8"), DESIGNS.format(us_expires=us_expires)), encoding="utf-8")
     return load_registry(path)
 
 
@@ -147,3 +147,31 @@ def test_no_signatory_no_design_notice(tmp_path: Path) -> None:
     drafts, refusals = draft_takedowns(db, registry.model_copy(update={"signatory": None}), brand_id,
                                        tmp_path / "out", today=TODAY)
     assert drafts == [] and "signatory" in refusals[0]
+
+
+def test_a_listing_video_showing_the_brands_video_is_a_copyright_notice(tmp_path: Path) -> None:
+    """A video_frame finding (a frame of the brand's own product video in the listing's video)
+    makes a DMCA notice naming the product video, beside the platform's own notice."""
+    from media import brand_with_designs, encode, scene
+
+    registry = load_registry(brand_with_designs(DEMO_BRAND, tmp_path / "brand", video=True))
+    assessor = Assessor(registry, image_cache=None)
+    db = Database(str(tmp_path / "mw.db"))
+    brand_id = db.upsert_brand(registry.brand, marks=[m.model_dump(mode="json") for m in registry.marks]).id
+    copied = encode(tmp_path / "copied.webm", [scene(50), scene(2)], codec="libvpx", seconds_each=1.5)
+    result = db.upsert_listing(ListingInput(platform="etsy", listing_id="ETSY-5", url="https://etsy.example/5",
+                                            title="Handmade bottle", seller_name="Bottle Barn"))
+    a = assessor.assess(ListingText(platform="etsy", title="Handmade bottle", seller="Bottle Barn"), [], [copied])
+    assert [f.kind for f in a.findings][:1] == ["video_frame"]
+    case = db.record_assessment(brand_id, result.listing_pk, findings=a.finding_rows(), risk=a.risk.score,
+                                level=a.risk.level, reasons=list(a.risk.reasons), flagged=a.flagged)
+    db.set_case_state(case.id, "confirmed")
+    drafts, refusals = draft_takedowns(db, registry, brand_id, tmp_path / "out", today=TODAY)
+    assert refusals == []
+    texts = {d.template: d.path.read_text(encoding="utf-8") for d in drafts}
+    sku = registry.products[0].sku
+    for name in ("etsy", "dmca"):
+        assert "The listing's video shows images owned by the rights owner" in texts[name]
+        assert "frame at 0:0" in texts[name] and f"of video 1 of the {registry.products[0].name} ({sku})" in texts[name]
+    assert f"Copyright in the video 1 of the {registry.products[0].name} ({sku})" in texts["dmca"]
+    assert f"our reference video:{sku}:0)" in texts["dmca"]
