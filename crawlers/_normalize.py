@@ -18,6 +18,7 @@ __all__ = [
     "clean_text",
     "parse_price",
     "normalize_currency",
+    "country_currency",
     "normalize_availability",
     "normalize_gtin",
     "absolute_url",
@@ -138,6 +139,24 @@ def _dollar_for_host(host: str) -> str:
     tld = host.rsplit(".", 1)[-1] if host else ""
     return {"ca": "CAD", "au": "AUD", "nz": "NZD", "sg": "SGD", "hk": "HKD", "mx": "MXN", "tw": "TWD",
             "ar": "ARS", "cl": "CLP", "uy": "UYU"}.get(tld, "USD")
+
+
+# The currency of a country's own shops, for a price written with no sign at all.
+_TLD_CURRENCY: dict[str, str] = {
+    **dict.fromkeys(("de", "fr", "it", "es", "nl", "at", "be", "ie", "fi", "pt", "gr", "sk", "si", "lv", "lt", "ee",
+                     "lu", "mt", "cy", "hr"), "EUR"),
+    "uk": "GBP", "pl": "PLN", "cz": "CZK", "hu": "HUF", "ro": "RON", "bg": "BGN", "se": "SEK", "dk": "DKK",
+    "no": "NOK", "ch": "CHF", "ru": "RUB", "ua": "UAH", "by": "BYN", "kz": "KZT", "tr": "TRY", "il": "ILS",
+    "jp": "JPY", "kr": "KRW", "cn": "CNY", "tw": "TWD", "hk": "HKD", "in": "INR", "pk": "PKR", "th": "THB",
+    "vn": "VND", "id": "IDR", "my": "MYR", "ph": "PHP", "sg": "SGD", "au": "AUD", "nz": "NZD", "ca": "CAD",
+    "mx": "MXN", "br": "BRL", "ar": "ARS", "cl": "CLP", "co": "COP", "pe": "PEN", "za": "ZAR", "sa": "SAR",
+    "ae": "AED", "eg": "EGP",
+}
+
+
+def country_currency(host: str) -> str | None:
+    """The currency a country-code host's shop sells in ("x.it" -> EUR), or None (".com")."""
+    return _TLD_CURRENCY.get(host.rsplit(".", 1)[-1].lower()) if host else None
 
 
 _CURRENCY_TOKEN = re.compile(r"[^\d\s,:;()\-–/*~]+")

@@ -20,6 +20,7 @@ from ._normalize import (
     MAX_LENGTHS,
     absolute_url,
     clean_text,
+    country_currency,
     normalize_availability,
     normalize_currency,
     normalize_gtin,
@@ -320,7 +321,8 @@ def _extract(root: lxml.html.HtmlElement, text: str, page_url: str) -> Listing:
         url=page_url,
         title=found.corroborated_title(dom.page_title),
         price=found.get("price"),
-        currency=found.get("currency") if found.get("price") is not None else None,
+        # A price with no sign anywhere is in the currency of the shop's country, if it has one.
+        currency=(found.get("currency") or country_currency(host)) if found.get("price") is not None else None,
         availability=found.get("availability"),
         sku=sku,
         gtin=gtin,

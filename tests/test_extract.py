@@ -945,3 +945,13 @@ def test_a_currency_sign_in_its_own_element_before_the_amount():
     html = page("<h1>Acme Jerky</h1><div class='deal'><span>$</span><span>99</span></div><button>Add to cart</button>",
                 "<title>Acme Jerky</title>")
     assert extract_listing(html, "https://shop.example/jerky").price == Decimal("99")
+
+
+@pytest.mark.parametrize(("host", "currency"), [("shop.example.it", "EUR"), ("shop.example.co.uk", "GBP"),
+                                                ("shop.example.com", None)])
+def test_a_price_with_no_sign_is_in_the_currency_of_the_shops_country(host: str, currency: str | None):
+    html = page("<h1>Acme Book</h1>", json_ld({
+        "@context": "https://schema.org", "@type": "Product", "name": "Acme Book",  # url-ok: a literal for a pure function, never fetched
+        "offers": {"@type": "Offer", "price": "17.10"}}))
+    listing = extract_listing(html, f"https://{host}/book")
+    assert (listing.price, listing.currency) == (Decimal("17.10"), currency)
