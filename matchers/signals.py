@@ -52,6 +52,9 @@ class Finding:
     field: str | None = None
     start: int | None = None
     end: int | None = None
+    # Image findings: the listing photo's index and the (x0, y0, x1, y1) box in it.
+    photo: int | None = None
+    region: tuple[int, int, int, int] | None = None
 
 
 # -- the mark --------------------------------------------------------------------------
@@ -217,12 +220,14 @@ def _printable(text: str) -> str:
 # -- images ----------------------------------------------------------------------------
 
 
-def image_findings(hits: Sequence[object], *, labels: Mapping[str, str] | None = None) -> list[Finding]:
-    """Findings from image hits (anything with `.key`, `.score` 0-1 and `.method`);
-    hits without a usable score are skipped. `labels` names each key as a reader knows it
-    ("photo 1 of the Fjell Parka"); the key stays the finding's evidence."""
+def image_findings(hits: Sequence[object], *, labels: Mapping[str, str] | None = None,
+                   photos: Sequence[int | None] = ()) -> list[Finding]:
+    """Findings from image hits (anything with `.key`, `.score` 0-1 and `.method`, and
+    maybe `.region`); hits without a usable score are skipped. `labels` names each key as a
+    reader knows it ("photo 1 of the Fjell Parka"); the key stays the finding's evidence.
+    `photos[i]` is the index of the listing photo hit i was found in."""
     out: list[Finding] = []
-    for hit in hits:
+    for i, hit in enumerate(hits):
         score = _unit(getattr(hit, "score", None))
         if score is None or score <= 0:
             continue
@@ -236,9 +241,19 @@ def image_findings(hits: Sequence[object], *, labels: Mapping[str, str] | None =
                        f"{method} {score:.0%}",
                 evidence=key,
                 field="image",
+                photo=photos[i] if i < len(photos) else None,
+                region=_box(getattr(hit, "region", None)),
             )
         )
     return out
+
+
+def _box(value: object) -> tuple[int, int, int, int] | None:
+    try:
+        x0, y0, x1, y1 = (int(v) for v in value)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        return None
+    return (x0, y0, x1, y1) if 0 <= x0 < x1 and 0 <= y0 < y1 else None
 
 
 def _unit(value: object) -> float | None:

@@ -154,7 +154,8 @@ class Assessment:
     def finding_rows(self) -> list[dict[str, Any]]:
         return [
             {"kind": f.kind, "score": float(f.score), "reason": f.reason, "evidence": f.evidence or None,
-             "field": f.field, "start": f.start, "end": f.end}
+             "field": f.field, "start": f.start, "end": f.end, "photo": f.photo,
+             "region": list(f.region) if f.region else None}
             for f in self.findings
         ]
 
@@ -438,9 +439,12 @@ class Assessor:
     def _image_findings(self, images: Iterable[Any]) -> tuple[list[signals.Finding], list[Any], list[str]]:
         hits: list[Any] = []
         errors: list[str] = []
-        for image in images:
+        photo_of: dict[int, int] = {}  # id(hit) -> index of the listing photo it is in
+        for index, image in enumerate(images):
             try:
-                hits += self.images.query(image, limit=5)
+                found = self.images.query(image, limit=5)
+                photo_of.update((id(h), index) for h in found)
+                hits += found
             except ImageError as exc:
                 label = image if isinstance(image, (str, Path)) else "image"
                 errors.append(f"{Path(str(label)).name if isinstance(label, Path) else label}: {exc}")
@@ -450,7 +454,8 @@ class Assessor:
                 best[hit.key] = hit
         ranked = sorted(best.values(), key=lambda h: -h.score)
         labels = {h.key: self.registry.image_label(h.key) for h in ranked}
-        return signals.image_findings(ranked, labels=labels), ranked, errors
+        return (signals.image_findings(ranked, labels=labels, photos=[photo_of.get(id(h)) for h in ranked]),
+                ranked, errors)
 
     def _ocr_findings(self, images: Sequence[Any]) -> tuple[list[signals.Finding], list[tuple[str, MarkHit]], list[str]]:
         """Marks printed in the images: OCR words fed to the same text matcher."""

@@ -17,7 +17,7 @@ from monitor.models import Finding, Listing
 from monitor._format import price_text
 from monitor.registry import Registry
 
-__all__ = ["EvidencePack", "EvidenceCollector", "highlight_segments", "side_by_side"]
+__all__ = ["EvidencePack", "EvidenceCollector", "draw_box_at", "highlight_segments", "side_by_side"]
 
 _PANEL_HEIGHT = 420
 _MAX_PIXELS = 40_000_000
@@ -70,8 +70,11 @@ def _open(path: Path) -> Image.Image:
         return img.convert("RGB")
 
 
-def side_by_side(listing_image: Path, asset: Path, out: Path, *, labels: tuple[str, str]) -> Path:
-    """The listing's photo (left) beside the registered asset (right), same height, labelled."""
+def side_by_side(listing_image: Path, asset: Path, out: Path, *, labels: tuple[str, str],
+                 region: Sequence[int] | None = None) -> Path:
+    """The listing's photo (left) beside the registered asset (right), same height, labelled;
+    `region` (x0, y0, x1, y1 in the listing photo's pixels) is boxed where the logo or copy
+    was found."""
     left, right = _open(listing_image), _open(asset)
     panels = [ImageOps.contain(im, (_PANEL_HEIGHT * 2, _PANEL_HEIGHT)) for im in (left, right)]
     gap, caption = 16, 28
@@ -83,9 +86,26 @@ def side_by_side(listing_image: Path, asset: Path, out: Path, *, labels: tuple[s
         sheet.paste(panel, (x, gap + caption))
         draw.text((x, gap), label[:90], fill="black")
         x += panel.width + gap
+    box = draw_box_at(region, left.size, panels[0].size)
+    if box is not None:
+        x0, y0, x1, y1 = box
+        draw.rectangle((gap + x0, gap + caption + y0, gap + x1, gap + caption + y1),
+                       outline=(230, 30, 30), width=3)
     out.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(out, format="PNG")
     return out
+
+
+def draw_box_at(region: Sequence[int] | None, original: tuple[int, int],
+                shown: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """A region of a photo of size `original`, in the pixels of the same photo shown at
+    size `shown`, kept inside it; None when there is no usable region."""
+    if not region or len(region) != 4 or not original[0] or not original[1]:
+        return None
+    sx, sy = shown[0] / original[0], shown[1] / original[1]
+    x0, y0, x1, y1 = (max(0, int(v)) for v in region)
+    box = (round(x0 * sx), round(y0 * sy), min(shown[0] - 1, round(x1 * sx)), min(shown[1] - 1, round(y1 * sy)))
+    return box if box[0] < box[2] and box[1] < box[3] else None
 
 
 class EvidenceCollector:
@@ -163,9 +183,12 @@ class EvidenceCollector:
         """The listing photo a finding names (a design finding's `start` is its photo's
         place among the listing's photos), else the first one stored."""
         stored = [Path(e["path"]) for e in listing.image_files or [] if e.get("path")]
-        if finding is not None and finding.kind == "design" and finding.start is not None:
-            if 0 <= finding.start < len(stored) and stored[finding.start].is_file():
-                return stored[finding.start]
+        place = None
+        if finding is not None:
+            place = finding.photo if finding.photo is not None else (
+                finding.start if finding.kind == "design" else None)
+        if place is not None and 0 <= place < len(stored) and stored[place].is_file():
+            return stored[place]
         return next((p for p in stored if p.is_file()), None)
 
     def _highlight(self, listing: Listing, findings: Sequence[Finding], out: Path) -> Path:
@@ -212,7 +235,8 @@ class EvidenceCollector:
             try:
                 files.append(side_by_side(photo, asset, folder / f"{f.kind}-{name}.png",
                                           labels=(f"listing {listing.platform}/{listing.listing_id}",
-                                                  f"registered: {self.registry.image_label(f.evidence or '')}")))
+                                                  f"registered: {self.registry.image_label(f.evidence or '')}"),
+                                          region=f.region))
             except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
                 notes.append(f"{listing.url}: no side-by-side image ({exc})")
         files.append(self._highlight(listing, findings, folder / "text.html"))
@@ -223,7 +247,7 @@ class EvidenceCollector:
                   "last_seen": listing.last_seen.isoformat(),
                   "findings": [{"kind": f.kind, "score": f.score, "reason": f.reason,
                                 "evidence": f.evidence, "field": f.field, "start": f.start,
-                                "end": f.end} for f in findings],
+                                "end": f.end, "photo": f.photo, "region": f.region} for f in findings],
                   "gone": gone}
         (folder / "evidence.json").write_text(json.dumps(record, indent=2, ensure_ascii=False),
                                               encoding="utf-8")

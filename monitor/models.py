@@ -150,6 +150,10 @@ class Finding(SQLModel, table=True):
     field: str | None = Field(default=None, max_length=30)
     start: int | None = None
     end: int | None = None
+    # Image findings: which of the listing's photos (0 = main), and where in it (x0, y0, x1,
+    # y1 in that photo's pixels), so the evidence can draw the logo's box on it.
+    photo: int | None = None
+    region: list[int] | None = Field(default=None, sa_column=Column(JSON))
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 

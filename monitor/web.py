@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -239,7 +239,36 @@ def _asset_label(registry: Registry, asset: Asset) -> str:
         name = next((p.name for p in registry.products if p.sku == asset.product_sku), None)
         if name:
             return f"{name} ({asset.product_sku})"
-    return f"{asset.kind} {Path(asset.path).name}"
+    label = registry.image_label(asset.key)
+    return label if label != asset.key else f"{asset.kind} {Path(asset.path).name}"
+
+
+def _boxed(db: Database, listing: Listing, index: int, path: str, finding_id: int) -> Response:
+    """The listing photo with a finding's region boxed in red: where the logo or copy is."""
+    import io
+
+    from PIL import Image, ImageDraw, UnidentifiedImageError
+
+    from monitor.evidence import draw_box_at
+
+    with db.session() as s:
+        finding = s.get(Finding, finding_id)
+    if finding is None or finding.listing_pk != listing.id or finding.photo != index or not finding.region:
+        raise HTTPException(404, "no such region")
+    try:
+        with Image.open(path) as im:
+            im.thumbnail((1600, 1600))
+            shown = im.convert("RGB")
+            with Image.open(path) as original:
+                size = original.size
+    except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError):
+        raise HTTPException(404, "the photo cannot be read") from None
+    region = draw_box_at(finding.region, size, shown.size)
+    if region is not None:
+        ImageDraw.Draw(shown).rectangle(region, outline=(230, 30, 30), width=max(2, shown.width // 160))
+    out = io.BytesIO()
+    shown.save(out, format="PNG")
+    return Response(out.getvalue(), media_type="image/png")
 
 
 def _case_ids(values: list[Any]) -> list[int]:
@@ -393,11 +422,14 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
                             snapshots=db.snapshots(listing_pk))
 
     @app.get("/media/listing/{listing_pk}/{index}")
-    def listing_image(listing_pk: RowId, index: Annotated[int, PathParam(ge=0, lt=1_000)]) -> FileResponse:
+    def listing_image(listing_pk: RowId, index: Annotated[int, PathParam(ge=0, lt=1_000)],
+                      box: Annotated[int | None, Query(ge=1)] = None) -> Response:
         listing = db.listing(listing_pk)
         files = [f for f in (listing.image_files if listing else []) if f.get("path")]
         if not 0 <= index < len(files) or not Path(files[index]["path"]).is_file():
             raise HTTPException(404, "no such image")
+        if box is not None:
+            return _boxed(db, listing, index, files[index]["path"], box)
         # Served as an image whatever its name says, never as a page.
         return FileResponse(files[index]["path"], media_type=_image_type(files[index]["path"]))
 
