@@ -142,25 +142,32 @@ def encode_video(frames: list[Image.Image], path: Path, *, fps: int = 12, second
 
 
 def brand_photos(n: int, rng: random.Random) -> tuple[list[Image.Image], str]:
-    real = SHARED / "images" / "base_images"
-    files = sorted(p for p in real.glob("*.jpg")) if real.is_dir() else []
+    """n distinct photos: the real UKBench ones first (base and mixed sets, one per object,
+    the corrupt file skipped), generated ones for the rest."""
+    real = SHARED / "images"
+    files: dict[str, Path] = {}
+    for folder in ("base_images", "mixed_images"):
+        for p in sorted((real / folder).glob("ukbench*.jpg")) if (real / folder).is_dir() else []:
+            if p.stem.removeprefix("ukbench").isdigit():
+                files.setdefault(p.stem, p)
     photos = []
-    for p in files:
+    for p in files.values():
         try:
             photos.append(Image.open(p).convert("RGB").resize((320, 240)))
         except OSError:
-            continue  # the set's corrupt file
+            continue
         if len(photos) == n:
-            return photos, f"real UKBench photos from {real}"
-    photos = []
-    for i in range(n):
+            break
+    found = len(photos)
+    where = f"{found} real UKBench photos from {real}" if found else "no real photos (../shared/data is absent)"
+    for i in range(n - found):
         img = _ground("cluttered", random.Random(1000 + i)).resize((320, 240))
         d = ImageDraw.Draw(img)
         for _ in range(6):
             x, y = rng.randint(0, 300), rng.randint(0, 220)
             d.ellipse([x, y, x + rng.randint(20, 90), y + rng.randint(20, 90)], fill=tuple(rng.randint(0, 255) for _ in range(3)))
         photos.append(img)
-    return photos, "generated photos (../shared/data/images is absent)"
+    return photos, f"{where}, {n - found} generated"
 
 
 # -- running --------------------------------------------------------------------------------
@@ -234,7 +241,8 @@ def _png(img: Image.Image) -> bytes:
 def video_rows(n: int) -> None:
     rng = random.Random(7)
     photos, where = brand_photos(n * 2, rng)
-    print(f"video key frames, {n} listing videos; brand photos: {where}")
+    print(f"video key frames, {n} listing videos showing a brand photo for 1.5 s between title cards, "
+          f"and {n} of unrelated photos; photos: {where}")
     index = ImageIndex()
     for i, p in enumerate(photos[:n]):
         index.add(f"photo:{i}", p)
