@@ -242,13 +242,14 @@ def image_findings(hits: Sequence[object], *, labels: Mapping[str, str] | None =
                 evidence=key,
                 field="image",
                 photo=photos[i] if i < len(photos) else None,
-                region=_box(getattr(hit, "region", None)),
+                region=box_of(getattr(hit, "region", None)),
             )
         )
     return out
 
 
-def _box(value: object) -> tuple[int, int, int, int] | None:
+def box_of(value: object) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) as whole pixels when `value` is a usable box, else None."""
     try:
         x0, y0, x1, y1 = (int(v) for v in value)  # type: ignore[union-attr]
     except (TypeError, ValueError):

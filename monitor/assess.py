@@ -462,7 +462,7 @@ class Assessor:
         findings: list[signals.Finding] = []
         hits_found: list[tuple[str, MarkHit]] = []
         errors: list[str] = []
-        for image in images:
+        for index, image in enumerate(images):
             try:
                 words = read_text(image)
             except OcrUnavailableError as exc:
@@ -478,7 +478,7 @@ class Assessor:
                     findings.append(signals.Finding(
                         kind=finding.kind, score=finding.score, reason=finding.reason + where,
                         evidence=finding.evidence, field=finding.field, start=finding.start,
-                        end=finding.end))
+                        end=finding.end, photo=index, region=signals.box_of(box)))
                 hits_found.append(("image text", hit))
         return findings, hits_found, errors
 

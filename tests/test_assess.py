@@ -35,6 +35,9 @@ def test_ocr_finds_a_mark_printed_in_the_photo() -> None:
     item = ListingText(platform="bazaar", title="Winter parka, warm, hooded", seller="Someone")
     found = assessor.assess(item, [_poster("N0RVIK")])
     assert any(f.field == "image text" and f.kind == "mark" for f in found.findings), found.findings
+    # the word's box in the photo, so the review page can draw it
+    (read,) = [f for f in found.findings if f.field == "image text" and f.kind == "mark"]
+    assert read.photo == 0 and read.region is not None and read.region[2] > read.region[0]
     assert found.related
     without = Assessor(REGISTRY, ocr=False).assess(item, [_poster("N0RVIK")])
     assert not any(f.field == "image text" for f in without.findings)
