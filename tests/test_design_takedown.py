@@ -175,3 +175,14 @@ def test_a_listing_video_showing_the_brands_video_is_a_copyright_notice(tmp_path
         assert "frame at 0:0" in texts[name] and f"of video 1 of the {registry.products[0].name} ({sku})" in texts[name]
     assert f"Copyright in the video 1 of the {registry.products[0].name} ({sku})" in texts["dmca"]
     assert f"our reference video:{sku}:0)" in texts["dmca"]
+
+
+def test_the_digest_gives_the_design_reason_in_words(tmp_path: Path) -> None:
+    from monitor.digest import collect_digest, render_csv, render_html
+
+    registry, db, brand_id, _ = _setup(tmp_path, ["walmart"])
+    data = collect_digest(db, brand_id, registry.brand, registry=registry)
+    html = render_html(data).html
+    reason = "listing photo 1 shows the shape of USPTO design patent D987,654"
+    assert reason in html and "expires 2038-01-02: silhouette overlap" in html
+    assert reason in render_csv(data)
