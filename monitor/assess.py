@@ -389,7 +389,7 @@ class Assessor:
                 score *= EXHAUSTION_DAMPING
                 reason += f" (the listing names or shows {self.registry.brand}: it may be the genuine product)"
             findings.append(signals.Finding(kind="design", score=round(min(1.0, score), 3), reason=reason,
-                                            evidence=hit.key, field="image", start=n, end=n + 1))
+                                            evidence=hit.key, field="image", photo=n))
         return findings, kept, notes
 
     def _video_findings(self, videos: Sequence[Any]) -> tuple[list[signals.Finding], list[FrameHit], list[str]]:

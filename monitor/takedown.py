@@ -541,7 +541,7 @@ class _Grounds:
                 continue
             design, figure = found
             seen.add(design.number)
-            n = f.start if f.start is not None and 0 <= f.start < len(photos) else None
+            n = f.photo if f.photo is not None and 0 <= f.photo < len(photos) else None
             try:
                 hits = self.designs_of_photo(photos[n]) if n is not None else []
             except ImageError:

@@ -37,7 +37,7 @@ def test_a_photo_of_the_design_is_a_design_finding_for_review(assessor: Assessor
     design = [f for f in result.findings if f.kind == "design"]
     assert len(design) == 1
     f = design[0]
-    assert f.evidence == "design:0:0" and f.start == 1  # the second photo
+    assert f.evidence == "design:0:0" and f.photo == 1  # the second photo
     for words in ("photo 2", "EUIPO registered Community design 015000123-0001", "drinking bottle",
                   "expires 2031-05-01", "silhouette overlap", "for counsel"):
         assert words in f.reason
