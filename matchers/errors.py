@@ -7,7 +7,7 @@
     │   ├── ImageBlankError       too small or too plain to register without false alarms
     │   └── ShapeNotFoundError    no object outline to compare as a design (matchers.design)
     ├── VideoError            a video could not be used: corrupt, hostile, over a limit
-    ├── OcrUnavailableError   reading text in images needs the optional OCR extra
+    ├── OcrUnavailableError   reading text in images needs rapidocr-onnxruntime
     └── MatcherConfigError    a matcher was built from invalid input (e.g. an empty mark)
 """
 

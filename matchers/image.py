@@ -639,7 +639,8 @@ def _engine():  # noqa: ANN202 (the engine's type lives in the optional package)
                 from rapidocr_onnxruntime import RapidOCR
             except ImportError as exc:
                 raise OcrUnavailableError(
-                    "reading text in images needs the OCR extra: pip install 'markwatch[ocr]'"
+                    "reading text in images needs rapidocr-onnxruntime, a markwatch dependency: reinstall markwatch "
+                    "(pip install markwatch), or set `ocr: false` in brand.yaml's settings"
                 ) from exc
             # One thread, as the rest of the matcher: images are matched one per core.
             _ocr_engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
@@ -650,7 +651,7 @@ def read_text(image: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> li
     """Words printed in the image with their boxes, for the text matcher to check for marks.
 
     The detector finds the text-like regions; only the largest few are read. Needs the
-    optional OCR extra; raises OcrUnavailableError with the install command when it is
+    rapidocr-onnxruntime (a dependency); raises OcrUnavailableError saying so when it is
     absent, and ImageDecodeError / ImageTooLargeError for a bad image.
     """
     engine = _engine()
@@ -716,7 +717,7 @@ def words_as_text(words: Sequence[tuple[str, Box]]) -> tuple[str, list[tuple[int
 def read_marks(image: ImageSource, matcher: MarkMatcher, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> WordsRead:
     """Marks of `matcher` in the words printed in the image, each with the word's box.
 
-    Raises OcrUnavailableError without the OCR extra, ImageDecodeError / ImageTooLargeError
+    Raises OcrUnavailableError without rapidocr-onnxruntime, ImageDecodeError / ImageTooLargeError
     for a bad image.
     """
     words = read_text(image, max_pixels=max_pixels)

@@ -36,6 +36,7 @@ __all__ = ["ListingText", "Assessment", "Assessor", "default_image_cache", "clai
 
 _TEXT_LIMIT = 50_000  # characters of a listing's text that are matched
 _CACHE_KEEP = 32  # image indexes kept in the cache folder, newest first
+OCR_PHOTOS = 2    # photos of a listing whose words are read, main first
 # A claim most of whose elements are shown is worth a look: two thirds of them, at least two.
 MOST_ELEMENTS = 2 / 3
 MOST_SCORE = 0.6  # the finding score of such a claim (all elements: 1.0)
@@ -457,6 +458,12 @@ class Assessor:
         return (signals.image_findings(ranked, labels=labels, photos=[photo_of.get(id(h)) for h in ranked]),
                 ranked, errors)
 
+    @staticmethod
+    def _explained(mark_hits: Sequence[tuple[str, MarkHit]], image_hits: Sequence[Any]) -> bool:
+        """The listing is already tied to the brand: its text names a mark outright (not a
+        word that needs context) or a photo matched a registered image."""
+        return bool(image_hits) or any(not h.needs_context for _field, h in mark_hits)
+
     def _ocr_findings(self, images: Sequence[Any]) -> tuple[list[signals.Finding], list[tuple[str, MarkHit]], list[str]]:
         """Marks printed in the images: OCR words fed to the same text matcher."""
         findings: list[signals.Finding] = []
@@ -508,8 +515,10 @@ class Assessor:
         video_found, frame_hits, video_errors = self._video_findings(list(videos))
         findings += video_found
         image_errors += video_errors
-        if self.ocr and images:
-            ocr_found, ocr_hits, ocr_errors = self._ocr_findings(images)
+        if self.ocr and images and not self._explained(mark_hits, image_hits):
+            # Reading words costs 0.2-0.5 s a photo: spent on the photos that show the goods
+            # (the first few) of a listing nothing cheaper has tied to the brand.
+            ocr_found, ocr_hits, ocr_errors = self._ocr_findings(images[:OCR_PHOTOS])
             findings += ocr_found
             mark_hits += ocr_hits
             image_errors += ocr_errors

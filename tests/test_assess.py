@@ -33,29 +33,36 @@ def test_ocr_finds_a_mark_printed_in_the_photo() -> None:
     pytest.importorskip("rapidocr_onnxruntime", reason="the OCR extra is not installed")
     assessor = Assessor(REGISTRY, ocr=True)
     item = ListingText(platform="bazaar", title="Winter parka, warm, hooded", seller="Someone")
-    found = assessor.assess(item, [_poster("N0RVIK")])
+    # lower case: the logo (an upper-case wordmark) does not match it, so only reading finds it
+    found = assessor.assess(item, [_poster("n0rvik")])
     assert any(f.field == "image text" and f.kind == "mark" for f in found.findings), found.findings
     # the word's box in the photo, so the review page can draw it
     (read,) = [f for f in found.findings if f.field == "image text" and f.kind == "mark"]
     assert read.photo == 0 and read.region is not None and read.region[2] > read.region[0]
     assert found.related
-    without = Assessor(REGISTRY, ocr=False).assess(item, [_poster("N0RVIK")])
+    without = Assessor(REGISTRY, ocr=False).assess(item, [_poster("n0rvik")])
     assert not any(f.field == "image text" for f in without.findings)
     plain = assessor.assess(item, [_poster("WARM PARKA")])
     assert not any(f.field == "image text" for f in plain.findings)
+    # spent where it can pay: not when the title names the mark already, nor past the first photos
+    named = assessor.assess(ListingText(platform="bazaar", title="Norvik winter parka", seller="Someone"),
+                            [_poster("n0rvik")])
+    assert not any(f.field == "image text" for f in named.findings) and named.related
+    late = assessor.assess(item, [_poster("WARM PARKA"), _poster("HOODED"), _poster("n0rvik")])
+    assert not any(f.field == "image text" for f in late.findings)
 
 
 def test_missing_ocr_extra_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     from matchers.errors import OcrUnavailableError
 
     def absent(_image, **_kw):  # type: ignore[no-untyped-def]
-        raise OcrUnavailableError("reading text in images needs the OCR extra: pip install 'markwatch[ocr]'")
+        raise OcrUnavailableError("reading text in images needs rapidocr-onnxruntime, a markwatch dependency")
 
     monkeypatch.setattr("monitor.assess.read_text", absent)
     assessor = Assessor(REGISTRY, ocr=True)
-    item = ListingText(platform="bazaar", title="Norvik parka")
-    first = assessor.assess(item, [_poster("NORVIK")])
-    assert any("markwatch[ocr]" in e for e in first.image_errors)
+    item = ListingText(platform="bazaar", title="Winter parka")
+    first = assessor.assess(item, [_poster("n0rvik")])
+    assert any("rapidocr-onnxruntime" in e for e in first.image_errors)
     assert assessor.ocr is False  # said once; the rest of the run goes on without OCR
 
 
