@@ -25,7 +25,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from matchers.design import DESIGN_THRESHOLD, DesignIndex, silhouette  # noqa: E402
+from matchers.design import DESIGN_THRESHOLD, DesignIndex  # noqa: E402
 from matchers.image import ImageIndex  # noqa: E402
 from matchers.video import key_frames, match_frames  # noqa: E402
 
