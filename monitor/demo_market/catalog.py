@@ -681,9 +681,10 @@ SMALL_SCALE = 1 / 3
 
 def build_catalog(brand_dir: Path | None = None, *, seed: int = 7, scale: float = 1.0) -> Catalog:
     """Build the demo catalog for the brand in `brand_dir`; the same seed always gives the same
-    catalog. `scale` shrinks every storefront's plan (each category keeps at least one listing)."""
-    if not 0 < scale <= 1:
-        raise ValueError(f"scale must be in (0, 1], not {scale}")
+    catalog. `scale` shrinks every storefront's plan (each category keeps at least one listing),
+    or grows it for the scale benchmark (bench/daily_scale.py)."""
+    if not 0 < scale <= 100:
+        raise ValueError(f"scale must be in (0, 100], not {scale}")
     brand_dir = Path(brand_dir) if brand_dir is not None else default_brand_dir()
     brand = _load_brand(brand_dir)
     gen = _Generator(brand, seed)

@@ -1,0 +1,213 @@
+"""A brand's daily run at scale (issue 18): the demo market grown to N listings, crawled,
+matched, stored and digested end to end by `Monitor.crawl`, as `markwatch run` does, for a
+brand of 200 marks, 50 logo images and 100 products (the demo brand plus generated ones,
+so the market's truth still holds).
+
+Prints, per size: wall and CPU time (this process and its workers), listings/s and
+photos/s per stage (crawl with matching beside it, matching left after the crawl, digest),
+peak memory, precision/recall against the market's truth, and how each stage's cost grows.
+
+Run (quiet machine): nice -n 5 .venv/bin/python bench/daily_scale.py [--sizes 1000 3000 10000]
+     [--workers N] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+from PIL import Image, ImageDraw, ImageFont
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from text_speed import coined  # noqa: E402
+
+from monitor.browser import find_chromium  # noqa: E402
+from monitor.db import Database  # noqa: E402
+from monitor.demo import DEMO_CRAWL_SETTINGS  # noqa: E402
+from monitor.demo_market.catalog import build_catalog, default_brand_dir  # noqa: E402
+from monitor.digest import collect_digest, write_digest  # noqa: E402
+from monitor.models import Case, Listing  # noqa: E402
+from monitor.registry import load_registry  # noqa: E402
+from monitor.run import Monitor  # noqa: E402
+from sqlmodel import select  # noqa: E402
+
+FULL = 330  # listings in the demo catalogue at scale 1 (about)
+
+
+def _font(size: int) -> ImageFont.ImageFont:
+    try:
+        return ImageFont.truetype("DejaVuSans-Bold.ttf", size)
+    except OSError:
+        return ImageFont.load_default(size=size)
+
+
+def big_brand(folder: Path, *, marks: int = 200, logos: int = 50, products: int = 100, seed: int = 11) -> Path:
+    """The demo brand with generated marks, wordmark logos and products added up to the
+    counts given; its watch list opened wide enough for the grown market."""
+    shutil.copytree(default_brand_dir(), folder, dirs_exist_ok=True)
+    data = yaml.safe_load((folder / "brand.yaml").read_text(encoding="utf-8"))
+    rng = random.Random(seed)
+    names: list[str] = []
+    seen = {m["text"].lower() for m in data["marks"]}
+    while len(names) < marks - len(data["marks"]):
+        name = coined(rng)
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            names.append(name)
+    registration = {"office": "EUIPO", "classes": [25], "status": "registered", "expires": "2034-01-01"}
+    data["marks"] += [{"text": n, "distinctive": True,
+                       "registrations": [{**registration, "number": f"0190{i:05d}"}]} for i, n in enumerate(names)]
+    (folder / "gen").mkdir(exist_ok=True)
+    for i in range(logos - len(data.get("logos", []))):
+        name = names[i % len(names)]
+        img = Image.new("RGB", (600, 180), (250, 250, 250))
+        ImageDraw.Draw(img).text((20, 30), name.upper(), fill=tuple(rng.randrange(0, 160) for _ in range(3)),
+                                 font=_font(96))
+        img.save(folder / "gen" / f"logo-{i}.png")
+        data["logos"].append({"file": f"gen/logo-{i}.png", "mark": name})
+    for i in range(products - len(data.get("products", []))):
+        img = Image.new("RGB", (640, 640), tuple(rng.randrange(120, 250) for _ in range(3)))
+        draw = ImageDraw.Draw(img)
+        for _ in range(6):
+            x, y = rng.randrange(0, 520), rng.randrange(0, 520)
+            draw.ellipse((x, y, x + rng.randrange(40, 200), y + rng.randrange(40, 200)),
+                         fill=tuple(rng.randrange(0, 255) for _ in range(3)))
+        img.save(folder / "gen" / f"product-{i}.jpg", quality=88)
+        data["products"].append({"name": f"{names[i % len(names)]} item {i}", "sku": f"GEN-{i:04d}",
+                                 "msrp": {"amount": 100 + i, "currency": "EUR"},
+                                 "images": [f"gen/product-{i}.jpg"], "keywords": ["jacket"]})
+    for entry in data["watch"]:
+        entry["max_pages"] = 100_000
+        entry["max_listings"] = 1_000_000
+    (folder / "brand.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return folder / "brand.yaml"
+
+
+def market(scale: float) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen([sys.executable, "-m", "monitor.demo_market", "--scale", str(scale),
+                             "--until-stdin-closes"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline() if proc.stdout else ""
+    found = re.search(r"https?://[\w.:\[\]-]+", line)
+    if not found:
+        proc.kill()
+        raise SystemExit(f"the demo market did not start: {line}")
+    return proc, found.group(0)
+
+
+def cpu_now() -> tuple[float, float]:
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def run_size(size: int, brand_file: Path, out: Path, workers: int | None) -> dict[str, float]:
+    scale = size / FULL
+    truth = build_catalog(scale=scale).truth()
+    proc, url = market(scale)
+    stamps: dict[str, float] = {}
+    counts: dict[str, int] = {"listings": 0, "photos": 0}
+
+    def progress(event: str, data: dict[str, object]) -> None:
+        now = time.monotonic()
+        if event == "listing":
+            stamps.setdefault("first listing", now)
+            counts["listings"], counts["photos"] = int(data["seen"]), int(data.get("photos", 0))  # type: ignore[arg-type]
+        elif event == "matching":
+            stamps["crawl done"] = now
+            counts["left"] = int(data["left"])  # type: ignore[arg-type]
+        elif event == "crawl-done":
+            stamps["matching done"] = now
+
+    try:
+        registry = load_registry(brand_file)
+        db = Database(f"sqlite:///{out / 'markwatch.db'}")
+        cpu0 = cpu_now()
+        t0 = time.monotonic()
+        monitor = Monitor(registry, db, images_dir=out / "images", progress=progress, workers=workers)
+        t_build = time.monotonic()
+        summary = monitor.crawl(base_url=url, browser_path=find_chromium().path,
+                                overrides=DEMO_CRAWL_SETTINGS)
+        t_crawl = time.monotonic()
+        cpu1 = cpu_now()
+        data = collect_digest(db, monitor.brand.id, registry.brand, registry=registry)
+        write_digest(db, monitor.brand.id, data, out)
+        t_digest = time.monotonic()
+        cpu2 = cpu_now()
+    finally:
+        if proc.stdin:
+            proc.stdin.close()
+        proc.terminate()
+        proc.wait(timeout=10)
+    with db.session() as s:
+        rows = s.exec(select(Listing, Case).join(Case, Case.listing_pk == Listing.id, isouter=True)).all()
+    flagged = {(li.platform, li.listing_id) for li, c in rows if c is not None and c.flagged}
+    tp = len(flagged & {k for k, bad in truth.items() if bad})
+    positives = sum(truth.values())
+    crawl_end = stamps.get("crawl done", t_crawl)
+    return {
+        "size": size, "listings": summary.seen, "photos": summary.photos, "workers": monitor.workers,
+        "setup s": t_build - t0, "crawl s": crawl_end - t_build, "matching after crawl s": t_crawl - crawl_end,
+        "left after crawl": counts.get("left", 0), "digest s": t_digest - t_crawl, "wall s": t_digest - t0,
+        "cpu self s": cpu2[0] - cpu0[0], "cpu workers s": cpu2[1] - cpu0[1],
+        "cpu run s": (cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1]),
+        "peak self MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak child MiB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "precision": tp / len(flagged) if flagged else 0.0, "recall": tp / positives if positives else 0.0,
+        "errors": len(summary.errors),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000])
+    ap.add_argument("--workers", type=int, default=None, help="assessment processes (default: one per core)")
+    ap.add_argument("--keep", type=Path, default=None, help="keep each run's database and images here")
+    args = ap.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="mw-scale-")) if args.keep is None else args.keep
+    # The image index is built fresh for the big brand once, then read from this cache.
+    os.environ.setdefault("MARKWATCH_CACHE_DIR", str(root / "cache"))
+    brand_file = big_brand(root / "brand")
+    reg = load_registry(brand_file)
+    print(f"brand: {len(reg.marks)} marks, {len(reg.logos)} logo images, {len(reg.products)} products; "
+          f"cores: {os.cpu_count()}; chromium: {find_chromium().describe()}")
+    results = []
+    for size in args.sizes:
+        out = root / f"run-{size}"
+        out.mkdir(parents=True, exist_ok=True)
+        r = run_size(size, brand_file, out, args.workers)
+        results.append(r)
+        print(f"\n{r['listings']} listings, {r['photos']} photos ({r['photos'] / max(r['listings'], 1):.1f} a listing), "
+              f"{r['workers']} assessment workers")
+        print(f"  wall {r['wall s']:.0f} s: setup {r['setup s']:.1f} s, crawl (matching beside it) {r['crawl s']:.0f} s "
+              f"= {r['listings'] / max(r['crawl s'], 1e-9):.1f} listings/s, {r['photos'] / max(r['crawl s'], 1e-9):.1f} photos/s; "
+              f"matching the {r['left after crawl']} left after the crawl {r['matching after crawl s']:.0f} s; "
+              f"digest {r['digest s']:.1f} s")
+        print(f"  CPU {r['cpu run s']:.0f} s for the run ({r['cpu run s'] / max(r['wall s'], 1e-9):.0%} of one core on average; "
+              f"this process {r['cpu self s']:.0f} s, workers and browser {r['cpu workers s']:.0f} s)")
+        print(f"  peak memory: this process {r['peak self MiB']:.0f} MiB, largest child {r['peak child MiB']:.0f} MiB")
+        print(f"  precision {r['precision']:.3f}, recall {r['recall']:.3f}; per-item errors {r['errors']}")
+        print(f"  projected for 10,000 listings at this rate: {r['wall s'] / max(r['listings'], 1) * 10_000 / 60:.0f} min")
+    if len(results) > 1:
+        a, b = results[0], results[-1]
+        k = b["listings"] / max(a["listings"], 1)
+        print(f"\ngrowth from {a['listings']} to {b['listings']} listings (x{k:.1f}):")
+        for stage in ("crawl s", "matching after crawl s", "digest s", "wall s", "cpu run s"):
+            print(f"  {stage[:-2]:<24} x{b[stage] / max(a[stage], 1e-9):.2f}")
+    print(f"\nkept in {root}" if args.keep else "")
+    if args.keep is None:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
