@@ -345,8 +345,13 @@ def check_brand(path: Annotated[Path, typer.Argument(help="The brand registry to
 
     registry = load_registry(path)
     regs = sum(len(m.registrations) for m in registry.marks)
+    others = [f"{n} {what}{'s' if n != 1 else ''}" for n, what in (
+        (len(registry.patents), "patent"), (len(registry.designs), "design"),
+        (sum(len(p.videos) for p in registry.products), "product video"),
+        (len(registry.copy_texts), "product text")) if n]
     out.print(f"{path}: OK: {registry.brand}, {len(registry.marks)} marks ({regs} registrations), "
-              f"{len(registry.products)} products, {len(registry.watch)} watch entries")
+              f"{len(registry.products)} products, {', '.join(others) + ', ' if others else ''}"
+              f"{len(registry.watch)} watch entries")
 
 
 @app.command()

@@ -388,7 +388,8 @@ def create_app(db: Database, registry: Registry, *, token: str | None = None,
                               .order_by(Finding.score.desc())).all()
             snapshots = s.exec(select(ListingSnapshot).where(ListingSnapshot.listing_pk == listing.id)
                                .order_by(ListingSnapshot.seen_at, ListingSnapshot.id)).all()
-            keys = [f.evidence for f in findings if f.kind == "image" and f.evidence]
+            # Registered photos, logos and design figures, shown beside the listing's photos.
+            keys = [f.evidence for f in findings if f.kind in ("image", "design", "video_frame") and f.evidence]
             assets = s.exec(select(Asset).where(Asset.brand_id == state.brand_id,
                                                 Asset.key.in_(keys))).all() if keys else []
             seller = s.get(Seller, listing.seller_id) if listing.seller_id else None
