@@ -99,8 +99,9 @@ def check_catalog_invariants(cat: Catalog) -> None:
         if cat_name == "genuine":
             assert is_authorised and x.why == ("genuine",)
             assert Decimal("0.85") <= eur_ratio(x) <= Decimal("1.15"), (x.title, x.price, x.currency)
-        elif cat_name == "counterfeit" and x.why == ("registered-design",):
-            # a copy of the brand's registered shape, not of a product it sells: no MSRP to compare
+        elif cat_name == "counterfeit" and x.why in (("registered-design",), ("copied-video",)):
+            # a copy of the brand's registered shape or of its video, not a product it sells
+            # under its mark: no MSRP to compare
             assert not is_authorised and x.product_sku is None
         elif cat_name == "counterfeit":
             assert not is_authorised

@@ -96,6 +96,9 @@ class ListingExtras:
     product_type: str = ""
     created_at: str = ""                   # ISO 8601, UTC
     variants: tuple[str, ...] = ("Default Title",)
+    # /video/<id>/0.mp4: "asset:bottle.jpg" re-films the brand's photo (a copy of its video),
+    # a drawn kind the seller's own product; None: the listing has no video.
+    video: str | None = None
 
 
 @dataclass(frozen=True)
@@ -760,6 +763,7 @@ def build_catalog(brand_dir: Path | None = None, *, seed: int = 7, scale: float 
             )
     _add_other_rights(brand, gen, seed, next_id, listings, extras)
     _add_design_listings(seed, next_id, listings, extras)
+    _add_video_listings(seed, next_id, listings, extras)
     return Catalog(listings=tuple(listings), extras=extras, brand_dir=brand_dir)
 
 
@@ -847,6 +851,38 @@ def _add_design_listings(seed: int, next_id: dict[str, int], listings: list[Demo
             category="counterfeit" if infringing else "unrelated",
             keywords=frozenset(_searchable(platform, {"hatchet", "axe", "outdoor"})),
             image_recipes=(ImageRecipe("design", shape, rng.randrange(10**6)),), product_type="Tools",
+            created_at=f"2026-{rng.randrange(1, 11):02d}-{rng.randrange(1, 28):02d}T10:00:00Z")
+
+
+# Product videos (issue 15): a seller's unbranded bottle listing whose video copies the
+# brand's own product video, and one whose video shows the seller's own bottle. Appended last,
+# from their own random stream, so every listing above stays as it was.
+
+# (platform, seller, title, description, EUR price, video source, infringing)
+_VIDEO_LISTINGS = (
+    ("bazaar", "HappyShopping88", "Insulated steel flask 500 ml, keeps drinks hot 12 h",
+     "Double wall flask with a leak-proof lid. Watch the video!", "11.90", "asset:bottle.jpg", True),
+    ("bazaar", "Fjordkit Supplies", "Vacuum flask 750 ml, brushed steel",
+     "Our own flask, filmed in our studio. Leak-proof lid.", "19.00", "bottle", False),
+)
+
+
+def _add_video_listings(seed: int, next_id: dict[str, int], listings: list[DemoListing],
+                        extras: dict[tuple[str, str], ListingExtras]) -> None:
+    rng = random.Random(seed * 1_000_003 + 2727)
+    for platform, seller, title, description, eur, video, infringing in _VIDEO_LISTINGS:
+        next_id[platform] += rng.randrange(1, 60)
+        listing_id = "BZ-" + str(next_id[platform])
+        listings.append(DemoListing(
+            platform=platform, listing_id=listing_id, store=None, seller=seller, title=title,
+            description=description, price=Decimal(eur), currency="EUR",
+            images=(f"/img/{listing_id}/0.jpg",), sku=None, availability="InStock",
+            infringing=infringing, why=("copied-video",) if infringing else ("unrelated",), product_sku=None))
+        extras[(platform, listing_id)] = ListingExtras(
+            category="counterfeit" if infringing else "unrelated",
+            keywords=frozenset(_searchable(platform, {"bottle", "flask", "outdoor"})),
+            image_recipes=(ImageRecipe("drawn", "bottle", rng.randrange(10**6), style="cheap"),),
+            product_type="Drinkware", video=video,
             created_at=f"2026-{rng.randrange(1, 11):02d}-{rng.randrange(1, 28):02d}T10:00:00Z")
 
 

@@ -27,6 +27,8 @@ __all__ = [
     "brand_hue",
     "make_brand_assets",
     "render_image",
+    "PRODUCT_VIDEO",
+    "render_video",
 ]
 
 ASSET_SIZE = 800
@@ -615,6 +617,10 @@ def make_brand_assets(out_dir: Path) -> list[Path]:
     figure = out_dir / DESIGN_FIGURE
     design_figure().save(figure, optimize=True)
     written.append(figure)
+    with Image.open(out_dir / "bottle.jpg") as bottle:
+        video = out_dir / PRODUCT_VIDEO
+        video.write_bytes(_video_bytes(bottle.convert("RGB"), 0))
+        written.append(video)
     return written
 
 
@@ -728,6 +734,54 @@ def render_image(recipe: ImageRecipe, assets_dir: str) -> bytes:
     if recipe.kind == "design":
         return render_design_photo(recipe.source, recipe.seed, recipe.size)
     raise ValueError(f"unknown image recipe kind {recipe.kind!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# Product videos (issue 15): the brand's own video of the Kvist bottle, and listings' videos
+# that copy it or show the seller's own product. A few seconds of frames drawn from a still,
+# slowly zoomed and panned, encoded with PyAV (its wheels ship the encoders).
+
+PRODUCT_VIDEO = "bottle-video.mp4"
+_VIDEO_SIZE, _VIDEO_FPS, _VIDEO_FRAMES = 320, 8, 24
+
+
+def _video_bytes(still: Image.Image, seed: int) -> bytes:
+    import io
+
+    import av
+
+    rng = random.Random(seed)
+    buf = io.BytesIO()
+    # bitexact and one thread: the same frames give the same bytes (the committed asset).
+    with av.open(buf, mode="w", format="mp4", options={"fflags": "+bitexact"}) as out:
+        # FFmpeg's own MPEG-4 encoder (x264 threads its rate control and differs run to run).
+        stream = out.add_stream("mpeg4", rate=_VIDEO_FPS, options={"threads": "1", "flags": "+bitexact"})
+        stream.width = stream.height = _VIDEO_SIZE
+        stream.pix_fmt = "yuv420p"
+        stream.bit_rate = 600_000
+        w, h = still.size
+        dx, dy = rng.uniform(-0.05, 0.05), rng.uniform(-0.05, 0.05)
+        for i in range(_VIDEO_FRAMES):
+            zoom = 1.0 + 0.15 * i / _VIDEO_FRAMES
+            cw, ch = w / zoom, h / zoom
+            cx, cy = w / 2 + dx * w * i / _VIDEO_FRAMES, h / 2 + dy * h * i / _VIDEO_FRAMES
+            box = (max(0, cx - cw / 2), max(0, cy - ch / 2), min(w, cx + cw / 2), min(h, cy + ch / 2))
+            frame = still.crop(tuple(round(v) for v in box)).resize((_VIDEO_SIZE, _VIDEO_SIZE))
+            for packet in stream.encode(av.VideoFrame.from_image(frame)):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buf.getvalue()
+
+
+def render_video(source: str, seed: int, assets_dir: str) -> bytes:
+    """A listing's video: "asset:NAME" re-films the brand's photo NAME (a copy of its video),
+    any other source is a drawn product of that kind (the seller's own)."""
+    if source.startswith("asset:"):
+        still = _load_asset(str(Path(assets_dir) / source.removeprefix("asset:"))).convert("RGB")
+    else:
+        still = _draw_product(source, size=ASSET_SIZE, seed=seed, style="studio", hue=None, brand=False)
+    return _video_bytes(still, seed)
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from monitor.demo_market.catalog import STORES, Catalog, DemoListing, build_catalog, default_brand_dir, slug
-from monitor.demo_market.images import render_image
+from monitor.demo_market.images import render_image, render_video
 
 __all__ = ["DemoMarket", "PAGE_SIZE", "serve_forever"]
 
@@ -125,6 +125,7 @@ class DemoMarket:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._failed_once: set[str] = set()
+        self._videos: dict[str, bytes] = {}  # rendered listing videos, by listing id
         self._assets_dir = str((self.catalog.brand_dir or default_brand_dir()) / "assets")
         self._keys = self.catalog.by_key()
         self._position = {(x.platform, x.listing_id): i for i, x in enumerate(self.catalog.listings)}
@@ -204,6 +205,7 @@ class DemoMarket:
             (r"/robots\.txt", self._robots),
             (r"/static/market\.css", self._css),
             (r"/img/([A-Za-z0-9-]+)/(\d+)\.jpg", self._image),
+            (r"/video/([A-Za-z0-9-]+)/0\.mp4", self._video),
             (r"/bazaar/?", self._bazaar_home),
             (r"/bazaar/search", self._bazaar_search),
             (r"/bazaar/item/([A-Za-z0-9-]+)", self._bazaar_item),
@@ -268,6 +270,19 @@ class DemoMarket:
         data = render_image(recipes[index], self._assets_dir)
         return _Response(200, data, "image/jpeg", {"Cache-Control": "max-age=86400"})
 
+    def _video(self, query: dict[str, list[str]], listing_id: str) -> _Response:
+        listing = self.catalog.find(listing_id)
+        video = self.catalog.extra(listing).video if listing is not None else None
+        if video is None:
+            return self._not_found("video")
+        with self._lock:
+            data = self._videos.get(listing_id)
+        if data is None:
+            data = render_video(video, sum(map(ord, listing_id)), self._assets_dir)
+            with self._lock:
+                self._videos[listing_id] = data
+        return _Response(200, data, "video/mp4", {"Cache-Control": "max-age=86400"})
+
     def _abs_images(self, listing: DemoListing) -> list[str]:
         return [self.url(p) for p in listing.images]
 
@@ -290,6 +305,10 @@ class DemoMarket:
         if self.catalog.extra(listing).category == "genuine":
             data["brand"] = {"@type": "Brand", "name": "Norvik"}
         data["image"] = self._abs_images(listing)
+        if self.catalog.extra(listing).video is not None:
+            data["video"] = {"@type": "VideoObject", "name": listing.title, "description": listing.description,
+                             "thumbnailUrl": self._abs_images(listing)[0], "uploadDate": "2026-10-01",
+                             "contentUrl": self.url(f"/video/{listing.listing_id}/0.mp4")}
         data["description"] = listing.description
         data["offers"] = self._offer(listing, url)
         return data
