@@ -182,7 +182,10 @@ class Assessor:
             [Mark(m.text, aliases=m.aliases, distinctive=m.distinctive) for m in self.registry.marks]
         )
         if self.ocr is None:
-            self.ocr = self.registry.settings.ocr
+            # MARKWATCH_OCR=off (or on) decides for one run or machine, over brand.yaml.
+            env = os.environ.get("MARKWATCH_OCR", "").strip().lower()
+            self.ocr = {"off": False, "0": False, "false": False, "on": True, "1": True,
+                        "true": True}.get(env, self.registry.settings.ocr)
         files = list(self.registry.image_files())
         stem = self._cache_stem(files + [("video", k, p) for k, p in self.registry.video_files()])
         if stem is not None and self._load_images(stem):

@@ -27,6 +27,12 @@ if os.environ.get("CI"):
 # Built image indexes go to a cache folder of this test session, never the user's own
 # (subprocesses such as `markwatch demo` inherit it).
 os.environ["MARKWATCH_CACHE_DIR"] = tempfile.mkdtemp(prefix="markwatch-test-cache-")
+# Runs assess in this process: starting worker processes costs seconds that a test's handful
+# of listings never wins back. tests/test_run_workers.py and the demo test use workers.
+os.environ.setdefault("MARKWATCH_WORKERS", "1")
+# Reading words in photos is tested on its own (test_assess, test_image_matcher) and in the
+# demo test, which runs as shipped; crawl and storage tests do not pay 0.2 s a photo for it.
+os.environ.setdefault("MARKWATCH_OCR", "off")
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_BRAND = ROOT / "examples" / "demo-brand" / "brand.yaml"

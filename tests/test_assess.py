@@ -178,3 +178,14 @@ def test_a_lone_word_of_a_mark_counts_only_beside_the_brands_goods() -> None:
     alone, risk = mark_score("Halvo: a family history, paperback")
     assert beside_goods > 0.6 > 0.3 > alone
     assert risk < 50  # a weak, reviewable hit, never flagged on its own
+
+
+def test_reading_words_is_on_as_shipped_and_the_environment_can_turn_it_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MARKWATCH_OCR", raising=False)
+    assert Assessor(REGISTRY, image_cache=None).ocr is True  # brand.yaml's default
+    off = REGISTRY.model_copy(update={"settings": REGISTRY.settings.model_copy(update={"ocr": False})})
+    assert Assessor(off, image_cache=None).ocr is False
+    monkeypatch.setenv("MARKWATCH_OCR", "off")
+    assert Assessor(REGISTRY, image_cache=None).ocr is False
+    monkeypatch.setenv("MARKWATCH_OCR", "on")
+    assert Assessor(off, image_cache=None).ocr is True

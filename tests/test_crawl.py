@@ -16,11 +16,21 @@ from pathlib import Path
 import pytest
 
 from conftest import DEMO_BRAND, run_cli
-from monitor.demo_market.catalog import build_catalog
+from monitor.demo_market.catalog import SMALL_SCALE, build_catalog
 
 pytestmark = pytest.mark.slow
 
-CATALOG = build_catalog()
+# The small catalogue has every kind of storefront, page and listing the full one has, in a
+# third of the pages: completeness, resumption and sharing are as well shown on it.
+CATALOG = build_catalog(scale=SMALL_SCALE)
+
+
+@pytest.fixture(scope="module")
+def demo_market():  # type: ignore[no-untyped-def]
+    from monitor.demo_market.server import DemoMarket
+
+    with DemoMarket(CATALOG) as market:
+        yield market
 
 
 def _expected(platform: str) -> set[str]:

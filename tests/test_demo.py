@@ -23,8 +23,10 @@ SMALL = build_catalog(scale=SMALL_SCALE)
 
 @pytest.mark.timeout(600)
 def test_demo_json_end_to_end(tmp_path: Path, browser_path: str) -> None:
+    # as a newcomer runs it: a worker process per core, words in photos read
     done = run_cli("demo", "--small", "--json", "--out", str(tmp_path / "out"), cwd=tmp_path,
-                   env={"MARKWATCH_CHROMIUM": browser_path}, timeout=480)
+                   env={"MARKWATCH_CHROMIUM": browser_path, "MARKWATCH_WORKERS": "", "MARKWATCH_OCR": ""},
+                   timeout=480)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout)  # stdout is exactly one JSON object
     assert set(result) == {"listings", "flagged", "precision", "recall", "digest", "takedowns", "db"}

@@ -539,7 +539,7 @@ def test_ocr_absent_gives_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(image_module, "_ocr_engine", None)
     monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)
-    with pytest.raises(OcrUnavailableError, match=r"pip install 'markwatch\[ocr\]'"):
+    with pytest.raises(OcrUnavailableError, match=r"needs rapidocr-onnxruntime.*ocr: false"):
         read_text(_jpeg(ASSETS["camera"]))
 
 
