@@ -27,7 +27,7 @@ def test_answers_are_drafted_listed_and_mistakes_are_one_line(tmp_path: Path) ->
     trademark = {"platform": "amazon", "kind": "trademark", "received": "2026-11-30", "reference": "CASE-4411",
                  "complainant": {"name": "Norvik Outdoor AB"},
                  "rights": [{"type": "trademark", "office": "EUIPO", "number": "018234567", "mark": "Norvik"}],
-                 "listing_url": "https://www.amazon.com/dp/B0TEST0001", "country": "US",
+                 "listing_url": "https://www.amazon.com/dp/B0TEST0001", "country": "US",  # url-ok
                  "listing": {"title": "Norvik Fjell Parka replica, waterproof jacket", "price": 49, "currency": "EUR"},
                  "seller": SELLER}
     dmca = {"platform": "shopify", "kind": "dmca", "received": "2026-11-30", "complainant": {"name": "Someone"},
@@ -51,7 +51,7 @@ def test_answers_are_drafted_listed_and_mistakes_are_one_line(tmp_path: Path) ->
         assert listed.count("<tr><td>") == 2 and "counter-notice" in listed and "comply" in listed
         assert len(list((tmp_path / "out" / "responses").glob("*/answer.txt"))) == 2
         # mistakes: one message, what was typed kept, nothing saved
-        words = "From: Norvik Outdoor AB\nThe listing https://www.ebay.de/itm/1 sells counterfeit goods."
+        words = "From: Norvik Outdoor AB\nThe listing https://www.ebay.de/itm/1 sells counterfeit goods."  # url-ok
         for data, message in [({"complaint": "{not json"}, "not valid JSON"),
                               ({"complaint": words}, "needs the listing too"),
                               ({"complaint": words, "listing": "[1, 2]"}, "one JSON object"),
