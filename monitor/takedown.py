@@ -763,8 +763,9 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
         for plat_name, pairs in sorted(by_platform.items()):
             plat = PLATFORMS.get(plat_name) or Platform(plat_name, plat_name, "US",
                                                         DEFAULT_ITEMS_PER_NOTICE, ("notice",))
-            if country or registry.watch_country(plat_name):
-                plat = replace(plat, country=(country or registry.watch_country(plat_name) or "").upper())
+            sold_in = country or registry.watch_country(plat_name)
+            if sold_in:
+                plat = replace(plat, country=sold_in.upper())
             ready: list[tuple[Case, Listing, dict[str, Any]]] = []
             for case, listing in pairs:
                 its = findings[listing.id]

@@ -257,10 +257,9 @@ def _boxed(db: Database, listing: Listing, index: int, path: str, finding_id: in
         raise HTTPException(404, "no such region")
     try:
         with Image.open(path) as im:
+            size = im.size
             im.thumbnail((1600, 1600))
             shown = im.convert("RGB")
-            with Image.open(path) as original:
-                size = original.size
     except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError):
         raise HTTPException(404, "the photo cannot be read") from None
     region = draw_box_at(finding.region, size, shown.size)
