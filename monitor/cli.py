@@ -76,6 +76,7 @@ class _PlainProgress:
         self._last = 0.0
         self.stored = self.photos = self.assessed = self.flagged = 0
         self.matching_total: int | None = None
+        self._matched_at_stage = 0  # matched when the crawl ended, for the matching rate
 
     def line(self, text: str) -> None:
         err.print(f"markwatch: {text}", markup=False, highlight=False, soft_wrap=True)
@@ -90,10 +91,15 @@ class _PlainProgress:
             if now - self._last < PROGRESS_EVERY:
                 return
             self._last = now
-            rate = self.stored / max(now - self._stage_started, 1e-9)
-            left = f", {self.matching_total - self.assessed} left" if self.matching_total is not None else ""
-            self.line(f"... {self.stored} listings stored ({rate:.1f}/s), {self.photos} photos, "
-                      f"{self.assessed} matched{left}, "
+            elapsed = max(now - self._stage_started, 1e-9)
+            if self.matching_total is None:  # crawling: the rate of storing
+                stored, matched = f"{self.stored} listings stored ({self.stored / elapsed:.1f}/s)", f"{self.assessed} matched"
+            else:  # the crawl is done: the rate of matching what is left
+                done = self.assessed - self._matched_at_stage
+                stored = f"{self.stored} listings stored"
+                matched = (f"{self.assessed} matched ({done / elapsed:.1f}/s), "
+                           f"{self.matching_total - self.assessed} left")
+            self.line(f"... {stored}, {self.photos} photos, {matched}, "
                       f"{self.flagged} flagged, {now - self._stage_started:.0f} s")
 
 
@@ -174,6 +180,7 @@ def _progress_printer(show: bool) -> tuple[Callable[[str, dict[str, Any]], None]
                 plain.tick()
             elif event == "matching":
                 plain.matching_total = plain.assessed + data["left"]
+                plain._matched_at_stage = plain.assessed
                 plain.stage(f"crawl done: {plain.stored} listings and {plain.photos} photos stored; "
                             f"matching the {data['left']} left")
             elif event == "crawl-done":
