@@ -12,6 +12,8 @@ import dataclasses
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -38,6 +40,16 @@ def default_workers() -> int:
 def _start(settings: dict[str, Any]) -> None:
     global _assessor
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def leave_with_parent() -> None:
+        # A parent killed outright (SIGKILL, OOM) cannot stop its pool: go with it rather
+        # than wait forever on a queue nobody writes to.
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=leave_with_parent, name="markwatch-parent-watch", daemon=True).start()
     _assessor = Assessor(**settings)
 
 

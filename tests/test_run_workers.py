@@ -49,3 +49,51 @@ def test_worker_processes_assess_as_this_process_does(tmp_path: Path) -> None:
     assert pooled == alone
     assert any(flagged for _, flagged, _ in alone.values())
     assert not multiprocessing.active_children()
+
+
+def test_workers_leave_when_their_parent_is_killed(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import sys, time\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
+        "from monitor._workers import AssessPool\n"
+        "from monitor.assess import Assessor\n"
+        "from monitor.registry import load_registry\n"
+        "if __name__ == '__main__':  # spawned workers import this file too\n"
+        f"    pool = AssessPool(Assessor(load_registry({str(DEMO_BRAND)!r}), image_cache=None), 2)\n"
+        "    pool._pool.submit(int, 1).result()\n"
+        "    print(' '.join(str(p.pid) for p in pool._pool._processes.values()), flush=True)\n"
+        "    time.sleep(600)\n", encoding="utf-8")
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        workers = [int(p) for p in parent.stdout.readline().split()]  # started on demand: at least one
+        assert workers
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.5)
+        alive = [p for p in workers if _running(p)]
+    assert not alive, f"workers {alive} outlived their killed parent"
+
+
+def _running(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie waiting for its reaper has left too
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
