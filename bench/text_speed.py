@@ -1,18 +1,25 @@
 """Speed of the mark matcher: 500 marks against 100,000 realistic listing titles on one
 core; prints titles per second, build time and peak memory.
 
-    .venv/bin/python bench/text_speed.py [--titles N] [--marks N] [--seed N]
+    .venv/bin/python bench/text_speed.py [--titles N] [--marks N] [--seed N] [--against REV]
+
+`--against REV` also times the mark matcher of git revision REV on the same titles, in
+the same process, in alternating chunks, and prints the ratio: on a shared machine two
+separate runs differ by up to 40% between themselves, which hides a 20% change.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import random
 import resource
 import string
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -97,11 +104,52 @@ def make_titles(rng: random.Random, marks: list[Mark], count: int) -> list[str]:
     return titles
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def baseline_matcher(rev: str, marks: list[Mark], tmp: str):  # type: ignore[no-untyped-def]
+    """A MarkMatcher of revision `rev`: its `matchers/` unpacked as package `matchers_<rev>`
+    (the text matcher's own imports are relative, so it runs its own helpers)."""
+    name = "matchers_" + "".join(c for c in rev if c.isalnum())
+    dest = Path(tmp) / name
+    dest.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "matchers"], check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "--strip-components=1", "-C", str(dest)], input=archive, check=True)
+    sys.path.insert(0, tmp)
+    text = importlib.import_module(f"{name}.text")
+    return text.MarkMatcher([text.Mark(m.text, m.aliases, m.distinctive, m.partials) for m in marks])
+
+
+def against(rev: str, marks: list[Mark], titles: list[str], *, rounds: int = 3, chunk: int = 5000) -> None:
+    """CPU seconds of this matcher and of `rev`'s over the titles, in alternating chunks."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ours, theirs = MarkMatcher(marks), baseline_matcher(rev, marks, tmp)
+        for title in titles[:chunk]:  # warm both caches' code paths and lazy imports
+            ours.find(title)
+            theirs.find(title)
+        spent = {"ours": 0.0, "theirs": 0.0}
+        for r in range(rounds):
+            for k, s in enumerate(range(0, len(titles), chunk)):
+                part = titles[s: s + chunk]
+                pair = [("ours", ours), ("theirs", theirs)]
+                for label, m in pair if (k + r) % 2 else pair[::-1]:
+                    c = time.process_time()
+                    for title in part:
+                        m.find(title)
+                    spent[label] += time.process_time() - c
+        ratio = spent["ours"] / spent["theirs"]
+        print(f"against {rev}: {rounds} passes in alternating chunks of {chunk}: this matcher "
+              f"{spent['ours']:.2f} s, {rev} {spent['theirs']:.2f} s of CPU -> {ratio:.3f}x "
+              f"({(ratio - 1) * 100:+.0f}%){'  ok' if ratio <= 1.2 else '  MORE THAN 20% SLOWER'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--titles", type=int, default=100_000)
     parser.add_argument("--marks", type=int, default=500)
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--against", metavar="REV", help="also time revision REV's matcher, interleaved")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -134,6 +182,8 @@ def main() -> None:
     print(f"titles with a hit: {with_hits} ({with_hits / len(titles):.1%}), hits: {hits}")
     print(f"peak memory (max RSS): {rss_after / 1024:.0f} MiB "
           f"(titles and marks alone: {rss_before / 1024:.0f} MiB)")
+    if args.against:
+        against(args.against, marks, titles)
 
 
 if __name__ == "__main__":
