@@ -437,3 +437,60 @@ def test_a_rarer_name_near_a_mark_needs_context_and_an_invisible_split_does_not(
     assert (hit.reason, hit.needs_context) == ("near-word", True)
     hit = _only(MarkMatcher(["Garmin"]), "G\u200barmin watch")
     assert (hit.reason, hit.needs_context) == ("spacing", False)
+
+
+@pytest.mark.parametrize(
+    ("mark", "text"),
+    [
+        ("Olin Neripox", "Wooden name sign Neripox for the nursery"),  # "sign" is no slip of "Olin"
+        ("Levi's", "Levi: a novel, paperback edition"),  # "a" is no slip of the "s"
+    ],
+)
+def test_a_misspelt_phrase_keeps_each_word_close(mark, text):
+    assert all(h.reason != "typo" for h in MarkMatcher([Mark(mark)]).find(text))
+
+
+def test_a_misspelt_phrase_still_allows_one_slip_a_word():
+    hit = _only(MarkMatcher([Mark("Olin Neripox")]), "Olen Neripox tote")
+    assert (hit.matched, hit.reason) == ("Olen Neripox", "typo")
+
+
+def _mask_touches_a_letter(text: str) -> bool:
+    """The plain definition `_mask_hint` speeds up: a run of mask symbols between two
+    letters, or a run starting with '*', '#' or '?' beside a letter at a word's edge."""
+    import re
+
+    for run in re.finditer(r"[*#?_.·•~\-]+", text):
+        a, b = run.span()
+        before = text[a - 1] if a else " "
+        after = text[b] if b < len(text) else " "
+        if before.isalpha() and after.isalpha():
+            return True
+        if text[a] in "*#?" and ((before.isalpha() and not after.isalnum()) or (after.isalpha() and not before.isalnum())):
+            return True
+    return False
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="aZé5 _*#?.·•~-,ǅ\u0301日", max_size=12))
+def test_the_mask_hint_never_misses_a_mask(text):
+    from matchers.text import _mask_hint
+
+    expected = _mask_touches_a_letter(text)
+    if expected:
+        assert _mask_hint(text)
+    elif not any(c in "²³¹" for c in text):  # a superscript digit may pass for a letter
+        assert not _mask_hint(text)
+
+
+def test_word_figures_are_wordfreqs_own():
+    wordfreq = pytest.importorskip("wordfreq")
+    from matchers import _words
+
+    zipf = _words._zipf()
+    words = ["guest", "Narvik", "NARVIK", "face", "klein", "adadis", "gucchi", "the", "Chantel", "zzqx"]
+    words += wordfreq.top_n_list("de", 300)[::7] + wordfreq.top_n_list("en", 3000)[::37]
+    words += ["Levi's", "café", "t-shirt", "2pack", "日本"]  # not plain ASCII words: wordfreq itself
+    for word in words:
+        for lang, wordlist in (("en", "small"), ("de", "small"), ("pl", "small"), ("en", "large")):
+            assert zipf(word, lang, wordlist) == wordfreq.zipf_frequency(word, lang, wordlist=wordlist), word
