@@ -7,8 +7,12 @@ Prints, per size: wall and CPU time (this process and its workers), listings/s a
 photos/s per stage (crawl with matching beside it, matching left after the crawl, digest),
 peak memory, precision/recall against the market's truth, and how each stage's cost grows.
 
+First, the matchers' cost by registry size on one core: CPU per title at 50 / 200 / 1,000
+marks and per photo at 10 / 50 / 200 logo images (generated wordmarks; photos of the
+generated products, a third of them carrying one of the logos).
+
 Run (quiet machine): nice -n 5 .venv/bin/python bench/daily_scale.py [--sizes 1000 3000 10000]
-     [--workers N] [--keep DIR]
+     [--workers N] [--keep DIR]   (--sizes 0: the registry curve alone)
 """
 
 from __future__ import annotations
@@ -31,7 +35,10 @@ from PIL import Image, ImageDraw, ImageFont
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from text_speed import coined  # noqa: E402
+from text_speed import coined, make_marks, make_titles  # noqa: E402
+
+from matchers.image import ImageIndex  # noqa: E402
+from matchers.text import MarkMatcher  # noqa: E402
 
 from monitor.browser import find_chromium  # noqa: E402
 from monitor.db import Database  # noqa: E402
@@ -93,6 +100,60 @@ def big_brand(folder: Path, *, marks: int = 200, logos: int = 50, products: int 
         entry["max_listings"] = 1_000_000
     (folder / "brand.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return folder / "brand.yaml"
+
+
+def wordmark(name: str, rng: random.Random) -> Image.Image:
+    img = Image.new("RGB", (600, 180), (250, 250, 250))
+    ImageDraw.Draw(img).text((20, 30), name.upper(), fill=tuple(rng.randrange(0, 160) for _ in range(3)),
+                             font=_font(96))
+    return img
+
+
+def registry_curve(*, mark_counts=(50, 200, 1000), logo_counts=(10, 50, 200), titles: int = 20_000,
+                   photos: int = 30) -> None:
+    """CPU per title by registered marks, and per photo by registered logo images."""
+    print("\nmatcher cost by registry size (one core, CPU):")
+    base = None
+    for n in mark_counts:
+        rng = random.Random(5)
+        marks = make_marks(rng, n)
+        sample = make_titles(rng, marks, titles)
+        matcher = MarkMatcher(marks)
+        for t in sample[:1000]:
+            matcher.find(t)
+        c = time.process_time()
+        for t in sample:
+            matcher.find(t)
+        us = (time.process_time() - c) * 1e6 / len(sample)
+        base = base or (n, us)
+        print(f"  {n:5d} marks: {us:6.1f} us a title  (x{us / base[1]:.2f} for x{n / base[0]:.0f} the marks)")
+    rng = random.Random(9)
+    names = [coined(rng) for _ in range(max(logo_counts))]
+    logos = [wordmark(n, rng) for n in names]
+    shots = []
+    for i in range(photos):
+        img = Image.new("RGB", (800, 800), tuple(rng.randrange(120, 250) for _ in range(3)))
+        draw = ImageDraw.Draw(img)
+        for _ in range(6):
+            x, y = rng.randrange(0, 680), rng.randrange(0, 680)
+            draw.ellipse((x, y, x + rng.randrange(40, 200), y + rng.randrange(40, 200)),
+                         fill=tuple(rng.randrange(0, 255) for _ in range(3)))
+        if i % 3 == 0:  # a logo printed on the goods, smaller and turned a little
+            logo = logos[rng.randrange(min(logo_counts))].resize((300, 90)).rotate(rng.uniform(-8, 8), expand=True,
+                                                                                   fillcolor=(250, 250, 250))
+            img.paste(logo, (rng.randrange(0, 480), rng.randrange(0, 680)))
+        shots.append(img)
+    base = None
+    for k in logo_counts:
+        index = ImageIndex()
+        index.add_many(((names[i], logos[i]) for i in range(k)), kind="logo")
+        index.query(shots[0])  # builds the shared structures once
+        c = time.process_time()
+        found = sum(bool(index.query(p)) for p in shots)
+        ms = (time.process_time() - c) * 1000 / len(shots)
+        base = base or (k, ms)
+        print(f"  {k:5d} logo images: {ms:6.0f} ms a photo  (x{ms / base[1]:.2f} for x{k / base[0]:.0f} the logos; "
+              f"{found}/{len(shots)} photos with a hit, {len(range(0, photos, 3))} carry a logo)")
 
 
 def market(scale: float) -> tuple[subprocess.Popen[str], str]:
@@ -174,6 +235,10 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None, help="assessment processes (default: one per core)")
     ap.add_argument("--keep", type=Path, default=None, help="keep each run's database and images here")
     args = ap.parse_args()
+    registry_curve()
+    args.sizes = [n for n in args.sizes if n > 0]
+    if not args.sizes:
+        return
     root = Path(tempfile.mkdtemp(prefix="mw-scale-")) if args.keep is None else args.keep
     # The image index is built fresh for the big brand once, then read from this cache.
     os.environ.setdefault("MARKWATCH_CACHE_DIR", str(root / "cache"))
