@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
-__all__ = ["LazyPlaywrightDownloadHandler"]
+__all__ = ["LazyPlaywrightDownloadHandler", "skip_unneeded_resource"]
 
 
 class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
@@ -38,3 +38,14 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
         if request.meta.get("playwright") and not self._driver_started:
             await self._start_driver()
         return await super().download_request(request)
+
+
+# What the extractor never reads from a rendered page: pictures, fonts, audio and video are
+# fetched (or not) by the pipelines from the addresses the page names; the browser fetching
+# them too only delays "network idle" and spends the cores the matchers need.
+_UNNEEDED = frozenset({"image", "font", "media"})
+
+
+def skip_unneeded_resource(request) -> bool:  # type: ignore[no-untyped-def]
+    """PLAYWRIGHT_ABORT_REQUEST: abort a rendered page's requests for images, fonts, media."""
+    return request.resource_type in _UNNEEDED

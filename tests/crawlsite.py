@@ -226,7 +226,8 @@ def _main(config_path: str) -> int:
     overrides = dict(config.get("overrides") or {})
     overrides.setdefault("EXTENSIONS", {"crawlsite.ReportComponents": 0})
     stats = run_crawl(jobs, sink=sink, proxy=config.get("proxy"), images_dir=config.get("images_dir"),
-                      redis_url=config.get("redis_url"), run_key=config.get("run_key"), overrides=overrides)
+                      redis_url=config.get("redis_url"), run_key=config.get("run_key"),
+                      browser_path=config.get("browser_path"), overrides=overrides)
     out.write(json.dumps({"stats": stats}, default=str) + "\n")
     out.close()
     return 0

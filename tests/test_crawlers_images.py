@@ -78,3 +78,20 @@ def test_images_are_fetched_once_deduplicated_and_size_limited(tmp_path: Path) -
     assert site.paths().count("/img/red.png") == 1
     stored = sorted(p.name for p in images_dir.rglob("*") if p.is_file())
     assert stored == sorted({hashlib.sha256(RED).hexdigest(), hashlib.sha256(BLUE).hexdigest()})
+
+
+def test_a_rendered_page_leaves_pictures_to_the_pipeline(tmp_path: Path, demo_market, browser_path: str) -> None:  # type: ignore[no-untyped-def]
+    """Chromium renders a storefront's scripts but fetches none of its pictures, fonts or
+    media: the image pipeline fetches the listings' photos, by the addresses the page names."""
+    job = {"platform": "shoply", "search_terms": ["norvik"], "base_url": demo_market.base_url,
+           "max_pages": 1, "max_listings": 4, "javascript": True}
+    result = run_crawl_subprocess(tmp_path, [job], images_dir=str(tmp_path / "images"), browser_path=browser_path,
+                                  overrides={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False})
+    assert result.returncode == 0, result.stderr
+    assert len(result.items) == 4
+    stats = result.stats["shoply"]
+    assert stats.get("playwright/request_count/aborted", 0) >= 4, stats
+    assert not stats.get("playwright/response_count/resource_type/image"), stats
+    # every listing still has its photos, fetched and stored by the pipeline
+    for item in result.items:
+        assert item["images"] and all(image["sha256"] for image in item["images"]), item["images"]
