@@ -60,6 +60,25 @@ def _font(size: int) -> ImageFont.ImageFont:
         return ImageFont.load_default(size=size)
 
 
+def wordmark(name: str, rng: random.Random) -> Image.Image:
+    """A generated logo: the name in capitals, in a dark colour, on near-white."""
+    img = Image.new("RGB", (600, 180), (250, 250, 250))
+    ImageDraw.Draw(img).text((20, 30), name.upper(), fill=tuple(rng.randrange(0, 160) for _ in range(3)),
+                             font=_font(96))
+    return img
+
+
+def product_photo(rng: random.Random, size: int) -> Image.Image:
+    """A generated product photo: coloured ellipses on a light ground."""
+    img = Image.new("RGB", (size, size), tuple(rng.randrange(120, 250) for _ in range(3)))
+    draw = ImageDraw.Draw(img)
+    for _ in range(6):
+        x, y = rng.randrange(0, size - 120), rng.randrange(0, size - 120)
+        draw.ellipse((x, y, x + rng.randrange(40, 200), y + rng.randrange(40, 200)),
+                     fill=tuple(rng.randrange(0, 255) for _ in range(3)))
+    return img
+
+
 def big_brand(folder: Path, *, marks: int = 200, logos: int = 50, products: int = 100, seed: int = 11) -> Path:
     """The demo brand with generated marks, wordmark logos and products added up to the
     counts given; its watch list opened wide enough for the grown market."""
@@ -79,19 +98,10 @@ def big_brand(folder: Path, *, marks: int = 200, logos: int = 50, products: int 
     (folder / "gen").mkdir(exist_ok=True)
     for i in range(logos - len(data.get("logos", []))):
         name = names[i % len(names)]
-        img = Image.new("RGB", (600, 180), (250, 250, 250))
-        ImageDraw.Draw(img).text((20, 30), name.upper(), fill=tuple(rng.randrange(0, 160) for _ in range(3)),
-                                 font=_font(96))
-        img.save(folder / "gen" / f"logo-{i}.png")
+        wordmark(name, rng).save(folder / "gen" / f"logo-{i}.png")
         data["logos"].append({"file": f"gen/logo-{i}.png", "mark": name})
     for i in range(products - len(data.get("products", []))):
-        img = Image.new("RGB", (640, 640), tuple(rng.randrange(120, 250) for _ in range(3)))
-        draw = ImageDraw.Draw(img)
-        for _ in range(6):
-            x, y = rng.randrange(0, 520), rng.randrange(0, 520)
-            draw.ellipse((x, y, x + rng.randrange(40, 200), y + rng.randrange(40, 200)),
-                         fill=tuple(rng.randrange(0, 255) for _ in range(3)))
-        img.save(folder / "gen" / f"product-{i}.jpg", quality=88)
+        product_photo(rng, 640).save(folder / "gen" / f"product-{i}.jpg", quality=88)
         data["products"].append({"name": f"{names[i % len(names)]} item {i}", "sku": f"GEN-{i:04d}",
                                  "msrp": {"amount": 100 + i, "currency": "EUR"},
                                  "images": [f"gen/product-{i}.jpg"], "keywords": ["jacket"]})
@@ -100,13 +110,6 @@ def big_brand(folder: Path, *, marks: int = 200, logos: int = 50, products: int 
         entry["max_listings"] = 1_000_000
     (folder / "brand.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return folder / "brand.yaml"
-
-
-def wordmark(name: str, rng: random.Random) -> Image.Image:
-    img = Image.new("RGB", (600, 180), (250, 250, 250))
-    ImageDraw.Draw(img).text((20, 30), name.upper(), fill=tuple(rng.randrange(0, 160) for _ in range(3)),
-                             font=_font(96))
-    return img
 
 
 def registry_curve(*, mark_counts=(50, 200, 1000), logo_counts=(10, 50, 200), titles: int = 20_000,
@@ -132,12 +135,7 @@ def registry_curve(*, mark_counts=(50, 200, 1000), logo_counts=(10, 50, 200), ti
     logos = [wordmark(n, rng) for n in names]
     shots = []
     for i in range(photos):
-        img = Image.new("RGB", (800, 800), tuple(rng.randrange(120, 250) for _ in range(3)))
-        draw = ImageDraw.Draw(img)
-        for _ in range(6):
-            x, y = rng.randrange(0, 680), rng.randrange(0, 680)
-            draw.ellipse((x, y, x + rng.randrange(40, 200), y + rng.randrange(40, 200)),
-                         fill=tuple(rng.randrange(0, 255) for _ in range(3)))
+        img = product_photo(rng, 800)
         if i % 3 == 0:  # a logo printed on the goods, smaller and turned a little
             logo = logos[rng.randrange(min(logo_counts))].resize((300, 90)).rotate(rng.uniform(-8, 8), expand=True,
                                                                                    fillcolor=(250, 250, 250))
