@@ -2,14 +2,17 @@
 process): pages per minute for static pages (with markwatch's lazy Playwright handler, the
 stock one, and none), and for pages rendered in Chromium, beside `scrapy bench` on this machine.
 
-    .venv/bin/python bench/crawl_speed.py [--listings 300] [--rendered 40] [--repeat 1]
+    .venv/bin/python bench/crawl_speed.py [--listings 300] [--rendered 300] [--repeat 1] [--scale 4]
 
 Each crawl runs in a fresh process (Scrapy's reactor runs once per process) through
 `crawlers.runner.run_crawl`, without image downloads. "Unthrottled" crawls turn politeness off
 (no delay, no AutoThrottle, 16 requests per domain) to measure the crawler itself, as
 `scrapy bench` does; "polite defaults" is what a user's crawl of one site does. Pages per
-minute = responses received / Scrapy's elapsed_time_seconds. The machine's 2 cores are shared
-with the demo market (and other work): figures are noisy.
+minute = responses received / Scrapy's elapsed_time_seconds (browser start included); "CPU per
+page" is the whole machine's CPU time (/proc/stat: crawler, browser, driver and demo market)
+over the crawl's process, divided by its pages. The demo market serves a catalogue `--scale`
+times the demo's, so the rendered crawl has a few hundred pages to settle into its pace. The
+machine's 2 cores are shared with the demo market (and other work): figures are noisy.
 """
 
 from __future__ import annotations
@@ -43,8 +46,14 @@ def _child(config_path: str) -> int:
     config = json.loads(Path(config_path).read_text())
     items: list[int] = []
     job = CrawlJob(**{k: tuple(v) if isinstance(v, list) else v for k, v in config["job"].items()})
-    stats = run_crawl([job], sink=lambda item: items.append(1), browser_path=find_chromium(install=False).path,
-                      overrides=config["overrides"])[job.platform]
+    overrides = config["overrides"]
+    browser_path = find_chromium(install=False).path
+    if overrides.pop("STOCK_LAUNCH", False):
+        # scrapy-playwright as its README sets it up: the browser's own arguments only.
+        from crawlers.settings import chromium_args
+        overrides["PLAYWRIGHT_LAUNCH_OPTIONS"] = {"headless": True, "args": chromium_args(), "executable_path": browser_path}
+    stats = run_crawl([job], sink=lambda item: items.append(1), browser_path=browser_path,
+                      overrides=overrides)[job.platform]
     elapsed = float(stats.get("elapsed_time_seconds") or 0)
     pages = int(stats.get("response_received_count") or 0)
     print(json.dumps({"pages": pages, "items": len(items), "seconds": elapsed,
@@ -52,18 +61,31 @@ def _child(config_path: str) -> int:
     return 0
 
 
+def _machine_cpu() -> float | None:
+    """CPU seconds the whole machine has spent (user, nice, system), or None off Linux."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:4]
+    except OSError:
+        return None
+    return sum(int(f) for f in fields) / os.sysconf("SC_CLK_TCK")
+
+
 def _crawl(job: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump({"job": job, "overrides": overrides}, handle)
+    before = _machine_cpu()
     try:
         done = subprocess.run([sys.executable, __file__, "--child", handle.name], cwd=ROOT,
                               capture_output=True, text=True, timeout=1800)
     finally:
         os.unlink(handle.name)
+    after = _machine_cpu()
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
         raise SystemExit(f"crawl failed ({done.returncode}): {done.stderr[-2000:]}")
-    return json.loads(lines[-1])
+    got = json.loads(lines[-1])
+    got["cpu"] = after - before if before is not None and after is not None else None
+    return got
 
 
 def _scrapy_bench() -> str:
@@ -82,13 +104,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--listings", type=int, default=300, help="static listings per crawl")
-    parser.add_argument("--rendered", type=int, default=40, help="listings rendered in Chromium")
+    parser.add_argument("--rendered", type=int, default=300, help="listings rendered in Chromium")
+    parser.add_argument("--scale", type=float, default=4.0, help="the demo market's catalogue, times the demo's")
     parser.add_argument("--repeat", type=int, default=1, help="crawls per figure (best is shown)")
     args = parser.parse_args()
     if args.child:
         return _child(args.child)
 
-    market = subprocess.Popen([sys.executable, "-m", "monitor.demo_market"], cwd=ROOT,
+    market = subprocess.Popen([sys.executable, "-m", "monitor.demo_market", "--scale", str(args.scale)], cwd=ROOT,
                               stdout=subprocess.PIPE, text=True)
     try:
         ready = market.stdout.readline() if market.stdout else ""
@@ -99,7 +122,7 @@ def main() -> int:
         static = {"platform": "bazaar", "search_terms": ["norvik", "trailforge", "parka", "hiking boots", "backpack"],
                   "base_url": base, "max_pages": 40, "max_listings": args.listings}
         rendered = {"platform": "shoply", "search_terms": ["norvik", "trailforge", "outdoor"], "base_url": base,
-                    "max_pages": 6, "max_listings": args.rendered, "javascript": True}
+                    "max_pages": 40, "max_listings": args.rendered, "javascript": True}
         runs = [
             ("static, unthrottled, as shipped (lazy Playwright handler)", static, UNTHROTTLED),
             ("static, unthrottled, stock scrapy-playwright handler", static, {**UNTHROTTLED, **STOCK_PLAYWRIGHT}),
@@ -108,7 +131,8 @@ def main() -> int:
              {"LOG_LEVEL": "ERROR"}),
             ("Playwright-rendered (Chromium), unthrottled, as shipped", rendered, UNTHROTTLED),
             ("Playwright-rendered, unthrottled, stock scrapy-playwright handler", rendered,
-             {**UNTHROTTLED, **STOCK_PLAYWRIGHT, "PLAYWRIGHT_ABORT_REQUEST": None, "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 16}),
+             {**UNTHROTTLED, **STOCK_PLAYWRIGHT, "PLAYWRIGHT_ABORT_REQUEST": None, "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 16,
+              "STOCK_LAUNCH": True}),
         ]
         print(f"demo market at {base}; {os.cpu_count()} cores shared; best of {args.repeat}\n")
         for label, job, overrides in runs:
@@ -120,6 +144,8 @@ def main() -> int:
             assert best is not None
             rate = 60 * best["pages"] / max(best["seconds"], 1e-9)
             extra = f", {best['rendered']} rendered" if best["rendered"] else ""
+            if best.get("cpu") is not None:
+                extra += f", CPU {1000 * best['cpu'] / max(best['pages'], 1):.0f} ms a page"
             print(f"{label:<66} {rate:>8.0f} pages/min ({best['pages']} pages, {best['items']} listings{extra}, "
                   f"{best['seconds']:.1f} s)")
     finally:

@@ -19,6 +19,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from scrapy_playwright.page import PageMethod
 
 from crawlers._videos import video_urls
+from crawlers.browser import SETTLE_MAX_MS, SETTLE_QUIET_MS, settle_page
 from crawlers.caps import ListingCap
 from crawlers.failures import READ_KEY
 from crawlers.extract import extract_listing, looks_like_app_shell
@@ -29,12 +30,11 @@ from crawlers.spiders._accounting import PageAccounting
 __all__ = ["ListingSpider"]
 
 
-def _browser_meta() -> dict[str, Any]:
+def _browser_meta(settings: Any) -> dict[str, Any]:
     # Wait until the page's own requests settle: app shells fetch their data after load.
-    return {
-        "playwright": True,
-        "playwright_page_methods": [PageMethod("wait_for_load_state", "networkidle")],
-    }
+    settle = PageMethod(settle_page, quiet_ms=settings.getint("MARKWATCH_RENDER_QUIET_MS", SETTLE_QUIET_MS),
+                        most_ms=settings.getint("MARKWATCH_RENDER_MAX_MS", SETTLE_MAX_MS))
+    return {"playwright": True, "playwright_page_methods": [settle]}
 
 
 class ListingSpider(PageAccounting, scrapy.Spider):
@@ -72,7 +72,7 @@ class ListingSpider(PageAccounting, scrapy.Spider):
 
     def _meta(self, **meta: Any) -> dict[str, Any]:
         if self.javascript:
-            meta.update(_browser_meta())
+            meta.update(_browser_meta(self.settings))
         return meta
 
     @classmethod
@@ -260,7 +260,7 @@ class ListingSpider(PageAccounting, scrapy.Spider):
             # The page is an app shell: its data arrives only once scripts run.
             self.crawler.stats.inc_value("markwatch/app_shell_rendered")
             self.crawler.stats.inc_value(READ_KEY, -1)  # read once it is rendered
-            yield response.request.replace(meta={**response.meta, **_browser_meta()}, dont_filter=True)
+            yield response.request.replace(meta={**response.meta, **_browser_meta(self.settings)}, dont_filter=True)
             return
         listing_id = response.meta.get("listing_id") or listing.listing_id or listing_id_from_url(response.url, self.platform)
         item = ListingItem(platform=self.platform, listing_id=listing_id, url=response.url,

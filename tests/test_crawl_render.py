@@ -1,0 +1,99 @@
+"""Rendered pages in a real Chromium against a local site: a page is read once its own work
+has settled (a timer that starts a slow fetch, a script the page adds), a page that never
+settles is read after the cap as it stands, and pages are kept and reused (never more open
+than the page cap) while a page that failed is replaced."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crawlsite import LocalSite, page, run_crawl_subprocess
+
+FAST = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "ROBOTSTXT_OBEY": False}
+
+
+def _shell(script: str) -> str:
+    return f"<!doctype html><html><head><title>Shop</title></head><body><div id='app'>Loading</div><script>{script}</script></body></html>"
+
+
+def _json(body: str):  # type: ignore[no-untyped-def]
+    return lambda path, count: (200, {"Content-Type": "application/json"}, body.encode())
+
+
+def _js(body: str):  # type: ignore[no-untyped-def]
+    return lambda path, count: (200, {"Content-Type": "text/javascript"}, body.encode())
+
+
+# The title arrives from a fetch that starts 400 ms after load and takes 700 ms; the price from
+# a script that data adds, which takes 500 ms to arrive: each gap is longer than the quiet
+# window, so only counting the page's own work reads the finished page.
+LATE = _shell("""
+setTimeout(function () {
+  fetch('/api/late').then(function (r) { return r.json(); }).then(function (d) {
+    var app = document.getElementById('app');
+    app.textContent = '';
+    var h = document.createElement('h1'); h.textContent = d.title; app.appendChild(h);
+    var s = document.createElement('script'); s.src = '/static/price.js'; document.body.appendChild(s);
+  });
+}, 400);
+""")
+PRICE_JS = """
+var p = document.createElement('p'); p.className = 'price';
+var span = document.createElement('span'); span.setAttribute('itemprop', 'price'); span.setAttribute('content', '129.00');
+span.textContent = '€129.00'; p.appendChild(span);
+var c = document.createElement('meta'); c.setAttribute('itemprop', 'priceCurrency'); c.setAttribute('content', 'EUR'); p.appendChild(c);
+document.getElementById('app').appendChild(p);
+"""
+
+# Its title is there at once, but a ticker changes the page every 30 ms for ever.
+RESTLESS = _shell("""
+document.getElementById('app').innerHTML = '<h1>Restless Trail Jacket</h1><p class="price">€80.00</p><span id="t"></span>';
+var n = 0; setInterval(function () { document.getElementById('t').textContent = String(n++); }, 30);
+""")
+
+
+def _plain(path: str, count: int) -> tuple[int, dict[str, str], bytes]:
+    name = path.rsplit("/", 1)[-1]
+    return page(body=_shell(f"document.getElementById('app').innerHTML = "
+                            f"'<h1>Norvik Item {name}</h1><p class=\"price\">€{10 + len(name)}.00</p>';"))
+
+
+def test_a_page_is_read_once_its_own_work_has_settled(tmp_path: Path, browser_path: str) -> None:
+    site = LocalSite({"/item/late-1": lambda p, c: page(body=LATE), "/api/late": _json('{"title": "Norvik Late Parka"}'),
+                      "/static/price.js": _js(PRICE_JS), "/item/restless-1": lambda p, c: page(body=RESTLESS)},
+                     hold={"/api/late": 0.7, "/static/price.js": 0.5})
+    with site.serve():
+        job = {"platform": "testshop", "start_urls": [site.url("/item/late-1"), site.url("/item/restless-1")],
+               "max_listings": 5, "javascript": True}
+        result = run_crawl_subprocess(tmp_path, [job], browser_path=browser_path,
+                                      overrides={**FAST, "MARKWATCH_RENDER_MAX_MS": 4000})
+    assert result.returncode == 0, result.stderr
+    by_id = {item["listing_id"]: item for item in result.items}
+    assert set(by_id) == {"late-1", "restless-1"}, result.items
+    late = by_id["late-1"]
+    assert late["rendered"] and late["listing"]["title"] == "Norvik Late Parka", late
+    assert str(late["listing"]["price"]).startswith("129"), late["listing"]
+    # the page that never settles is read as it stands once the cap has passed, not lost
+    restless = by_id["restless-1"]
+    assert restless["listing"]["title"] == "Restless Trail Jacket" and not restless["errors"], restless
+
+
+def test_rendered_pages_are_kept_and_a_failed_one_is_replaced(tmp_path: Path, browser_path: str) -> None:
+    names = [f"k{i:02d}" for i in range(12)]
+    routes = {f"/item/{name}": _plain for name in names}
+    routes["/item/stuck"] = _plain
+    site = LocalSite(routes, hold={"/item/stuck": 4.0})
+    with site.serve():
+        job = {"platform": "testshop", "start_urls": [site.url("/item/stuck")] + [site.url(f"/item/{n}") for n in names],
+               "max_listings": 20, "javascript": True}
+        result = run_crawl_subprocess(tmp_path, [job], browser_path=browser_path,
+                                      overrides={**FAST, "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 3, "RETRY_TIMES": 0,
+                                                 "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 1500})
+    assert result.returncode == 0, result.stderr
+    read = {item["listing_id"]: item["listing"]["title"] for item in result.items if item["listing"]["title"]}
+    assert read == {name: f"Norvik Item {name}" for name in names}, result.items
+    stats = result.stats["testshop"]
+    # 13 rendered requests on at most 3 pages, plus the one that replaced the failed page
+    assert stats["playwright/page_count"] <= 4, stats
+    assert stats.get("playwright/page_count/max_concurrent", 0) <= 3, stats
+    assert stats["playwright/page_count/closed"] >= 1, stats
