@@ -229,11 +229,13 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
 
 
 # What the extractor never reads from a rendered page: pictures, fonts, audio and video are
-# fetched (or not) by the pipelines from the addresses the page names; the browser fetching
-# them too only delays "network idle" and spends the cores the matchers need.
+# fetched (or not) by the pipelines from the addresses the page names, and stylesheets change
+# nothing in the DOM it reads (a static page's HTML is read without its CSS); the browser
+# fetching them only delays the page's settling and spends the cores the matchers need.
 _UNNEEDED = frozenset({"image", "font", "media", "stylesheet"})
 
 
 def skip_unneeded_resource(request) -> bool:  # type: ignore[no-untyped-def]
-    """PLAYWRIGHT_ABORT_REQUEST: abort a rendered page's requests for images, fonts, media."""
+    """PLAYWRIGHT_ABORT_REQUEST: abort a rendered page's requests for images, fonts, media
+    and stylesheets."""
     return request.resource_type in _UNNEEDED
