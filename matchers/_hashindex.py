@@ -85,9 +85,14 @@ def informative(small: np.ndarray, *, min_std: float = 6.0) -> np.ndarray:
     # product or a wordmark on white is mostly background too, but drawn in strong contrast.
     med = np.median(flat, axis=1, keepdims=True)
     deviation = np.abs(flat - med)
-    background = (deviation < 4.0).mean(axis=1)
-    faint = np.percentile(deviation, 99, axis=1) < 70.0
-    return (std >= min_std) & ~((background >= 0.8) & faint)
+    structured = std >= min_std
+    # Only a structured window that is mostly background can be a placeholder: the drawing's
+    # strength (99th percentile) is computed for those alone, which few windows of a photo are.
+    suspect = structured & ((deviation < 4.0).mean(axis=1) >= 0.8)
+    if suspect.any():
+        faint = np.percentile(deviation[suspect], 99, axis=1) < 70.0
+        structured[np.flatnonzero(suspect)[faint]] = False
+    return structured
 
 
 def dihedral(small: np.ndarray) -> np.ndarray:
