@@ -1,12 +1,19 @@
 """The per-run listing cap. In one process it is a set of listing ids; when processes share a
 Redis frontier (scrapy-redis), the set lives in Redis and each claim is one atomic script, so
-the cap holds for the run as a whole rather than once per process."""
+the cap holds for the run as a whole rather than once per process.
+
+`RunPresence` keeps a process of such a run open while another still has work: the process
+that reads a search's result pages queues the sampled listings only once the last page is
+in, and a process that closed on finding the queue empty before then would leave all the
+listings to the first (bench/redis_scale.py: 157 and 0 of 157 before this)."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from typing import Any
 
-__all__ = ["ListingCap"]
+__all__ = ["ListingCap", "RunPresence"]
 
 # KEYS[1]: the run's set of claimed listing ids; ARGV: listing id, cap.
 # 1: claimed now; 0: already claimed (by any process); -1: the cap is reached.
@@ -61,3 +68,43 @@ class ListingCap:
         """How many more listings the run may read (across processes when shared)."""
         taken = int(self._redis.scard(self._key)) if self._redis is not None else len(self._local)
         return max(0, self.limit - taken)
+
+
+class RunPresence:
+    """The processes of one run that are at work, as a Redis sorted set of tokens scored by
+    when their claim lapses: a process that stops without a word (killed, its machine gone)
+    drops out after `ttl` seconds."""
+
+    def __init__(self, redis_url: str, key: str, *, ttl: float = 60.0) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(redis_url)
+        self._key = key
+        self._token = uuid.uuid4().hex
+        self._ttl = ttl
+        self._marked = 0.0
+
+    @classmethod
+    def for_spider(cls, spider: Any) -> RunPresence | None:
+        """The run's presence set when the crawl shares a Redis frontier; else None."""
+        template = spider.settings.get("MARKWATCH_LISTINGS_KEY")
+        if not template or not spider.settings.get("REDIS_URL"):
+            return None
+        return cls(spider.settings.get("REDIS_URL"), template % {"spider": spider.name} + ":active")
+
+    def busy(self, *, now: bool = False) -> None:
+        """This process has work (at most one Redis call a second unless `now`)."""
+        at = time.time()
+        if now or at - self._marked >= 1.0:
+            self._redis.zadd(self._key, {self._token: at + self._ttl})
+            self._redis.expire(self._key, 86_400)
+            self._marked = at
+
+    def others_busy(self) -> bool:
+        """This process has nothing left to do: whether another of the run still has work
+        (and may queue more listings for every process to share)."""
+        at = time.time()
+        self._redis.zrem(self._key, self._token)
+        self._marked = 0.0
+        self._redis.zremrangebyscore(self._key, "-inf", at)
+        return int(self._redis.zcard(self._key)) > 0

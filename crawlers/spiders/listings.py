@@ -20,7 +20,7 @@ from scrapy_playwright.page import PageMethod
 
 from crawlers._videos import video_urls
 from crawlers.browser import SETTLE_MAX_MS, SETTLE_QUIET_MS, settle_page
-from crawlers.caps import ListingCap
+from crawlers.caps import ListingCap, RunPresence
 from crawlers.failures import READ_KEY
 from crawlers.extract import extract_listing, looks_like_app_shell
 from crawlers.items import ListingItem
@@ -79,8 +79,18 @@ class ListingSpider(PageAccounting, scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ListingSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider._on_response, signal=signals.response_received)
         spider._connect_accounting()
         return spider
+
+    @cached_property
+    def presence(self) -> RunPresence | None:
+        """With a shared frontier: which processes of the run still have work."""
+        return RunPresence.for_spider(self)
+
+    def _on_response(self, response: Response, request: scrapy.Request, spider: scrapy.Spider) -> None:
+        if self.presence is not None:
+            self.presence.busy()
 
     @cached_property
     def cap(self) -> ListingCap:
@@ -91,6 +101,8 @@ class ListingSpider(PageAccounting, scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.sample_seed is None:
             self.sample_seed = self.settings.getint("MARKWATCH_SAMPLE_SEED", 0)
+        if self.presence is not None:
+            self.presence.busy(now=True)
         if self.search_terms and self.adapter is None:
             self.logger.error("no search adapter for platform %r; give start_urls instead", self.platform)
         terms = self.search_terms if self.adapter else []
@@ -178,8 +190,15 @@ class ListingSpider(PageAccounting, scrapy.Spider):
         self._candidates.clear()
         if requests:
             self.crawler.stats.inc_value("markwatch/listings_sampled", len(requests))
+            if self.presence is not None:
+                self.presence.busy(now=True)
             for request in requests:
                 self.crawler.engine.crawl(request)
+            raise DontCloseSpider
+        if self.presence is not None and self.presence.others_busy():
+            # Another process of the run is still reading result pages or listings: it may
+            # queue listings for this one to share, so wait (idle is signalled every few s).
+            self.crawler.stats.inc_value("markwatch/waited_for_run")
             raise DontCloseSpider
 
     # -- parsing -----------------------------------------------------------------------

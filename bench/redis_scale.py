@@ -1,0 +1,143 @@
+"""One run split over processes: `markwatch crawl --redis-url` (scrapy-redis frontier on a real
+redis-server) into one PostgreSQL database, with 1 and then 2 processes, on the demo market.
+
+    .venv/bin/python bench/redis_scale.py [--scale 1] [--platform bazaar] [--processes 1 2]
+
+Each process crawls, stores and assesses with one assessment worker (MARKWATCH_WORKERS=1),
+so that N processes use about N cores' worth of matching: on this 2-core machine one process
+with a worker per core would already use both, and a second could add nothing. Printed per
+process count: wall time, the CPU time of all processes and their workers, listings stored,
+how many each process read (together they must read each listing once) and the speed-up
+over one process. redis-server and PostgreSQL are started on 127.0.0.1 from the OS
+packages (as the tests do) and removed afterwards.
+
+On N machines: run the same command on each, with the same --redis-url, --run-key and --db
+(a PostgreSQL URL every machine reaches), and --images-dir on storage they share (or each
+its own: a listing's images are fetched by the machine that reads the listing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from services import postgres_server, redis_server  # noqa: E402
+
+
+def _database(admin_url: str, name: str) -> str:
+    """A new, empty database on the cluster (schema made by markwatch), and its URL."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    from monitor.db import Database
+
+    Database(url)  # migrate once, before the processes start
+    return url
+
+
+def _stored(url: str, platform: str) -> tuple[int, int]:
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url)
+    with engine.connect() as conn:
+        rows, distinct = conn.execute(sqlalchemy.text(
+            "select count(*), count(distinct listing_id) from listing where platform = :p"), {"p": platform}).one()
+        assessed = conn.execute(sqlalchemy.text(
+            "select count(*) from listing where platform = :p and assessed_hash = content_hash"), {"p": platform}).scalar()
+    engine.dispose()
+    return int(distinct if rows == distinct else -rows), int(assessed or 0)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="the demo market's catalogue, times the demo's")
+    parser.add_argument("--platform", default="bazaar")
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+
+    from monitor.browser import find_chromium
+    from monitor.demo_market.catalog import default_brand_dir
+
+    brand = default_brand_dir() / "brand.yaml"
+    browser = find_chromium(install=False).path
+    with redis_server() as (redis_url, why_redis), postgres_server() as (pg_url, why_pg):
+        if redis_url is None or pg_url is None:
+            print(f"cannot run: {why_redis if redis_url is None else why_pg}")
+            return 1
+        cache: Path | None = None
+        market = subprocess.Popen([sys.executable, "-m", "monitor.demo_market", "--scale", str(args.scale),
+                                   "--until-stdin-closes"], cwd=ROOT, stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            found = re.search(r"(http://\S+)", market.stdout.readline() if market.stdout else "")
+            if not found:
+                raise SystemExit("demo market did not start")
+            base = found.group(1)
+            print(f"demo market x{args.scale} at {base}; platform {args.platform}; redis-server and PostgreSQL on "
+                  f"127.0.0.1; {os.cpu_count()} cores; one assessment worker a process\n")
+            print(f"{'processes':>9}{'wall s':>9}{'CPU s':>9}{'stored':>8}{'assessed':>10}{'read by each':>16}"
+                  f"{'read in all':>13}{'listings/s':>12}{'speed-up':>10}")
+            # The brand's image index is built once and cached, as on any day after the first:
+            # the processes load it rather than each building it in the timed run.
+            cache = Path(tempfile.mkdtemp(prefix="markwatch-bench-cache-"))
+            os.environ["MARKWATCH_CACHE_DIR"] = str(cache)
+            from monitor.assess import Assessor
+            from monitor.registry import load_registry
+
+            Assessor(load_registry(brand))
+            first: float | None = None
+            for n in args.processes:
+                url = _database(pg_url, f"scale_{n}")
+                with tempfile.TemporaryDirectory() as tmp:
+                    cmd = [sys.executable, "-m", "monitor.cli", "crawl", "--brand", str(brand), "--db", url,
+                           "--base-url", base, "--platform", args.platform, "--delay", "0",
+                           "--redis-url", redis_url, "--run-key", f"bench-{n}-{time.time_ns()}",
+                           "--images-dir", str(Path(tmp) / "images")]
+                    env = {**os.environ, "MARKWATCH_WORKERS": "1", "MARKWATCH_CHROMIUM": browser, "COLUMNS": "200"}
+                    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    t0 = time.perf_counter()
+                    procs = [subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                              text=True, env=env) for _ in range(n)]
+                    outputs = [p.communicate(timeout=7200) for p in procs]
+                    wall = time.perf_counter() - t0
+                    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                for p, (out, err) in zip(procs, outputs):
+                    if p.returncode != 0:
+                        raise SystemExit(f"a crawl process failed ({p.returncode}): {err[-1500:]}")
+                seen = [int(m.group(1)) if (m := re.search(r"(\d+) listings seen", out)) else -1 for out, _ in outputs]
+                stored, assessed = _stored(url, args.platform)
+                cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+                first = first or wall
+                print(f"{n:>9}{wall:>9.1f}{cpu:>9.1f}{stored:>8}{assessed:>10}{'/'.join(map(str, seen)):>16}"
+                      f"{sum(seen):>13}{stored / wall:>12.2f}{first / wall:>9.2f}x")
+            print("\n(read in all = stored: no listing was read twice; the CPU figure includes each process's start,"
+                  " its loading of the cached brand index and its worker)")
+        finally:
+            if cache is not None:
+                shutil.rmtree(cache, ignore_errors=True)
+            if market.stdin:
+                market.stdin.close()
+            market.terminate()
+            market.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
