@@ -92,7 +92,9 @@ def side_by_side(listing_image: Path, asset: Path, out: Path, *, labels: tuple[s
         draw.rectangle((gap + x0, gap + caption + y0, gap + x1, gap + caption + y1),
                        outline=(230, 30, 30), width=3)
     out.parent.mkdir(parents=True, exist_ok=True)
-    sheet.save(out, format="PNG")
+    # zlib level 3: a photo sheet costs 60 ms to write, not 170 ms at the default 6, for a
+    # file about 9% larger (a demo run writes 65 of them while the user waits)
+    sheet.save(out, format="PNG", compress_level=3)
     return out
 
 
