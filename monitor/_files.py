@@ -9,7 +9,21 @@ from pathlib import Path
 
 from monitor.errors import MarkwatchError
 
-__all__ = ["read_capped", "megabytes"]
+__all__ = ["cache_dir", "read_capped", "megabytes"]
+
+
+def cache_dir(kind: str) -> Path | None:
+    """Where markwatch keeps what it can rebuild (`kind`: a subfolder): $MARKWATCH_CACHE_DIR,
+    or the user's cache folder (~/.cache/markwatch on Linux); MARKWATCH_CACHE_DIR=off turns
+    caching off (None)."""
+    env = os.environ.get("MARKWATCH_CACHE_DIR")
+    if env and env.lower() in ("off", "none", "0"):
+        return None
+    if env:
+        return Path(env).expanduser() / kind
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("markwatch")) / kind
 
 
 def megabytes(limit: int) -> str:

@@ -28,6 +28,7 @@ from matchers.design import DESIGN_THRESHOLD, DesignHit, DesignIndex
 from matchers.errors import VideoError
 from matchers.video import FrameHit, key_frames, match_frames
 from matchers.text import Mark, MarkHit, MarkMatcher
+from monitor._files import cache_dir
 from monitor.registry import Product, Registry
 
 __all__ = ["ListingText", "Assessment", "Assessor", "default_image_cache", "claim_index", "copy_index",
@@ -48,14 +49,7 @@ EXHAUSTION_DAMPING = 0.3
 def default_image_cache() -> Path | None:
     """Where built image indexes are kept: $MARKWATCH_CACHE_DIR, or the user's cache folder
     (~/.cache/markwatch on Linux); MARKWATCH_CACHE_DIR=off turns the cache off."""
-    env = os.environ.get("MARKWATCH_CACHE_DIR")
-    if env and env.lower() in ("off", "none", "0"):
-        return None
-    if env:
-        return Path(env).expanduser() / "image-index"
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("markwatch")) / "image-index"
+    return cache_dir("image-index")
 
 
 @functools.cache

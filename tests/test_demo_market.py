@@ -22,7 +22,7 @@ from PIL import Image
 
 from monitor.demo_market import DemoMarket, build_catalog, make_brand_assets, serve_forever
 from monitor.demo_market.catalog import CATEGORIES, STORES, Catalog, DemoListing, default_brand_dir
-from monitor.demo_market.images import ASSET_FILES, STOLEN_TRANSFORMS, ImageRecipe, render_image
+from monitor.demo_market.images import ASSET_FILES, STOLEN_TRANSFORMS, ImageRecipe, cached_render, render_image
 from monitor.errors import RegistryError
 
 BRAND_DIR = default_brand_dir()
@@ -518,3 +518,26 @@ def test_serve_forever_reports_its_url_and_stops(catalog: Catalog) -> None:
     assert not thread.is_alive()
     with pytest.raises(OSError):
         urllib.request.urlopen(url + "/robots.txt", timeout=5)
+
+
+def test_drawn_photos_are_kept_on_disk_between_runs(tmp_path: Path) -> None:
+    recipe = ImageRecipe("drawn", "parka", 7, style="home")
+    assets = str(BRAND_DIR / "assets")
+    drawn = cached_render(recipe, assets, tmp_path)
+    assert drawn == render_image(recipe, assets)
+    [kept] = list(tmp_path.rglob("*.img"))
+    assert kept.read_bytes() == drawn
+    kept.write_bytes(b"kept bytes")  # a second run reads the kept file, not a new drawing
+    assert cached_render(recipe, assets, tmp_path) == b"kept bytes"
+    other = ImageRecipe("drawn", "parka", 8, style="home")
+    assert cached_render(other, assets, tmp_path) == render_image(other, assets)
+    assert len(list(tmp_path.rglob("*.img"))) == 2
+
+
+def test_a_cache_that_cannot_be_written_is_passed_over(tmp_path: Path) -> None:
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder would be")
+    recipe = ImageRecipe("asset", sorted(ASSET_FILES)[0], 3, (STOLEN_TRANSFORMS[0],))
+    assets = str(BRAND_DIR / "assets")
+    assert cached_render(recipe, assets, blocked) == render_image(recipe, assets)
+    assert cached_render(recipe, assets, None) == render_image(recipe, assets)

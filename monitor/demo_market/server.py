@@ -19,7 +19,8 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from monitor.demo_market.catalog import STORES, Catalog, DemoListing, build_catalog, default_brand_dir, slug
-from monitor.demo_market.images import render_image, render_video
+from monitor._files import cache_dir
+from monitor.demo_market.images import cached_render, render_video
 
 __all__ = ["DemoMarket", "PAGE_SIZE", "serve_forever"]
 
@@ -127,6 +128,7 @@ class DemoMarket:
         self._failed_once: set[str] = set()
         self._videos: dict[str, bytes] = {}  # rendered listing videos, by listing id
         self._assets_dir = str((self.catalog.brand_dir or default_brand_dir()) / "assets")
+        self._image_cache = cache_dir("demo-images")  # drawn listing photos, kept between runs
         self._keys = self.catalog.by_key()
         self._position = {(x.platform, x.listing_id): i for i, x in enumerate(self.catalog.listings)}
         self._handles = {
@@ -267,7 +269,7 @@ class DemoMarket:
         index = int(n)
         if index >= len(recipes):
             return self._not_found("image")
-        data = render_image(recipes[index], self._assets_dir)
+        data = cached_render(recipes[index], self._assets_dir, self._image_cache)
         return _Response(200, data, "image/jpeg", {"Cache-Control": "max-age=86400"})
 
     def _video(self, query: dict[str, list[str]], listing_id: str) -> _Response:
