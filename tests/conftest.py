@@ -3,7 +3,9 @@ installed Chromium. A fixture whose server cannot run here skips its tests with 
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,6 +29,8 @@ if os.environ.get("CI"):
 # Built image indexes go to a cache folder of this test session, never the user's own
 # (subprocesses such as `markwatch demo` inherit it).
 os.environ["MARKWATCH_CACHE_DIR"] = tempfile.mkdtemp(prefix="markwatch-test-cache-")
+# ... and removed with the session (the demo market's drawn photos are some megabytes).
+atexit.register(shutil.rmtree, os.environ["MARKWATCH_CACHE_DIR"], ignore_errors=True)
 # Runs assess in this process: starting worker processes costs seconds that a test's handful
 # of listings never wins back. tests/test_run_workers.py and the demo test use workers.
 os.environ.setdefault("MARKWATCH_WORKERS", "1")
