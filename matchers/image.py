@@ -238,6 +238,18 @@ def _suppress_overlaps(best: dict[int, ImageHit], logos: set[int]) -> None:
             kept.append(o)
 
 
+_COPY_COVER = 0.5  # share of the query a copied photo's region covers for "mostly a copy"
+
+
+def _mostly_copy(best: dict[int, ImageHit], logos: Sequence[int], size: tuple[int, int]) -> bool:
+    """A registered photo (not a logo) found over at least half of the query."""
+    area = size[0] * size[1]
+    logo_set = set(logos)
+    return any(o not in logo_set and hit.region is not None
+               and (hit.region[2] - hit.region[0]) * (hit.region[3] - hit.region[1]) >= _COPY_COVER * area
+               for o, hit in best.items())
+
+
 @dataclass(slots=True)
 class _Prepared:
     size: tuple[int, int]  # original (width, height)
@@ -460,8 +472,6 @@ class ImageIndex:
         if not self._features:
             return
         native = prep.gray_kp
-        if self._logos:
-            self._logo_search(prep, best)
         # A copied photo fills a good part of the query: its strongest keypoints, at the
         # query's own scale, suffice.
         photos = len(self._logos) < len(self._keys)
@@ -493,6 +503,11 @@ class ImageIndex:
             region = (round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy))
             score = round(found.inliers / (found.inliers + _MIN_INLIERS), 4)  # 0.5 at the photo floor
             best[o] = ImageHit(self._keys[o], score, "keypoints", region)
+        # The logo search (SIFT, about half of a photo's matching cost) after the photos: a
+        # query that is mostly a copy of a registered photo shows that photo's logo, as a
+        # whole-image copy does.
+        if self._logos and not _mostly_copy(best, self._logos, prep.size):
+            self._logo_search(prep, best)
 
     def _logo_search(self, prep: _Prepared, best: dict[int, ImageHit]) -> None:
         """Logos printed in the query: its SIFT descriptors search the shared bank once; the
