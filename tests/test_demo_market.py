@@ -521,6 +521,9 @@ def test_serve_forever_reports_its_url_and_stops(catalog: Catalog) -> None:
 
 
 def test_drawn_photos_are_kept_on_disk_between_runs(tmp_path: Path) -> None:
+    stale = tmp_path / "drawn-by-older-code"
+    stale.mkdir()
+    (stale / "old.img").write_bytes(b"old")
     recipe = ImageRecipe("drawn", "parka", 7, style="home")
     assets = str(BRAND_DIR / "assets")
     drawn = cached_render(recipe, assets, tmp_path)
@@ -532,6 +535,7 @@ def test_drawn_photos_are_kept_on_disk_between_runs(tmp_path: Path) -> None:
     other = ImageRecipe("drawn", "parka", 8, style="home")
     assert cached_render(other, assets, tmp_path) == render_image(other, assets)
     assert len(list(tmp_path.rglob("*.img"))) == 2
+    assert not stale.exists()  # photos of other drawing code are cleared, not kept forever
 
 
 def test_a_cache_that_cannot_be_written_is_passed_over(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import io
 import math
 import os
 import random
+import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -771,6 +772,12 @@ def cached_render(recipe: ImageRecipe, assets_dir: str, cache: Path | None) -> b
         pass
     data = render_image(recipe, assets_dir)
     try:
+        if not path.parent.is_dir():
+            # Photos drawn by other drawing code are never read again: a new version's first
+            # photo clears them, so the folder holds one demo's photos (about 35 MB).
+            for stale in cache.glob("*"):
+                if stale.is_dir():
+                    shutil.rmtree(stale, ignore_errors=True)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(data)
