@@ -178,7 +178,7 @@ def test_every_adapter_against_its_result_pages(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("platform", "url", "listing_id"), [
     ("amazon", "https://www.amazon.co.uk/Acme-Watch/dp/B0ACME0001/ref=sr_1_1?keywords=x", "B0ACME0001"),  # url-ok
     ("amazon", "https://www.amazon.com/gp/product/B0ACME0002", "B0ACME0002"),  # url-ok
-    ("ebay", "https://www.ebay.de/itm/Acme-Watch-Steel/204512345678?hash=x", "204512345678"),
+    ("ebay", "https://www.ebay.de/itm/Acme-Watch-Steel/204512345678?hash=x", "204512345678"),  # url-ok
     ("ebay", "https://www.ebay.com/itm/204512345678", "204512345678"),  # url-ok
     ("aliexpress", "https://www.aliexpress.com/item/1005006000000001.html?spm=a2g0o", "1005006000000001"),  # url-ok
     ("etsy", "https://www.etsy.com/listing/1234567890/acme-watch", "1234567890"),  # url-ok

@@ -198,7 +198,7 @@ def test_aliexpress_run_params():
     state = {"data": {
         "titleModule": {"subject": "Acme Watch Steel"},
         "priceModule": {"formatedActivityPrice": "US $12.34", "minActivityAmount": {"value": 12.34, "currency": "USD"}},
-        "imageModule": {"imagePathList": ["https://ae01.alicdn.com/kf/Hmain.jpg", "https://ae01.alicdn.com/kf/H2.jpg"]},
+        "imageModule": {"imagePathList": ["https://ae01.alicdn.com/kf/Hmain.jpg", "https://ae01.alicdn.com/kf/H2.jpg"]},  # url-ok
         "storeModule": {"storeName": "Acme Fan Store", "storeNum": 912345, "storeURL": "//www.aliexpress.com/store/912345"},
         "actionModule": {"productId": 1005001234567890},
         "quantityModule": {"totalAvailQuantity": 0},
@@ -207,7 +207,7 @@ def test_aliexpress_run_params():
     listing = extract_listing(html, "https://www.aliexpress.com/item/1005001234567890.html")  # url-ok
     assert listing.title == "Acme Watch Steel"
     assert listing.price == Decimal("12.34") and listing.currency == "USD"
-    assert listing.images[0] == "https://ae01.alicdn.com/kf/Hmain.jpg"
+    assert listing.images[0] == "https://ae01.alicdn.com/kf/Hmain.jpg"  # url-ok
     assert listing.seller == Seller(name="Acme Fan Store", id="912345", url="https://www.aliexpress.com/store/912345")  # url-ok
     assert listing.listing_id == "1005001234567890"
     assert listing.availability == "OutOfStock"
@@ -217,14 +217,14 @@ def test_walmart_next_data():
     data = {"props": {"pageProps": {"initialData": {"data": {"product": {
         "name": "Acme Blender 600W", "brand": "Acme", "usItemId": "123456789", "upc": "012345678905",
         "priceInfo": {"currentPrice": {"price": 49.88, "currencyUnit": "USD"}},
-        "imageInfo": {"allImages": [{"url": "https://i5.walmartimages.com/asr/main.jpeg"}]},
+        "imageInfo": {"allImages": [{"url": "https://i5.walmartimages.com/asr/main.jpeg"}]},  # url-ok
         "sellerName": "Blend Outlet", "sellerId": "F00D", "availabilityStatus": "IN_STOCK",
     }}}}}}
     html = page(f'<div id="__next"></div><script id="__NEXT_DATA__" type="application/json">{json.dumps(data)}</script>')
     listing = extract_listing(html, "https://www.walmart.com/ip/acme-blender/123456789")  # url-ok
     assert (listing.title, listing.brand, listing.listing_id) == ("Acme Blender 600W", "Acme", "123456789")
     assert listing.price == Decimal("49.88") and listing.currency == "USD"
-    assert listing.images[0] == "https://i5.walmartimages.com/asr/main.jpeg"
+    assert listing.images[0] == "https://i5.walmartimages.com/asr/main.jpeg"  # url-ok
     assert listing.seller is not None and listing.seller.name == "Blend Outlet"
     assert listing.availability == "InStock"
 
@@ -279,8 +279,8 @@ def test_amazon_page_structure():
     listing = extract_listing((PAGES / "amazon_listing.html").read_bytes(), "https://www.amazon.com/dp/B0TEST1234")  # url-ok
     assert listing.title == "Acme Trail Runner Shoe"
     assert listing.price == Decimal("59.99") and listing.currency == "USD"
-    assert listing.images[0] == "https://m.media-amazon.com/images/I/81abcDEF._SX522_.jpg"
-    assert "https://m.media-amazon.com/images/I/81abcDEF._SL1500_.jpg" in listing.images
+    assert listing.images[0] == "https://m.media-amazon.com/images/I/81abcDEF._SX522_.jpg"  # url-ok
+    assert "https://m.media-amazon.com/images/I/81abcDEF._SL1500_.jpg" in listing.images  # url-ok
     assert listing.listing_id == "B0TEST1234"
     assert listing.brand == "Acme"
     assert listing.availability == "InStock"
@@ -292,7 +292,7 @@ def test_ebay_page_structure():
                               "https://www.ebay.co.uk/itm/Acme-Watch/123456789012?hash=x")  # url-ok
     assert listing.title == "Acme Watch Replica Steel"
     assert listing.price == Decimal("24.50") and listing.currency == "GBP"
-    assert listing.images[0] == "https://i.ebayimg.com/images/g/XYZ/s-l300.jpg"
+    assert listing.images[0] == "https://i.ebayimg.com/images/g/XYZ/s-l300.jpg"  # url-ok
     assert listing.listing_id == "123456789012"
     assert listing.seller == Seller(name="cheapwatches_uk", id="cheapwatches_uk",
                                     url="https://www.ebay.co.uk/usr/cheapwatches_uk")  # url-ok
@@ -467,7 +467,7 @@ def test_real_pages_give_bounded_absolute_listings():
     priced = 0
     for site in sorted(expected):
         raw = gzip.decompress((SHARED_PAGES / f"{site}.html.gz").read_bytes())
-        listing = extract_listing(raw, f"https://www.{site}.com/")
+        listing = extract_listing(raw, f"https://www.{site}.com/")  # url-ok
         assert all(urlsplit(u).scheme in ("http", "https") and urlsplit(u).netloc for u in listing.images), site
         assert listing.title is None or 0 < len(listing.title) <= 1000
         assert listing.currency is None or re.fullmatch(r"[A-Z]{3}", listing.currency)
@@ -485,7 +485,7 @@ def test_shopify_embedded_product_json_in_cents():
     assert first.price == Decimal("129.00") and first.currency == "USD"
     assert (first.sku, first.gtin, first.availability) == ("NFJ-S", "0012345678905", "OutOfStock")
     assert first.listing_id == "4321987654"
-    assert first.images[0] == "https://cdn.shopify.com/s/files/1/0001/products/jacket.jpg?v=1"
+    assert first.images[0] == "https://cdn.shopify.com/s/files/1/0001/products/jacket.jpg?v=1"  # url-ok
     chosen = extract_listing(html, "https://outlet.example/products/norvik-field-jacket?variant=222")
     assert (chosen.price, chosen.sku, chosen.availability) == (Decimal("139.00"), "NFJ-M", "InStock")
 
@@ -722,7 +722,7 @@ def test_amazon_seller_link_keeps_its_id_and_storefront():
 def test_currency_words_of_other_countries(shown: str, host: str, amount: str, currency: str):
     html = page(f"<h1>Acme Kettle</h1><p><strong>{shown}</strong></p><button>Add to cart</button>",
                 "<title>Acme Kettle</title>")
-    listing = extract_listing(html, f"https://{host}/kettle")
+    listing = extract_listing(html, f"https://{host}/kettle")  # url-ok
     assert (listing.price, listing.currency) == (Decimal(amount), currency)
 
 
@@ -953,5 +953,5 @@ def test_a_price_with_no_sign_is_in_the_currency_of_the_shops_country(host: str,
     html = page("<h1>Acme Book</h1>", json_ld({
         "@context": "https://schema.org", "@type": "Product", "name": "Acme Book",  # url-ok: a literal for a pure function, never fetched
         "offers": {"@type": "Offer", "price": "17.10"}}))
-    listing = extract_listing(html, f"https://{host}/book")
+    listing = extract_listing(html, f"https://{host}/book")  # url-ok
     assert (listing.price, listing.currency) == (Decimal("17.10"), currency)

@@ -62,7 +62,7 @@ def _site(gone_port: int) -> LocalSite:
         "/item/surrogate": lambda _p, _n: page(body=_listing("Norvik parka \ud800 lone")),
         # The review app's /healthz, a cloud metadata service, an intranet host: never fetched.
         "/item/ssrf": lambda _p, _n: page(body=_listing("Photo elsewhere", images=(
-            "http://169.254.169.254/latest/meta-data/photo.jpg", "http://10.255.255.1/photo.jpg"))),
+            "http://169.254.169.254/latest/meta-data/photo.jpg", "http://10.255.255.1/photo.jpg"))),  # url-ok
     }
     for g in GOOD:
         routes[f"/item/{g}"] = lambda _p, _n, g=g: page(body=_listing(f"Trail jacket {g}"))

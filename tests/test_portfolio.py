@@ -115,7 +115,7 @@ def test_coverage_names_the_market_no_live_registration_covers(tmp_path: Path) -
     db = Database(str(tmp_path / "mw.db"))
     brand = db.upsert_brand(registry.brand, marks=[m.model_dump(mode="json") for m in registry.marks])
     _flagged(db, brand.id, "https://www.amazon.co.jp/dp", "amazon", "Norvik parka jacket", 3)  # url-ok: a literal for a pure function, never fetched
-    _flagged(db, brand.id, "https://www.amazon.de/dp", "amazon", "Norvik parka jacket", 2)
+    _flagged(db, brand.id, "https://www.amazon.de/dp", "amazon", "Norvik parka jacket", 2)  # url-ok
     _flagged(db, brand.id, "https://www.amazon.com/dp", "amazon", "Norvik winter jacket", 1)  # url-ok: a literal for a pure function, never fetched
     report = portfolio(registry, db, brand.id, TODAY)
     markets = {m.market: m for m in report.markets}

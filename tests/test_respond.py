@@ -33,7 +33,7 @@ def _complaint(**changes: object) -> Complaint:
         "platform": "amazon", "kind": "trademark", "received": "2026-11-30", "reference": "CASE-4411",
         "complainant": {"name": "Norvik Outdoor AB"},
         "rights": [{"type": "trademark", "office": "EUIPO", "number": "018234567", "mark": "Norvik"}],
-        "listing_url": "https://www.amazon.de/dp/B0TEST0001", "country": "DE",
+        "listing_url": "https://www.amazon.de/dp/B0TEST0001", "country": "DE",  # url-ok
         "listing": {"title": "Norvik Fjell Parka replica, waterproof jacket", "price": 49, "currency": "EUR"},
         "seller": SELLER,
     }
@@ -144,7 +144,7 @@ The listing https://www.ebay.de/itm/1234567890 sells counterfeit goods."""
     assert complaint.kind == "counterfeit" and complaint.platform == "ebay"
     assert complaint.received == dt.date(2026, 11, 28)
     assert [(r.office, r.number) for r in complaint.rights] == [("EUIPO", "018234567")]
-    assert complaint.listing_url == "https://www.ebay.de/itm/1234567890"
+    assert complaint.listing_url == "https://www.ebay.de/itm/1234567890"  # url-ok
     assert complaint.complainant.name == "Norvik Outdoor AB"
     with pytest.raises(InputError, match="names no"):
         complaint_from_text("hello, please call me", ClearanceListing(title="x"))

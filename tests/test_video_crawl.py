@@ -23,7 +23,7 @@ def test_every_kind_of_video_markup_is_read_files_first() -> None:
     html = ("<html><head>"
             "<meta property='og:video:secure_url' content='https://cdn.test/og.mp4'>"
             "<meta property='og:video' content='https://cdn.test/og.mp4'>"
-            + _ld({"@context": "https://schema.org", "@graph": [
+            + _ld({"@context": "https://schema.org", "@graph": [  # url-ok
                 {"@type": "Product", "name": "Bottle", "video": {
                     "@type": "VideoObject", "contentUrl": "/media/ld.webm", "embedUrl": "https://player.test/e/9"}}]})
             + "</head><body><video src='v.mp4'><source src='/s.webm' type='video/webm'></video>"
