@@ -52,7 +52,8 @@ def _database(admin_url: str, name: str) -> str:
     return url
 
 
-def _stored(url: str, platform: str) -> tuple[int, int]:
+def _stored(url: str, platform: str) -> tuple[int, int, int]:
+    """Rows stored for the platform, distinct listing ids among them, and rows assessed."""
     import sqlalchemy
 
     engine = sqlalchemy.create_engine(url)
@@ -62,7 +63,7 @@ def _stored(url: str, platform: str) -> tuple[int, int]:
         assessed = conn.execute(sqlalchemy.text(
             "select count(*) from listing where platform = :p and assessed_hash = content_hash"), {"p": platform}).scalar()
     engine.dispose()
-    return int(distinct if rows == distinct else -rows), int(assessed or 0)
+    return int(rows), int(distinct), int(assessed or 0)
 
 
 def main() -> int:
@@ -92,7 +93,7 @@ def main() -> int:
             base = found.group(1)
             print(f"demo market x{args.scale} at {base}; platform {args.platform}; redis-server and PostgreSQL on "
                   f"127.0.0.1; {os.cpu_count()} cores; one assessment worker a process\n")
-            print(f"{'processes':>9}{'wall s':>9}{'CPU s':>9}{'stored':>8}{'assessed':>10}{'read by each':>16}"
+            print(f"{'processes':>9}{'wall s':>9}{'CPU s':>9}{'stored':>8}{'distinct':>10}{'assessed':>10}{'read by each':>16}"
                   f"{'read in all':>13}{'listings/s':>12}{'speed-up':>10}")
             # The brand's image index is built once and cached, as on any day after the first:
             # the processes load it rather than each building it in the timed run.
@@ -122,12 +123,12 @@ def main() -> int:
                     if p.returncode != 0:
                         raise SystemExit(f"a crawl process failed ({p.returncode}): {err[-1500:]}")
                 seen = [int(m.group(1)) if (m := re.search(r"(\d+) listings seen", out)) else -1 for out, _ in outputs]
-                stored, assessed = _stored(url, args.platform)
+                stored, distinct, assessed = _stored(url, args.platform)
                 cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
                 first = first or wall
-                print(f"{n:>9}{wall:>9.1f}{cpu:>9.1f}{stored:>8}{assessed:>10}{'/'.join(map(str, seen)):>16}"
+                print(f"{n:>9}{wall:>9.1f}{cpu:>9.1f}{stored:>8}{distinct:>10}{assessed:>10}{'/'.join(map(str, seen)):>16}"
                       f"{sum(seen):>13}{stored / wall:>12.2f}{first / wall:>9.2f}x")
-            print("\n(read in all = stored: no listing was read twice; the CPU figure includes each process's start,"
+            print("\n(read in all = stored = distinct: no listing was read or stored twice; the CPU figure includes each process's start,"
                   " its loading of the cached brand index and its worker)")
         finally:
             if cache is not None:

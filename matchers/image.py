@@ -514,14 +514,13 @@ class ImageIndex:
         logo images with most ratio-test matches get a perspective-tolerant geometric check."""
         gray = prep.gray_kp
         f = _LOGO_QUERY_SIDE / max(gray.shape)
-        if f > 1.0:
-            # A logo is often 50-100 px wide in a listing photo: enlarged, SIFT finds the
-            # blobs of its letters and strokes at scales the registered logo has them.
-            gray = cv2.resize(gray, (round(gray.shape[1] * f), round(gray.shape[0] * f)), interpolation=cv2.INTER_LINEAR)
-        elif f < 1.0:
-            # SIFT's cost grows with the pixels (it doubles the image for its first octave):
-            # a large photo is searched at the same working size as a small one.
-            gray = cv2.resize(gray, (round(gray.shape[1] * f), round(gray.shape[0] * f)), interpolation=cv2.INTER_AREA)
+        if f != 1.0:
+            # Enlarged: a logo is often 50-100 px wide in a listing photo, and SIFT then finds
+            # the blobs of its letters and strokes at scales the registered logo has them.
+            # Shrunk: SIFT's cost grows with the pixels (it doubles the image for its first
+            # octave), so a large photo is searched at the working size of a small one.
+            gray = cv2.resize(gray, (round(gray.shape[1] * f), round(gray.shape[0] * f)),
+                              interpolation=cv2.INTER_LINEAR if f > 1.0 else cv2.INTER_AREA)
         query = sift(gray, _LOGO_QUERY_FEATURES)
         if len(query.desc) < _MIN_INLIERS_LOGO:
             return
