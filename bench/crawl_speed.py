@@ -34,6 +34,9 @@ UNTHROTTLED = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_R
                "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "LOG_LEVEL": "ERROR"}
 STOCK_PLAYWRIGHT = {"DOWNLOAD_HANDLERS": {"http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
                                           "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"}}
+STATIC_SHIPPED = "static, unthrottled, as shipped (lazy Playwright handler)"
+RENDERED_SHIPPED = "Playwright-rendered (Chromium), unthrottled, as shipped"
+RENDERED_STOCK = "Playwright-rendered, unthrottled, stock scrapy-playwright handler"
 PLAIN_HANDLERS = {"DOWNLOAD_HANDLERS": {"http": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
                                         "https": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"}}
 
@@ -100,6 +103,57 @@ def _scrapy_bench() -> str:
     return f"{max(steady):>8.0f} pages/min (best 1-minute-rate log line of a 10 s run; last {steady[-1]})"
 
 
+def crawl_rates(*, listings: int = 300, rendered: int = 300, scale: float = 4.0, repeat: int = 1,
+                static: bool = True) -> dict[str, dict[str, Any]]:
+    """Start the demo market, print one line per crawl (static ones only when `static`) and
+    return the best of `repeat` by label, with its pages a minute."""
+    market = subprocess.Popen([sys.executable, "-m", "monitor.demo_market", "--scale", str(scale)], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        ready = market.stdout.readline() if market.stdout else ""
+        match = re.search(r"(http://\S+)", ready)
+        if not match:
+            raise SystemExit(f"demo market did not start: {ready!r}")
+        base = match.group(1)
+        static_job = {"platform": "bazaar", "search_terms": ["norvik", "trailforge", "parka", "hiking boots", "backpack"],
+                      "base_url": base, "max_pages": 40, "max_listings": listings}
+        rendered_job = {"platform": "shoply", "search_terms": ["norvik", "trailforge", "outdoor"], "base_url": base,
+                        "max_pages": 40, "max_listings": rendered, "javascript": True}
+        runs = [
+            (STATIC_SHIPPED, static_job, UNTHROTTLED),
+            ("static, unthrottled, stock scrapy-playwright handler", static_job, {**UNTHROTTLED, **STOCK_PLAYWRIGHT}),
+            ("static, unthrottled, Scrapy's HTTP handler only", static_job, {**UNTHROTTLED, **PLAIN_HANDLERS}),
+            ("static, polite defaults (delay 0.25 s, AutoThrottle)", {**static_job, "max_listings": min(60, listings)},
+             {"LOG_LEVEL": "ERROR"}),
+        ] if static else []
+        runs += [
+            (RENDERED_SHIPPED, rendered_job, UNTHROTTLED),
+            (RENDERED_STOCK, rendered_job,
+             {**UNTHROTTLED, **STOCK_PLAYWRIGHT, "PLAYWRIGHT_ABORT_REQUEST": None, "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 16,
+              "STOCK_LAUNCH": True}),
+        ]
+        print(f"demo market at {base}; {os.cpu_count()} cores shared; best of {repeat}\n")
+        for label, job, overrides in runs:
+            best: dict[str, Any] | None = None
+            for _ in range(repeat):
+                got = _crawl(job, overrides)
+                if best is None or got["pages"] / max(got["seconds"], 1e-9) > best["pages"] / max(best["seconds"], 1e-9):
+                    best = got
+            assert best is not None
+            rate = 60 * best["pages"] / max(best["seconds"], 1e-9)
+            results[label] = {**best, "pages/min": rate}
+            extra = f", {best['rendered']} rendered" if best["rendered"] else ""
+            if best.get("cpu") is not None:
+                extra += f", CPU {1000 * best['cpu'] / max(best['pages'], 1):.0f} ms a page"
+            print(f"{label:<66} {rate:>8.0f} pages/min ({best['pages']} pages, {best['items']} listings{extra}, "
+                  f"{best['seconds']:.1f} s)")
+    finally:
+        market.terminate()
+        market.wait(timeout=30)
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -110,47 +164,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.child:
         return _child(args.child)
-
-    market = subprocess.Popen([sys.executable, "-m", "monitor.demo_market", "--scale", str(args.scale)], cwd=ROOT,
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        ready = market.stdout.readline() if market.stdout else ""
-        match = re.search(r"(http://\S+)", ready)
-        if not match:
-            raise SystemExit(f"demo market did not start: {ready!r}")
-        base = match.group(1)
-        static = {"platform": "bazaar", "search_terms": ["norvik", "trailforge", "parka", "hiking boots", "backpack"],
-                  "base_url": base, "max_pages": 40, "max_listings": args.listings}
-        rendered = {"platform": "shoply", "search_terms": ["norvik", "trailforge", "outdoor"], "base_url": base,
-                    "max_pages": 40, "max_listings": args.rendered, "javascript": True}
-        runs = [
-            ("static, unthrottled, as shipped (lazy Playwright handler)", static, UNTHROTTLED),
-            ("static, unthrottled, stock scrapy-playwright handler", static, {**UNTHROTTLED, **STOCK_PLAYWRIGHT}),
-            ("static, unthrottled, Scrapy's HTTP handler only", static, {**UNTHROTTLED, **PLAIN_HANDLERS}),
-            ("static, polite defaults (delay 0.25 s, AutoThrottle)", {**static, "max_listings": min(60, args.listings)},
-             {"LOG_LEVEL": "ERROR"}),
-            ("Playwright-rendered (Chromium), unthrottled, as shipped", rendered, UNTHROTTLED),
-            ("Playwright-rendered, unthrottled, stock scrapy-playwright handler", rendered,
-             {**UNTHROTTLED, **STOCK_PLAYWRIGHT, "PLAYWRIGHT_ABORT_REQUEST": None, "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 16,
-              "STOCK_LAUNCH": True}),
-        ]
-        print(f"demo market at {base}; {os.cpu_count()} cores shared; best of {args.repeat}\n")
-        for label, job, overrides in runs:
-            best: dict[str, Any] | None = None
-            for _ in range(args.repeat):
-                got = _crawl(job, overrides)
-                if best is None or got["pages"] / max(got["seconds"], 1e-9) > best["pages"] / max(best["seconds"], 1e-9):
-                    best = got
-            assert best is not None
-            rate = 60 * best["pages"] / max(best["seconds"], 1e-9)
-            extra = f", {best['rendered']} rendered" if best["rendered"] else ""
-            if best.get("cpu") is not None:
-                extra += f", CPU {1000 * best['cpu'] / max(best['pages'], 1):.0f} ms a page"
-            print(f"{label:<66} {rate:>8.0f} pages/min ({best['pages']} pages, {best['items']} listings{extra}, "
-                  f"{best['seconds']:.1f} s)")
-    finally:
-        market.terminate()
-        market.wait(timeout=30)
+    crawl_rates(listings=args.listings, rendered=args.rendered, scale=args.scale, repeat=args.repeat)
     print(f"{'scrapy bench (its own local site, same machine)':<66} {_scrapy_bench()}")
     return 0
 

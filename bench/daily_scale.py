@@ -11,13 +11,20 @@ First, the matchers' cost by registry size on one core: CPU per title at 50 / 20
 marks and per photo at 10 / 50 / 200 logo images (generated wordmarks; photos of the
 generated products, a third of them carrying one of the logos).
 
-Run (quiet machine): nice -n 5 .venv/bin/python bench/daily_scale.py [--sizes 1000 3000 10000]
-     [--workers N] [--keep DIR]   (--sizes 0: the registry curve alone)
+With --all, also (each as its own bench prints it): the image hash stage at 10k / 100k / 1M
+stored hashes (bench/image_speed.py), rendered pages a minute as shipped and with the stock
+scrapy-playwright handler (bench/crawl_speed.py), one run over 1 and 2 processes with Redis
+and PostgreSQL (bench/redis_scale.py) and `markwatch demo` twice (empty cache, then warm);
+and last, each of issue 18's targets beside its figure.
+
+Run (quiet machine): nice -n 5 .venv/bin/python bench/daily_scale.py --all --sizes 1000 3000 10000
+     [--workers N] [--keep DIR]   (--sizes 0: no scaled run; about 2 h in all on 2 cores)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -26,15 +33,21 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import yaml
 from PIL import Image, ImageDraw, ImageFont
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import crawl_speed  # noqa: E402
+import image_speed  # noqa: E402
+import redis_scale  # noqa: E402
+from image_accuracy import real_photos  # noqa: E402
 from text_speed import coined, make_marks, make_titles  # noqa: E402
 
 from matchers.image import ImageIndex  # noqa: E402
@@ -113,9 +126,11 @@ def big_brand(folder: Path, *, marks: int = 200, logos: int = 50, products: int 
 
 
 def registry_curve(*, mark_counts=(50, 200, 1000), logo_counts=(10, 50, 200), titles: int = 20_000,
-                   photos: int = 30) -> None:
-    """CPU per title by registered marks, and per photo by registered logo images."""
+                   photos: int = 30) -> dict[str, dict[int, float]]:
+    """CPU per title by registered marks, and per photo by registered logo images (printed
+    and returned: microseconds a title by marks, milliseconds a photo by logo images)."""
     print("\nmatcher cost by registry size (one core, CPU):")
+    curve: dict[str, dict[int, float]] = {"marks": {}, "logos": {}}
     base = None
     for n in mark_counts:
         rng = random.Random(5)
@@ -129,6 +144,7 @@ def registry_curve(*, mark_counts=(50, 200, 1000), logo_counts=(10, 50, 200), ti
             matcher.find(t)
         us = (time.process_time() - c) * 1e6 / len(sample)
         base = base or (n, us)
+        curve["marks"][n] = us
         print(f"  {n:5d} marks: {us:6.1f} us a title  (x{us / base[1]:.2f} for x{n / base[0]:.0f} the marks)")
     rng = random.Random(9)
     names = [coined(rng) for _ in range(max(logo_counts))]
@@ -150,8 +166,10 @@ def registry_curve(*, mark_counts=(50, 200, 1000), logo_counts=(10, 50, 200), ti
         found = sum(bool(index.query(p)) for p in shots)
         ms = (time.process_time() - c) * 1000 / len(shots)
         base = base or (k, ms)
+        curve["logos"][k] = ms
         print(f"  {k:5d} logo images: {ms:6.0f} ms a photo  (x{ms / base[1]:.2f} for x{k / base[0]:.0f} the logos; "
               f"{found}/{len(shots)} photos with a hit, {len(range(0, photos, 3))} carry a logo)")
+    return curve
 
 
 def market(scale: float) -> tuple[subprocess.Popen[str], str]:
@@ -163,6 +181,66 @@ def market(scale: float) -> tuple[subprocess.Popen[str], str]:
         proc.kill()
         raise SystemExit(f"the demo market did not start: {line}")
     return proc, found.group(0)
+
+
+class TreeMemory:
+    """Peak proportional set size (PSS) of this process and all its descendants but the
+    demo market, sampled every `every` seconds from /proc (Linux; None elsewhere). PSS
+    counts pages shared by forked workers once, so the sum is what the run holds."""
+
+    def __init__(self, exclude: int, every: float = 2.0) -> None:
+        self.exclude, self.every, self.peak = exclude, every, 0
+        self.supported = Path("/proc/self/smaps_rollup").exists()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        if self.supported:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _tree(self) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                children.setdefault(ppid, []).append(int(entry))
+        out, stack = [], [os.getpid()]
+        while stack:
+            pid = stack.pop()
+            if pid != self.exclude:
+                out.append(pid)
+                stack += children.get(pid, [])
+        return out
+
+    def sample(self) -> int:
+        total = 0
+        for pid in self._tree():
+            try:
+                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+            except (OSError, ValueError):
+                continue
+        self.peak = max(self.peak, total)
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.sample()
+
+    @property
+    def peak_mib(self) -> float | None:
+        return self.peak / 2**20 if self.supported else None
 
 
 def cpu_now() -> tuple[float, float]:
@@ -189,20 +267,21 @@ def run_size(size: int, brand_file: Path, out: Path, workers: int | None) -> dic
             stamps["matching done"] = now
 
     try:
-        registry = load_registry(brand_file)
-        db = Database(f"sqlite:///{out / 'markwatch.db'}")
-        cpu0 = cpu_now()
-        t0 = time.monotonic()
-        monitor = Monitor(registry, db, images_dir=out / "images", progress=progress, workers=workers)
-        t_build = time.monotonic()
-        summary = monitor.crawl(base_url=url, browser_path=find_chromium().path,
-                                overrides=DEMO_CRAWL_SETTINGS)
-        t_crawl = time.monotonic()
-        cpu1 = cpu_now()
-        data = collect_digest(db, monitor.brand.id, registry.brand, registry=registry)
-        write_digest(db, monitor.brand.id, data, out)
-        t_digest = time.monotonic()
-        cpu2 = cpu_now()
+        with TreeMemory(exclude=proc.pid) as memory:
+            registry = load_registry(brand_file)
+            db = Database(f"sqlite:///{out / 'markwatch.db'}")
+            cpu0 = cpu_now()
+            t0 = time.monotonic()
+            monitor = Monitor(registry, db, images_dir=out / "images", progress=progress, workers=workers)
+            t_build = time.monotonic()
+            summary = monitor.crawl(base_url=url, browser_path=find_chromium().path,
+                                    overrides=DEMO_CRAWL_SETTINGS)
+            t_crawl = time.monotonic()
+            cpu1 = cpu_now()
+            data = collect_digest(db, monitor.brand.id, registry.brand, registry=registry)
+            write_digest(db, monitor.brand.id, data, out)
+            t_digest = time.monotonic()
+            cpu2 = cpu_now()
     finally:
         if proc.stdin:
             proc.stdin.close()
@@ -222,9 +301,88 @@ def run_size(size: int, brand_file: Path, out: Path, workers: int | None) -> dic
         "cpu run s": (cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1]),
         "peak self MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "peak child MiB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "peak tree MiB": memory.peak_mib,
         "precision": tp / len(flagged) if flagged else 0.0, "recall": tp / positives if positives else 0.0,
         "errors": len(summary.errors),
     }
+
+
+def demo_runs() -> list[dict[str, float]]:
+    """`markwatch demo` as a newcomer runs it: first with an empty cache (photos drawn, the
+    brand's image index built), then again with what the first run kept. Wall and CPU time
+    of the whole process tree (workers, browser and demo market included)."""
+    out: list[dict[str, float]] = []
+    with tempfile.TemporaryDirectory(prefix="mw-demo-") as tmp:
+        env = {**os.environ, "MARKWATCH_CACHE_DIR": str(Path(tmp) / "cache")}
+        for label in ("first run", "second run"):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.monotonic()
+            done = subprocess.run([sys.executable, "-m", "monitor.cli", "demo", "--json", "--out", str(Path(tmp) / label)],
+                                  env=env, capture_output=True, text=True, timeout=3600)
+            wall = time.monotonic() - t0
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+            if done.returncode != 0 or not lines:
+                print(f"  markwatch demo failed ({done.returncode}): {done.stderr[-800:]}")
+                return out
+            got = json.loads(lines[-1])
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            out.append({"wall s": wall, "cpu s": cpu, "precision": got["precision"], "recall": got["recall"]})
+            print(f"  {label}: {wall:.1f} s, CPU {cpu:.0f} s ({cpu / wall:.0%} of one core), "
+                  f"precision {got['precision']:.3f}, recall {got['recall']:.3f}, {got['listings']} listings")
+    return out
+
+
+def _fmt_x(curve: dict[int, float]) -> tuple[float, float]:
+    lo, hi = min(curve), max(curve)
+    return curve[hi] / curve[lo], hi / lo
+
+
+def print_targets(parts: dict[str, object], results: list[dict[str, float]]) -> None:
+    """Issue 18's targets beside what this run measured."""
+    rows: list[tuple[str, str, bool | None]] = []
+    if results:
+        r = max(results, key=lambda x: x["listings"])
+        minutes = r["wall s"] / 60 * (10_000 / max(r["listings"], 1))
+        how = "measured" if r["listings"] >= 10_000 else f"projected from {r['listings']:,}"
+        rows.append(("10,000 listings, 2 cores: under 2 h", f"{minutes:.0f} min ({how})", minutes < 120))
+        if r.get("peak tree MiB") is not None:
+            rows.append(("peak memory of the run: under 2 GiB", f"{r['peak tree MiB']:,.0f} MiB (PSS of the process tree)",
+                         r["peak tree MiB"] < 2048))
+    rates = parts.get("crawl")
+    if isinstance(rates, dict) and crawl_speed.RENDERED_SHIPPED in rates:
+        ours = rates[crawl_speed.RENDERED_SHIPPED]["pages/min"]
+        stock = rates.get(crawl_speed.RENDERED_STOCK, {}).get("pages/min", float("nan"))
+        rows.append(("rendered pages: at least 500 a minute", f"{ours:.0f} (stock scrapy-playwright {stock:.0f})", ours >= 500))
+    stage = parts.get("hash")
+    if isinstance(stage, dict) and stage:
+        n = max(stage)
+        rows.append((f"hash stage at {n:,} stored hashes: 10 ms at most", f"{stage[n]:.1f} ms", stage[n] <= 10))
+    demo = parts.get("demo")
+    if isinstance(demo, list) and demo:
+        first, last = demo[0], demo[-1]
+        rows.append(("markwatch demo: under 60 s, both cores",
+                     f"{first['wall s']:.0f} s first, {last['wall s']:.0f} s second ({last['cpu s'] / last['wall s']:.0%} CPU)",
+                     first["wall s"] < 60))
+    curve = parts.get("registry")
+    if isinstance(curve, dict):
+        for kind, unit in (("marks", "marks"), ("logos", "logo images")):
+            if curve.get(kind):
+                cost, size = _fmt_x(curve[kind])
+                rows.append((f"cost sublinear in {unit}", f"x{cost:.2f} for x{size:.0f} the {unit}", cost < size))
+    scaling = parts.get("redis")
+    if isinstance(scaling, list) and len(scaling) > 1:
+        two = scaling[-1]
+        once = all(row["read"] == row["stored"] == row["distinct"] for row in scaling)
+        rows.append((f"1 -> {two['processes']:.0f} processes (Redis, PostgreSQL): near-linear, each listing read once",
+                     f"x{two['speed-up']:.2f}, {'each listing read once' if once else 'LISTINGS READ TWICE'}",
+                     two["speed-up"] >= 0.9 * two["processes"] and once))
+    if not rows:
+        return
+    print("\nissue 18's targets on this machine (near-linear: at least 90% of N times):")
+    width = max(len(t) for t, _, _ in rows)
+    for target, got, met in rows:
+        print(f"  {target:<{width}}  {got:<52} {'met' if met else 'NOT met'}")
 
 
 def main() -> None:
@@ -232,12 +390,33 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000])
     ap.add_argument("--workers", type=int, default=None, help="assessment processes (default: one per core)")
     ap.add_argument("--keep", type=Path, default=None, help="keep each run's database and images here")
+    ap.add_argument("--all", action="store_true", help="also the demo, rendered crawl, hash stage and Redis scaling, "
+                    "then every target of issue 18 beside its figure")
     args = ap.parse_args()
-    registry_curve()
+    parts: dict[str, object] = {"registry": registry_curve()}
+    if args.all:
+        photos = real_photos() or {f"generated-{i}": np.asarray(product_photo(random.Random(i), 640)) for i in range(8)}
+        parts["hash"] = image_speed.candidate_search(photos)
+        print("\n== rendered pages (bench/crawl_speed.py)")
+        parts["crawl"] = crawl_speed.crawl_rates(static=False)
+        print("\n== one run over 1 and 2 processes (bench/redis_scale.py)")
+        parts["redis"] = redis_scale.measure()
+        print("\n== markwatch demo")
+        parts["demo"] = demo_runs()
     args.sizes = [n for n in args.sizes if n > 0]
-    if not args.sizes:
-        return
+    results: list[dict[str, float]] = []
     root = Path(tempfile.mkdtemp(prefix="mw-scale-")) if args.keep is None else args.keep
+    if args.sizes:
+        results = run_sizes(args.sizes, root, args.workers)
+    print_targets(parts, results)
+    if args.keep is not None:
+        print(f"\nkept in {root}")
+    else:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def run_sizes(sizes: list[int], root: Path, workers: int | None) -> list[dict[str, float]]:
+    """The whole run at each size, printed; their figures."""
     # The image index is built fresh for the big brand once, then read from this cache.
     os.environ.setdefault("MARKWATCH_CACHE_DIR", str(root / "cache"))
     brand_file = big_brand(root / "brand")
@@ -245,10 +424,10 @@ def main() -> None:
     print(f"brand: {len(reg.marks)} marks, {len(reg.logos)} logo images, {len(reg.products)} products; "
           f"cores: {os.cpu_count()}; chromium: {find_chromium().describe()}")
     results = []
-    for size in args.sizes:
+    for size in sizes:
         out = root / f"run-{size}"
         out.mkdir(parents=True, exist_ok=True)
-        r = run_size(size, brand_file, out, args.workers)
+        r = run_size(size, brand_file, out, workers)
         results.append(r)
         print(f"\n{r['listings']} listings, {r['photos']} photos ({r['photos'] / max(r['listings'], 1):.1f} a listing), "
               f"{r['workers']} assessment workers")
@@ -258,7 +437,8 @@ def main() -> None:
               f"digest {r['digest s']:.1f} s")
         print(f"  CPU {r['cpu run s']:.0f} s for the run ({r['cpu run s'] / max(r['wall s'], 1e-9):.0%} of one core on average; "
               f"this process {r['cpu self s']:.0f} s, workers and browser {r['cpu workers s']:.0f} s)")
-        print(f"  peak memory: this process {r['peak self MiB']:.0f} MiB, largest child {r['peak child MiB']:.0f} MiB")
+        tree = "" if r["peak tree MiB"] is None else f"; whole run (PSS, every process but the market) {r['peak tree MiB']:.0f} MiB"
+        print(f"  peak memory: this process {r['peak self MiB']:.0f} MiB, largest child {r['peak child MiB']:.0f} MiB{tree}")
         print(f"  precision {r['precision']:.3f}, recall {r['recall']:.3f}; per-item errors {r['errors']}")
         print(f"  projected for 10,000 listings at this rate: {r['wall s'] / max(r['listings'], 1) * 10_000 / 60:.0f} min")
     if len(results) > 1:
@@ -267,9 +447,7 @@ def main() -> None:
         print(f"\ngrowth from {a['listings']} to {b['listings']} listings (x{k:.1f}):")
         for stage in ("crawl s", "matching after crawl s", "digest s", "wall s", "cpu run s"):
             print(f"  {stage[:-2]:<24} x{b[stage] / max(a[stage], 1e-9):.2f}")
-    print(f"\nkept in {root}" if args.keep else "")
-    if args.keep is None:
-        shutil.rmtree(root, ignore_errors=True)
+    return results
 
 
 if __name__ == "__main__":

@@ -55,6 +55,48 @@ def numpy_radius(stored: np.ndarray, queries: np.ndarray, radius: int, block: in
             for s in range(0, len(stored), block)]
 
 
+def candidate_search(photos: dict[str, np.ndarray],
+                     totals: tuple[int, ...] = (10_000, 100_000, 1_000_000)) -> dict[int, float]:
+    """Print the candidate search table; return the hash stage of a whole query, in ms, by stored hashes."""
+    print("\n== candidate search (exact Hamming radius 15; FAISS binary flat index, one thread)")
+    rng = np.random.default_rng(0)
+    print(f"{'stored hashes':>14}{'1 hash: ms':>12}{'queries/s':>11}{'hash stage of a query: ms':>27}{'queries/s':>11}"
+          f"{'search alone: ms':>18}{'numpy popcount: ms':>20}")
+    index = ImageIndex()
+    assets = list(photos.items())[:8]
+    for name, arr in assets:
+        index.add(name, jpeg(arr, 92))
+    query = index._prepare(jpeg(assets[0][1][::-1].copy(), 80), 1024)
+    windows = len(_query_windows(query.gray_hash)[0])
+    stage: dict[int, float] = {}
+    for total in totals:
+        n_whole = total * 8 // 88  # per asset: 8 whole-image hashes and 80 inner crops
+        n_crops = total - n_whole
+        table = HashTable(rng.integers(0, 2**63, n_whole, dtype=np.uint64), rng.integers(0, 2**63, n_whole, dtype=np.uint64),
+                          np.zeros(n_whole, np.int32), np.zeros(n_whole, np.int16))
+        flat = HashTable(np.concatenate([table.phash, rng.integers(0, 2**63, n_crops, dtype=np.uint64)]),
+                         np.zeros(total, np.uint64), np.zeros(total, np.int32), np.zeros(total, np.int16))
+        q1 = np.array([rng.integers(0, 2**63)], np.uint64)
+        single = timed(lambda: flat.search(q1, 15), repeat=50)
+        big = ImageIndex()
+        big._keys, big._kinds, big._features = index._keys, index._kinds, index._features
+        big._whole = HashTable(*(np.concatenate([getattr(index._whole, k), getattr(table, k)]) for k in ("phash", "dhash", "owner", "variant")))
+        big._crops = HashTable(rng.integers(0, 2**63, n_crops, dtype=np.uint64), rng.integers(0, 2**63, n_crops, dtype=np.uint64),
+                               np.zeros(n_crops, np.int32), np.full(n_crops, 8, np.int16))
+        full = timed(lambda: big._hash_search(query, {}, {}), repeat=20)
+        stage[total] = full * 1000
+        # The same exact search by numpy broadcasting (what the index did before FAISS).
+        qs = np.resize(q1, windows)
+        pairs = ((big._whole.phash, qs), (big._crops.phash, qs[:2]))
+        brute = timed(lambda: [numpy_radius(stored, q, 15) for stored, q in pairs], repeat=5)
+        alone = timed(lambda: (big._whole.search(qs, 15), big._crops.search(qs[:2], 15)), repeat=20)
+        print(f"{total:>14,}{single * 1000:>12.2f}{1 / single:>11.0f}{full * 1000:>27.2f}{1 / full:>11.0f}{alone * 1000:>18.2f}{brute * 1000:>20.1f}")
+    print("(stored hashes are random 64-bit values: an exhaustive search costs the same whatever they hold;")
+    print(f" the hash stage cuts {windows} windows from the query, hashes them and searches: every window against the")
+    print(" whole-image rows (1/11 of the table), the whole query against all rows; the last two columns are that search alone, as shipped and by numpy)")
+    return stage
+
+
 def main() -> None:
     import imagehash
 
@@ -81,40 +123,7 @@ def main() -> None:
             decode = rate(lambda p: Image.open(p).convert("RGB"), files, repeat=3)
             print(f"{label:<26}{ours:>12.1f}{theirs:>17.1f}{ours / theirs:>7.1f}x{decode:>13.1f}")
 
-    print("\n== candidate search (exact Hamming radius 15; FAISS binary flat index, one thread)")
-    rng = np.random.default_rng(0)
-    print(f"{'stored hashes':>14}{'1 hash: ms':>12}{'queries/s':>11}{'hash stage of a query: ms':>27}{'queries/s':>11}"
-          f"{'search alone: ms':>18}{'numpy popcount: ms':>20}")
-    index = ImageIndex()
-    assets = list(photos.items())[:8]
-    for name, arr in assets:
-        index.add(name, jpeg(arr, 92))
-    query = index._prepare(jpeg(assets[0][1][::-1].copy(), 80), 1024)
-    windows = len(_query_windows(query.gray_hash)[0])
-    for total in (10_000, 100_000, 1_000_000):
-        n_whole = total * 8 // 88  # per asset: 8 whole-image hashes and 80 inner crops
-        n_crops = total - n_whole
-        table = HashTable(rng.integers(0, 2**63, n_whole, dtype=np.uint64), rng.integers(0, 2**63, n_whole, dtype=np.uint64),
-                          np.zeros(n_whole, np.int32), np.zeros(n_whole, np.int16))
-        flat = HashTable(np.concatenate([table.phash, rng.integers(0, 2**63, n_crops, dtype=np.uint64)]),
-                         np.zeros(total, np.uint64), np.zeros(total, np.int32), np.zeros(total, np.int16))
-        q1 = np.array([rng.integers(0, 2**63)], np.uint64)
-        single = timed(lambda: flat.search(q1, 15), repeat=50)
-        big = ImageIndex()
-        big._keys, big._kinds, big._features = index._keys, index._kinds, index._features
-        big._whole = HashTable(*(np.concatenate([getattr(index._whole, k), getattr(table, k)]) for k in ("phash", "dhash", "owner", "variant")))
-        big._crops = HashTable(rng.integers(0, 2**63, n_crops, dtype=np.uint64), rng.integers(0, 2**63, n_crops, dtype=np.uint64),
-                               np.zeros(n_crops, np.int32), np.full(n_crops, 8, np.int16))
-        full = timed(lambda: big._hash_search(query, {}, {}), repeat=20)
-        # The same exact search by numpy broadcasting (what the index did before FAISS).
-        qs = np.resize(q1, windows)
-        pairs = ((big._whole.phash, qs), (big._crops.phash, qs[:2]))
-        brute = timed(lambda: [numpy_radius(stored, q, 15) for stored, q in pairs], repeat=5)
-        alone = timed(lambda: (big._whole.search(qs, 15), big._crops.search(qs[:2], 15)), repeat=20)
-        print(f"{total:>14,}{single * 1000:>12.2f}{1 / single:>11.0f}{full * 1000:>27.2f}{1 / full:>11.0f}{alone * 1000:>18.2f}{brute * 1000:>20.1f}")
-    print("(stored hashes are random 64-bit values: an exhaustive search costs the same whatever they hold;")
-    print(f" the hash stage cuts {windows} windows from the query, hashes them and searches: every window against the")
-    print(" whole-image rows (1/11 of the table), the whole query against all rows; the last two columns are that search alone, as shipped and by numpy)")
+    candidate_search(photos)
 
     print("\n== ORB neighbour search: a logo's descriptors against a query photo's (2 nearest each, exact)")
     import cv2

@@ -66,13 +66,9 @@ def _stored(url: str, platform: str) -> tuple[int, int, int]:
     return int(rows), int(distinct), int(assessed or 0)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1.0, help="the demo market's catalogue, times the demo's")
-    parser.add_argument("--platform", default="bazaar")
-    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
-    args = parser.parse_args()
-
+def measure(*, scale: float = 1.0, platform: str = "bazaar",
+            processes: tuple[int, ...] = (1, 2)) -> list[dict[str, float]]:
+    """Print one row per process count; return them (empty when Redis or PostgreSQL cannot start)."""
     from monitor.browser import find_chromium
     from monitor.demo_market.catalog import default_brand_dir
 
@@ -81,9 +77,11 @@ def main() -> int:
     with redis_server() as (redis_url, why_redis), postgres_server() as (pg_url, why_pg):
         if redis_url is None or pg_url is None:
             print(f"cannot run: {why_redis if redis_url is None else why_pg}")
-            return 1
+            return []
         cache: Path | None = None
-        market = subprocess.Popen([sys.executable, "-m", "monitor.demo_market", "--scale", str(args.scale),
+        rows: list[dict[str, float]] = []
+        cache_before = os.environ.get("MARKWATCH_CACHE_DIR")
+        market = subprocess.Popen([sys.executable, "-m", "monitor.demo_market", "--scale", str(scale),
                                    "--until-stdin-closes"], cwd=ROOT, stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, text=True)
         try:
@@ -91,7 +89,7 @@ def main() -> int:
             if not found:
                 raise SystemExit("demo market did not start")
             base = found.group(1)
-            print(f"demo market x{args.scale} at {base}; platform {args.platform}; redis-server and PostgreSQL on "
+            print(f"demo market x{scale} at {base}; platform {platform}; redis-server and PostgreSQL on "
                   f"127.0.0.1; {os.cpu_count()} cores; one assessment worker a process\n")
             print(f"{'processes':>9}{'wall s':>9}{'CPU s':>9}{'stored':>8}{'distinct':>10}{'assessed':>10}{'read by each':>16}"
                   f"{'read in all':>13}{'listings/s':>12}{'speed-up':>10}")
@@ -104,11 +102,11 @@ def main() -> int:
 
             Assessor(load_registry(brand))
             first: float | None = None
-            for n in args.processes:
+            for n in processes:
                 url = _database(pg_url, f"scale_{n}")
                 with tempfile.TemporaryDirectory() as tmp:
                     cmd = [sys.executable, "-m", "monitor.cli", "crawl", "--brand", str(brand), "--db", url,
-                           "--base-url", base, "--platform", args.platform, "--delay", "0",
+                           "--base-url", base, "--platform", platform, "--delay", "0",
                            "--redis-url", redis_url, "--run-key", f"bench-{n}-{time.time_ns()}",
                            "--images-dir", str(Path(tmp) / "images")]
                     env = {**os.environ, "MARKWATCH_WORKERS": "1", "MARKWATCH_CHROMIUM": browser, "COLUMNS": "200"}
@@ -123,9 +121,11 @@ def main() -> int:
                     if p.returncode != 0:
                         raise SystemExit(f"a crawl process failed ({p.returncode}): {err[-1500:]}")
                 seen = [int(m.group(1)) if (m := re.search(r"(\d+) listings seen", out)) else -1 for out, _ in outputs]
-                stored, distinct, assessed = _stored(url, args.platform)
+                stored, distinct, assessed = _stored(url, platform)
                 cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
                 first = first or wall
+                rows.append({"processes": n, "wall s": wall, "cpu s": cpu, "stored": stored, "distinct": distinct,
+                             "read": sum(seen), "speed-up": first / wall})
                 print(f"{n:>9}{wall:>9.1f}{cpu:>9.1f}{stored:>8}{distinct:>10}{assessed:>10}{'/'.join(map(str, seen)):>16}"
                       f"{sum(seen):>13}{stored / wall:>12.2f}{first / wall:>9.2f}x")
             print("\n(read in all = stored = distinct: no listing was read or stored twice; the CPU figure includes each process's start,"
@@ -133,11 +133,24 @@ def main() -> int:
         finally:
             if cache is not None:
                 shutil.rmtree(cache, ignore_errors=True)
+                if cache_before is None:
+                    os.environ.pop("MARKWATCH_CACHE_DIR", None)
+                else:
+                    os.environ["MARKWATCH_CACHE_DIR"] = cache_before
             if market.stdin:
                 market.stdin.close()
             market.terminate()
             market.wait(timeout=30)
-    return 0
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="the demo market's catalogue, times the demo's")
+    parser.add_argument("--platform", default="bazaar")
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    return 0 if measure(scale=args.scale, platform=args.platform, processes=tuple(args.processes)) else 1
 
 
 if __name__ == "__main__":
