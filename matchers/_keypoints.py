@@ -383,32 +383,28 @@ _LOGO_PROBES = 6
 class LogoBank:
     """Every registered logo image's RootSIFT descriptors in one index, so that a query's
     descriptors find their nearest logo rows in one search whatever the number of logos.
-
-    `group` of a row is the logo key it belongs to: images registered under one key are
-    views of one logo, so they are no rivals of each other in the ratio test."""
+    `owner` of a row is the logo image (view) it belongs to, `row` its place there."""
 
     desc: np.ndarray = field(default_factory=lambda: np.empty((0, SIFT_DIM), np.float32))
     owner: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
-    group: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
     row: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
-    pending: list[tuple[np.ndarray, int, int]] = field(default_factory=list)
+    pending: list[tuple[np.ndarray, int]] = field(default_factory=list)
     _index: faiss.Index | None = field(default=None, repr=False, compare=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
-    def add(self, owner: int, group: int, desc: np.ndarray) -> None:
+    def add(self, owner: int, desc: np.ndarray) -> None:
         if len(desc):
-            self.pending.append((desc, owner, group))
+            self.pending.append((desc, owner))
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self.desc) + sum(len(d) for d, _o, _g in self.pending)
+            return len(self.desc) + sum(len(d) for d, _o in self.pending)
 
     def _consolidate(self) -> None:
         if self.pending:
-            self.desc = np.concatenate([self.desc, *(root_sift(d) for d, _o, _g in self.pending)])
-            self.owner = np.concatenate([self.owner, *(np.full(len(d), o, np.int32) for d, o, _g in self.pending)])
-            self.group = np.concatenate([self.group, *(np.full(len(d), g, np.int32) for d, _o, g in self.pending)])
-            self.row = np.concatenate([self.row, *(np.arange(len(d), dtype=np.int32) for d, _o, _g in self.pending)])
+            self.desc = np.concatenate([self.desc, *(root_sift(d) for d, _o in self.pending)])
+            self.owner = np.concatenate([self.owner, *(np.full(len(d), o, np.int32) for d, o in self.pending)])
+            self.row = np.concatenate([self.row, *(np.arange(len(d), dtype=np.int32) for d, _o in self.pending)])
             self.pending.clear()
             self._index = None
 
@@ -432,31 +428,44 @@ class LogoBank:
 
     def matches(self, query: np.ndarray, *, k: int = 6, ratio: float = 0.8) -> dict[int, np.ndarray]:
         """Per logo image, the (logo row, query row) pairs of query descriptors whose nearest
-        logo row is clearly nearer than any rival: a row of another logo key, or another row
-        of the same image (Lowe's ratio test, with a shared bank)."""
+        row of that image is clearly nearer than its next one (Lowe's ratio test, image by
+        image, among the `k` nearest rows of the shared bank).
+
+        The test is not run against other logos' rows: logos that share a typeface share
+        their letters, and a letter found in two logos is evidence for both; the geometric
+        check that follows tells which arrangement of letters the query shows. When an
+        image's next row is not among the `k` nearest, the k-th distance stands in for it (a
+        lower bound, so the test only gets stricter); an image whose first row is the k-th
+        has no such bound and is left out."""
         with self._lock:
-            index, owner, group, row = self.index(), self.owner, self.group, self.row
+            index, owner, row = self.index(), self.owner, self.row
         if not len(query) or index.ntotal < 1:
             return {}
         k = min(k, index.ntotal)
         dist, rows = index.search(root_sift(query), k)
-        first = rows[:, 0]
-        valid = first >= 0
-        first = np.where(valid, first, 0)
-        rival_d = np.full(len(query), np.inf, np.float32)
-        for j in range(1, k):
-            r = rows[:, j]
-            ok = r >= 0
-            rs = np.where(ok, r, 0)
-            rival = ok & ((group[rs] != group[first]) | (owner[rs] == owner[first]))
-            rival_d = np.where(np.isinf(rival_d) & rival, dist[:, j], rival_d)
-        # Squared distances: the ratio applies to their square roots.
-        good = valid & (dist[:, 0] < (ratio * ratio) * rival_d) & (dist[:, 0] < 0.5)
-        q_rows = np.flatnonzero(good)
-        out: dict[int, list[tuple[int, int]]] = {}
-        for q in q_rows:
-            out.setdefault(int(owner[first[q]]), []).append((int(row[first[q]]), int(q)))
-        return {o: np.array(p, np.int64) for o, p in out.items()}
+        valid = rows >= 0
+        own = np.where(valid, owner[np.where(valid, rows, 0)], -1)
+        r2 = ratio * ratio  # squared distances: the ratio applies to their square roots
+        out: dict[int, list[np.ndarray]] = {}
+        for j in range(max(1, k - 1)):
+            first = valid[:, j].copy()
+            for i in range(j):
+                first &= own[:, i] != own[:, j]
+            if k == 1:  # one row in the bank: no rival, only the absolute bound
+                bound = np.full(len(query), np.inf, np.float32)
+            else:
+                bound = dist[:, k - 1].copy()
+                for i in range(k - 1, j, -1):  # the same image's next row, when among the k
+                    bound = np.where(valid[:, i] & (own[:, i] == own[:, j]), dist[:, i], bound)
+            good = first & (dist[:, j] < r2 * bound) & (dist[:, j] < 0.5)
+            q_rows = np.flatnonzero(good)
+            if not len(q_rows):
+                continue
+            owners = own[q_rows, j]
+            pairs = np.stack([row[rows[q_rows, j]], q_rows], axis=1).astype(np.int64)
+            for o in np.unique(owners):
+                out.setdefault(int(o), []).append(pairs[owners == o])
+        return {o: np.concatenate(p) for o, p in out.items()}
 
 
 _LOGO_SPREAD = 0.01

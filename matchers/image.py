@@ -23,7 +23,7 @@ from PIL import Image
 
 from matchers._hashindex import HashTable, dhash_batch, dihedral, informative, phash_batch, thumbs
 from matchers._imageio import DEFAULT_MAX_PIXELS, ImageSource, open_image
-from matchers._keypoints import SIFT_DIM, Features, LogoBank, KeypointPool, extract, fit_logo, sift, thumbnail, verify
+from matchers._keypoints import SIFT_DIM, Features, Fit, LogoBank, KeypointPool, extract, fit_logo, sift, thumbnail, verify
 from matchers.errors import (
     ImageBlankError,
     ImageDecodeError,
@@ -88,6 +88,7 @@ _LOGO_QUERY_FEATURES = 2500
 _LOGO_MATCHES = 6  # ratio-test matches a logo image needs before its geometry is checked
 _LOGO_VERIFY = 6  # logo images checked per query, the most-matched first: a bounded cost
 _MIN_INLIERS_LOGO = 6  # distinct spots of the logo: two more than a homography needs
+_LOGO_EXPLAINED = 0.5  # share of a logo fit's query spots inside a better fit's outline that drops it
 
 # Window shapes (fractions of the query's width, height) tried at a few positions each;
 # collage tiles and padded content on a plain background are also found as blobs.
@@ -276,7 +277,6 @@ class ImageIndex:
         self._features: list[Features] = []  # ORB, for photos (empty for logos)
         self._logo_features: dict[int, Features] = {}  # owner -> SIFT features of a logo image
         self._bank = LogoBank()
-        self._logo_groups: dict[str, int] = {}  # logo key -> its rows' group in the bank
         self._logos: list[int] = []
 
     # -- building -------------------------------------------------------------------------
@@ -357,9 +357,8 @@ class ImageIndex:
 
     def _add_logo(self, view: int, key: str, logo: Features) -> None:
         """One view of a logo (2 * owner as registered, 2 * owner + 1 its mirror image)."""
-        group = self._logo_groups.setdefault(key, len(self._logo_groups))
         self._logo_features[view] = logo
-        self._bank.add(view, group, logo.desc)
+        self._bank.add(view, logo.desc)
         if view // 2 not in self._logos:
             self._logos.append(view // 2)
 
@@ -528,18 +527,33 @@ class ImageIndex:
         ranked = sorted((o for o, p in matched.items() if len(p) >= _LOGO_MATCHES), key=lambda o: -len(matched[o]))
         sx, sy = prep.size[0] / gray.shape[1], prep.size[1] / gray.shape[0]
         found_keys = {hit.key for hit in best.values()}
+        fits: list[tuple[int, Fit]] = []
         for view in ranked[:_LOGO_VERIFY]:
             o = view // 2
             if o in best or self._keys[o] in found_keys:
                 continue
             found = fit_logo(self._logo_features[view], query, matched[view], min_inliers=_MIN_INLIERS_LOGO)
-            if found is None:
+            if found is not None:
+                fits.append((o, found))
+        # Logos that share a typeface share letters, and where one is printed another may
+        # fit a few of its letters too: a fit whose spots in the query lie mostly inside a
+        # better-supported fit's outline is explained by that logo, and dropped.
+        taken: list[tuple[float, float, float, float]] = []
+        for o, found in sorted(fits, key=lambda f: -f[1].inliers):
+            if self._keys[o] in found_keys:  # its mirror view, or another image of its key
+                continue
+            xy = query.xy[found.pairs[:, 1]]
+            inside = np.zeros(len(xy), bool)
+            for bx0, by0, bx1, by1 in taken:
+                inside |= (xy[:, 0] >= bx0) & (xy[:, 0] <= bx1) & (xy[:, 1] >= by0) & (xy[:, 1] <= by1)
+            if inside.mean() >= _LOGO_EXPLAINED:
                 continue
             x0, y0, x1, y1 = found.box
             region = (round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy))
             score = round(found.inliers / (found.inliers + _MIN_INLIERS_LOGO), 4)
             best[o] = ImageHit(self._keys[o], score, "keypoints", region)
             found_keys.add(self._keys[o])
+            taken.append(found.box)
 
     # -- persistence ----------------------------------------------------------------------
 

@@ -268,6 +268,52 @@ def test_logo_sharing_a_typeface_is_not_mistaken_for_another(
     assert "nordholt" in keys(found)
 
 
+def _house_names(n: int) -> list[str]:
+    """Made-up marks of 6-9 capitals, drawn from a few letters so that they share many."""
+    rng = np.random.default_rng(17)
+    letters, out = list("AEIORNSTLDKMV"), []
+    while len(out) < n:
+        word = "".join(rng.choice(letters, rng.integers(6, 10)))
+        if word not in out:
+            out.append(word)
+    return out
+
+
+def _house_wordmark(word: str) -> Image.Image:
+    """A plain wordmark in the house typeface and colour: nothing but its letters tells it apart."""
+    img = Image.new("RGB", (600, 140), "white")
+    ImageDraw.Draw(img).text((18, 20), word, font=ImageFont.load_default(size=80), fill=(30, 30, 90),
+                             stroke_width=3, stroke_fill=(30, 30, 90))
+    return img
+
+
+HOUSE = _house_names(40)
+
+
+@pytest.fixture(scope="module")
+def house_index() -> ImageIndex:
+    idx = ImageIndex()
+    for word in HOUSE:
+        idx.add(word, _house_wordmark(word), kind="logo")
+    return idx
+
+
+@SLOW
+@given(shown=st.sampled_from(HOUSE), scale=st.floats(0.3, 0.45), fx=st.floats(0, 1), fy=st.floats(0, 1),
+       angle=st.floats(-8, 8), photo=st.sampled_from(list(DISTRACTORS)))
+def test_one_of_many_logos_in_a_house_typeface_is_found_and_named_alone(
+    house_index: ImageIndex, shown: str, scale: float, fx: float, fy: float, angle: float, photo: str
+) -> None:
+    # A brand's many wordmarks set in one typeface share their letters: the one printed
+    # (turned a little, as on goods) is found, and the others, which fit some of its
+    # letters, are not named.
+    logo = _house_wordmark(shown).rotate(angle, expand=True, fillcolor="white")
+    query, box = _logo_in_photo(logo, photo, scale, fx, fy)
+    logo_hits = [h for h in house_index.query(_jpeg(query)) if h.key in HOUSE]
+    assert [h.key for h in logo_hits] == [shown]
+    assert logo_hits[0].region is not None and _overlaps(logo_hits[0].region, box)
+
+
 @pytest.mark.parametrize("name", list(DISTRACTORS))
 def test_unrelated_photos_match_nothing(index: ImageIndex, name: str) -> None:
     img = DISTRACTORS[name]
