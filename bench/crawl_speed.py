@@ -29,6 +29,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _memory import TreeMemory  # noqa: E402
 
 UNTHROTTLED = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": 16,
                "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "LOG_LEVEL": "ERROR"}
@@ -78,16 +81,24 @@ def _crawl(job: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
         json.dump({"job": job, "overrides": overrides}, handle)
     before = _machine_cpu()
     try:
-        done = subprocess.run([sys.executable, __file__, "--child", handle.name], cwd=ROOT,
-                              capture_output=True, text=True, timeout=1800)
+        child = subprocess.Popen([sys.executable, __file__, "--child", handle.name], cwd=ROOT,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # The crawl's memory: its process, the Playwright driver and every Chromium process.
+        with TreeMemory(root=child.pid, every=0.5, root_label="crawler") as memory:
+            try:
+                stdout, stderr = child.communicate(timeout=1800)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                stdout, stderr = child.communicate()
     finally:
         os.unlink(handle.name)
     after = _machine_cpu()
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode != 0 or not lines:
-        raise SystemExit(f"crawl failed ({done.returncode}): {done.stderr[-2000:]}")
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    if child.returncode != 0 or not lines:
+        raise SystemExit(f"crawl failed ({child.returncode}): {stderr[-2000:]}")
     got = json.loads(lines[-1])
     got["cpu"] = after - before if before is not None and after is not None else None
+    got["peak MiB"], got["memory"] = memory.peak_mib, memory.describe()
     return got
 
 
@@ -148,6 +159,8 @@ def crawl_rates(*, listings: int = 300, rendered: int = 300, scale: float = 4.0,
                 extra += f", CPU {1000 * best['cpu'] / max(best['pages'], 1):.0f} ms a page"
             print(f"{label:<66} {rate:>8.0f} pages/min ({best['pages']} pages, {best['items']} listings{extra}, "
                   f"{best['seconds']:.1f} s)")
+            if best.get("peak MiB"):
+                print(f"{'':<66} peak memory {best['peak MiB']:.0f} MiB (PSS): {best['memory']}")
     finally:
         market.terminate()
         market.wait(timeout=30)

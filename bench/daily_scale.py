@@ -33,7 +33,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -45,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import crawl_speed  # noqa: E402
+from _memory import TreeMemory  # noqa: E402
 import image_speed  # noqa: E402
 import redis_scale  # noqa: E402
 from image_accuracy import real_photos  # noqa: E402
@@ -183,66 +183,6 @@ def market(scale: float) -> tuple[subprocess.Popen[str], str]:
     return proc, found.group(0)
 
 
-class TreeMemory:
-    """Peak proportional set size (PSS) of this process and all its descendants but the
-    demo market, sampled every `every` seconds from /proc (Linux; None elsewhere). PSS
-    counts pages shared by forked workers once, so the sum is what the run holds."""
-
-    def __init__(self, exclude: int, every: float = 2.0) -> None:
-        self.exclude, self.every, self.peak = exclude, every, 0
-        self.supported = Path("/proc/self/smaps_rollup").exists()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> TreeMemory:
-        if self.supported:
-            self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-
-    def _tree(self) -> list[int]:
-        children: dict[int, list[int]] = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-                except (OSError, IndexError, ValueError):
-                    continue
-                children.setdefault(ppid, []).append(int(entry))
-        out, stack = [], [os.getpid()]
-        while stack:
-            pid = stack.pop()
-            if pid != self.exclude:
-                out.append(pid)
-                stack += children.get(pid, [])
-        return out
-
-    def sample(self) -> int:
-        total = 0
-        for pid in self._tree():
-            try:
-                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                    if line.startswith("Pss:"):
-                        total += int(line.split()[1]) * 1024
-                        break
-            except (OSError, ValueError):
-                continue
-        self.peak = max(self.peak, total)
-        return total
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every):
-            self.sample()
-
-    @property
-    def peak_mib(self) -> float | None:
-        return self.peak / 2**20 if self.supported else None
-
-
 def cpu_now() -> tuple[float, float]:
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
@@ -301,7 +241,7 @@ def run_size(size: int, brand_file: Path, out: Path, workers: int | None) -> dic
         "cpu run s": (cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1]),
         "peak self MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "peak child MiB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-        "peak tree MiB": memory.peak_mib,
+        "peak tree MiB": memory.peak_mib, "peak by process": memory.describe(),
         "precision": tp / len(flagged) if flagged else 0.0, "recall": tp / positives if positives else 0.0,
         "errors": len(summary.errors),
     }
@@ -392,8 +332,9 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None, help="keep each run's database and images here")
     ap.add_argument("--all", action="store_true", help="also the demo, rendered crawl, hash stage and Redis scaling, "
                     "then every target of issue 18 beside its figure")
+    ap.add_argument("--no-curve", action="store_true", help="leave out the matchers' cost by registry size")
     args = ap.parse_args()
-    parts: dict[str, object] = {"registry": registry_curve()}
+    parts: dict[str, object] = {} if args.no_curve else {"registry": registry_curve()}
     if args.all:
         photos = real_photos() or {f"generated-{i}": np.asarray(product_photo(random.Random(i), 640)) for i in range(8)}
         parts["hash"] = image_speed.candidate_search(photos)
@@ -439,6 +380,8 @@ def run_sizes(sizes: list[int], root: Path, workers: int | None) -> list[dict[st
               f"this process {r['cpu self s']:.0f} s, workers and browser {r['cpu workers s']:.0f} s)")
         tree = "" if r["peak tree MiB"] is None else f"; whole run (PSS, every process but the market) {r['peak tree MiB']:.0f} MiB"
         print(f"  peak memory: this process {r['peak self MiB']:.0f} MiB, largest child {r['peak child MiB']:.0f} MiB{tree}")
+        if r.get("peak by process"):
+            print(f"    at the peak: {r['peak by process']}")
         print(f"  precision {r['precision']:.3f}, recall {r['recall']:.3f}; per-item errors {r['errors']}")
         print(f"  projected for 10,000 listings at this rate: {r['wall s'] / max(r['listings'], 1) * 10_000 / 60:.0f} min")
     if len(results) > 1:
