@@ -11,11 +11,13 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock, Timeout
 
 import matchers.image
 from matchers import risk as risk_mod
@@ -37,6 +39,7 @@ __all__ = ["ListingText", "Assessment", "Assessor", "default_image_cache", "clai
 
 _TEXT_LIMIT = 50_000  # characters of a listing's text that are matched
 _CACHE_KEEP = 32  # image indexes kept in the cache folder, newest first
+_BUILD_WAIT = 600.0  # seconds a process waits for another building the same index
 OCR_PHOTOS = 2    # photos of a listing whose words are read, main first
 # A claim most of whose elements are shown is worth a look: two thirds of them, at least two.
 MOST_ELEMENTS = 2 / 3
@@ -182,9 +185,36 @@ class Assessor:
                         "true": True}.get(env, self.registry.settings.ocr)
         files = list(self.registry.image_files())
         stem = self._cache_stem(files + [("video", k, p) for k, p in self.registry.video_files()])
-        if stem is not None and self._load_images(stem):
-            self.images_from_cache = True
+        if stem is None:
+            self._build_images(files)
             return
+        with self._building(stem):
+            if self._load_images(stem):
+                self.images_from_cache = True
+                return
+            self._build_images(files)
+            self._save_images(stem)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _building(stem: Path) -> Iterator[None]:
+        """One process at a time builds a brand's index (a run's worker processes start
+        together): the first builds and saves it, the others then read it from the cache.
+        A cache folder that cannot hold the lock, or a lock held too long, means building
+        without it."""
+        try:
+            stem.parent.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(f"{stem}.lock", timeout=_BUILD_WAIT)
+            lock.acquire()
+        except (OSError, Timeout):
+            yield
+            return
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _build_images(self, files: list[tuple[str, str, Path]]) -> None:
         self.images = ImageIndex()
         for kind, key, path in files:
             try:
@@ -195,8 +225,6 @@ class Assessor:
             except ImageError as exc:
                 self.asset_errors.append(f"{path}: {exc}")
         self._add_video_frames()
-        if stem is not None:
-            self._save_images(stem)
 
     def _add_video_frames(self) -> None:
         """The brand's own videos' key frames, as images keyed "video:SKU:N@SECONDS": a
@@ -246,6 +274,7 @@ class Assessor:
             for old in kept[_CACHE_KEEP:]:
                 old.unlink(missing_ok=True)
                 old.with_suffix(".json").unlink(missing_ok=True)
+                old.with_suffix(".lock").unlink(missing_ok=True)
         except OSError:  # a read-only or full cache folder: the run goes on without it
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)

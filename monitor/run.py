@@ -122,12 +122,21 @@ class Monitor:
         self.images_dir = Path(images_dir)
         self.progress = progress or (lambda _event, _data: None)
         self.brand = self._sync_brand()
-        self.assessor = Assessor(registry)
+        self._assessor: Assessor | None = None
         # Processes that assess listings (1: in this process, on a thread beside the crawl).
         self.workers = workers if workers is not None else default_workers()
         self._pool: AssessPool | None = None
         self.review_url: str | None = None  # linked from alerts when set
         self._alerter: Alerter | None = None
+
+    @property
+    def assessor(self) -> Assessor:
+        """The assessor of this process, built on first use: a run with worker processes
+        never builds one here (each worker builds its own, from the shared index cache), so
+        this process does not hold a third copy of the brand's indexes."""
+        if self._assessor is None:
+            self._assessor = Assessor(self.registry)
+        return self._assessor
 
     def _sync_brand(self):  # type: ignore[no-untyped-def]
         registry = self.registry
@@ -405,7 +414,7 @@ class Monitor:
 
     def _open_pool(self) -> None:
         if self._pool is None and self.workers > 1:
-            self._pool = AssessPool(self.assessor, self.workers)
+            self._pool = AssessPool({"registry": self.registry}, self.workers)
 
     def close(self) -> None:
         """Stop the worker processes (a Monitor may be used again: they start on demand)."""

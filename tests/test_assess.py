@@ -142,6 +142,31 @@ def test_image_index_is_built_once_and_rebuilt_when_an_asset_changes(tmp_path: P
     assert parka_key in _hit_keys(third, tent) and parka_key not in _hit_keys(third, parka)
 
 
+def _build_after(barrier, brand_file: str, cache: str, out) -> None:  # type: ignore[no-untyped-def]
+    registry = load_registry(Path(brand_file))
+    barrier.wait()
+    out.put(Assessor(registry, image_cache=Path(cache)).images_from_cache)
+
+
+def test_processes_starting_together_build_the_index_once(tmp_path: Path) -> None:
+    # A run's worker processes start at the same moment on an empty cache: one builds the
+    # brand's index, the others wait for it and read it.
+    import multiprocessing
+
+    brand_file = _copy_brand(tmp_path)
+    ctx = multiprocessing.get_context("spawn")
+    barrier, out = ctx.Barrier(3), ctx.Queue()
+    procs = [ctx.Process(target=_build_after, args=(barrier, str(brand_file), str(tmp_path / "cache"), out))
+             for _ in range(3)]
+    for proc in procs:
+        proc.start()
+    from_cache = sorted(out.get(timeout=300) for _ in procs)
+    for proc in procs:
+        proc.join(timeout=60)
+    assert from_cache == [False, True, True]
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 1
+
+
 def test_a_broken_or_unwritable_cache_costs_a_rebuild_never_a_failure(tmp_path: Path) -> None:
     brand_file = _copy_brand(tmp_path)
     registry = load_registry(brand_file)
