@@ -3,13 +3,36 @@ size cap: a path may name a device, a FIFO or a file of gigabytes."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from monitor.errors import MarkwatchError
 
-__all__ = ["cache_dir", "read_capped", "megabytes"]
+__all__ = ["cache_dir", "held", "read_capped", "megabytes"]
+
+
+@contextlib.contextmanager
+def held(lock_path: str | Path, timeout: float) -> Iterator[bool]:
+    """Hold the file lock at `lock_path` for the block (True), or run the block without one
+    (False) where its folder cannot hold a lock (read-only, not a folder). filelock.Timeout,
+    when another process holds it for over `timeout` s, is the caller's to decide."""
+    lock = FileLock(str(lock_path), timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise
+    except OSError:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()
 
 
 def cache_dir(kind: str) -> Path | None:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
+from filelock import Timeout
 
 import matchers.image
 from matchers import risk as risk_mod
@@ -30,7 +30,7 @@ from matchers.design import DESIGN_THRESHOLD, DesignHit, DesignIndex
 from matchers.errors import VideoError
 from matchers.video import FrameHit, key_frames, match_frames
 from matchers.text import Mark, MarkHit, MarkMatcher
-from monitor._files import cache_dir
+from monitor._files import cache_dir, held
 from monitor.registry import Product, Registry
 
 __all__ = ["ListingText", "Assessment", "Assessor", "default_image_cache", "claim_index", "copy_index",
@@ -202,17 +202,17 @@ class Assessor:
         together): the first builds and saves it, the others then read it from the cache.
         A cache folder that cannot hold the lock, or a lock held too long, means building
         without it."""
-        try:
+        with contextlib.suppress(OSError):
             stem.parent.mkdir(parents=True, exist_ok=True)
-            lock = FileLock(f"{stem}.lock", timeout=_BUILD_WAIT)
-            lock.acquire()
-        except (OSError, Timeout):
-            yield
-            return
+        entered = False
         try:
+            with held(f"{stem}.lock", _BUILD_WAIT):
+                entered = True
+                yield
+        except Timeout:
+            if entered:
+                raise
             yield
-        finally:
-            lock.release()
 
     def _build_images(self, files: list[tuple[str, str, Path]]) -> None:
         self.images = ImageIndex()

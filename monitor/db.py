@@ -22,13 +22,14 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from filelock import FileLock, Timeout
+from filelock import Timeout
 from sqlalchemy import event, func, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, create_engine, select
 
+from monitor._files import held
 from monitor.errors import StorageError
 from monitor.models import (
     CASE_STATES,
@@ -358,20 +359,17 @@ class Database:
         if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
             yield
             return
-        lock = FileLock(f"{Path(parsed.database).expanduser()}.migrate-lock", timeout=_MIGRATION_WAIT)
+        # In a read-only folder held() takes no lock: nothing this process could create there.
+        entered = False
         try:
-            lock.acquire()
+            with held(f"{Path(parsed.database).expanduser()}.migrate-lock", _MIGRATION_WAIT):
+                entered = True
+                yield
         except Timeout:
+            if entered:
+                raise
             raise StorageError(f"the database {self.display_url} is being migrated by another process "
                                f"for over {_MIGRATION_WAIT} s; try again once it is done") from None
-        except OSError:
-            # A read-only folder: no lock to take, and nothing this process could create there.
-            yield
-            return
-        try:
-            yield
-        finally:
-            lock.release()
 
     def _retrying(self, write: Callable[[], _T]) -> _T:
         """Run a read-then-insert write again when a concurrent writer inserted the same row
