@@ -38,18 +38,18 @@ def default_workers() -> int:
     return max(1, min(cores, 8))
 
 
-_libc: Any = None
+_malloc_trim: Any = None
 
 
 def _trimmer() -> Any:
     """glibc's malloc_trim, or None elsewhere (musl, macOS, Windows)."""
-    global _libc
-    if _libc is None:
+    global _malloc_trim
+    if _malloc_trim is None:
         try:
-            _libc = ctypes.CDLL("libc.so.6").malloc_trim
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
         except (OSError, AttributeError):
-            _libc = False
-    return _libc or None
+            _malloc_trim = False
+    return _malloc_trim or None
 
 
 def _hand_back_freed_memory() -> None:
