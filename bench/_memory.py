@@ -24,6 +24,7 @@ class TreeMemory:
         self.root_label = root_label
         self.at_peak: dict[str, int] = {}  # bytes by kind of process at the peak
         self.largest: dict[str, int] = {}  # the largest single process of each kind, ever
+        self._kinds: dict[int, str] = {}
         self.supported = Path("/proc/self/smaps_rollup").exists()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -56,6 +57,11 @@ class TreeMemory:
         return out
 
     def _kind(self, pid: int) -> str:
+        if pid not in self._kinds:
+            self._kinds[pid] = self._read_kind(pid)
+        return self._kinds[pid]
+
+    def _read_kind(self, pid: int) -> str:
         if pid == self.root:
             return self.root_label
         try:

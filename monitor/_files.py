@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -17,15 +17,20 @@ __all__ = ["cache_dir", "held", "read_capped", "megabytes"]
 
 
 @contextlib.contextmanager
-def held(lock_path: str | Path, timeout: float) -> Iterator[bool]:
+def held(lock_path: str | Path, timeout: float,
+         on_timeout: Callable[[], Exception] | None = None) -> Iterator[bool]:
     """Hold the file lock at `lock_path` for the block (True), or run the block without one
-    (False) where its folder cannot hold a lock (read-only, not a folder). filelock.Timeout,
-    when another process holds it for over `timeout` s, is the caller's to decide."""
+    (False) where its folder cannot hold a lock (read-only, not a folder). When another
+    process holds it for over `timeout` s: raise `on_timeout()`, or without one run the
+    block without the lock (False)."""
     lock = FileLock(str(lock_path), timeout=timeout)
     try:
         lock.acquire()
     except Timeout:
-        raise
+        if on_timeout is not None:
+            raise on_timeout() from None
+        yield False
+        return
     except OSError:
         yield False
         return

@@ -9,7 +9,7 @@ the parent stores the results, so the database is written from one process.
 from __future__ import annotations
 
 import ctypes
-import dataclasses
+import functools
 import multiprocessing
 import os
 import signal
@@ -38,18 +38,13 @@ def default_workers() -> int:
     return max(1, min(cores, 8))
 
 
-_malloc_trim: Any = None
-
-
-def _trimmer() -> Any:
+@functools.cache
+def _malloc_trim() -> Any:
     """glibc's malloc_trim, or None elsewhere (musl, macOS, Windows)."""
-    global _malloc_trim
-    if _malloc_trim is None:
-        try:
-            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            _malloc_trim = False
-    return _malloc_trim or None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
 
 
 def _hand_back_freed_memory() -> None:
@@ -57,7 +52,7 @@ def _hand_back_freed_memory() -> None:
     go back to the system: a worker reading words in 60 photos peaked at 311 MiB rather than
     360-365, with CPU within the spread of repeats (35.2/38.9 s against 34.8/37.1 s). A fixed
     1 MiB mmap threshold saved as much but cost 17-30% more CPU in page faults."""
-    trim = _trimmer()
+    trim = _malloc_trim()
     if trim is not None:
         trim(0)
 
@@ -88,11 +83,9 @@ def _assess(text: ListingText, images: Sequence[str], videos: Sequence[str]) -> 
 
 class AssessPool:
     """`workers` processes assessing listings, each with an Assessor built from `settings`
-    (its constructor's arguments) or like `assessor` (same registry and settings)."""
+    (its constructor's arguments)."""
 
-    def __init__(self, assessor: Assessor | dict[str, Any], workers: int) -> None:
-        settings = (dict(assessor) if isinstance(assessor, dict)
-                    else {f.name: getattr(assessor, f.name) for f in dataclasses.fields(assessor) if f.init})
+    def __init__(self, settings: dict[str, Any], workers: int) -> None:
         # spawn, not fork: the parent runs Twisted's reactor and Playwright's threads, which
         # a forked child would inherit half-held.
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),

@@ -17,8 +17,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from filelock import Timeout
-
 import matchers.image
 from matchers import risk as risk_mod
 from matchers import signals
@@ -204,14 +202,7 @@ class Assessor:
         without it."""
         with contextlib.suppress(OSError):
             stem.parent.mkdir(parents=True, exist_ok=True)
-        entered = False
-        try:
-            with held(f"{stem}.lock", _BUILD_WAIT):
-                entered = True
-                yield
-        except Timeout:
-            if entered:
-                raise
+        with held(f"{stem}.lock", _BUILD_WAIT):
             yield
 
     def _build_images(self, files: list[tuple[str, str, Path]]) -> None:

@@ -22,7 +22,6 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from filelock import Timeout
 from sqlalchemy import event, func, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
@@ -360,16 +359,12 @@ class Database:
             yield
             return
         # In a read-only folder held() takes no lock: nothing this process could create there.
-        entered = False
-        try:
-            with held(f"{Path(parsed.database).expanduser()}.migrate-lock", _MIGRATION_WAIT):
-                entered = True
-                yield
-        except Timeout:
-            if entered:
-                raise
-            raise StorageError(f"the database {self.display_url} is being migrated by another process "
-                               f"for over {_MIGRATION_WAIT} s; try again once it is done") from None
+        def busy() -> StorageError:
+            return StorageError(f"the database {self.display_url} is being migrated by another process "
+                                f"for over {_MIGRATION_WAIT} s; try again once it is done")
+
+        with held(f"{Path(parsed.database).expanduser()}.migrate-lock", _MIGRATION_WAIT, on_timeout=busy):
+            yield
 
     def _retrying(self, write: Callable[[], _T]) -> _T:
         """Run a read-then-insert write again when a concurrent writer inserted the same row

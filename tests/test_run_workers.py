@@ -62,10 +62,9 @@ def test_workers_leave_when_their_parent_is_killed(tmp_path: Path) -> None:
         "import sys, time\n"
         f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
         "from monitor._workers import AssessPool\n"
-        "from monitor.assess import Assessor\n"
         "from monitor.registry import load_registry\n"
         "if __name__ == '__main__':  # spawned workers import this file too\n"
-        f"    pool = AssessPool(Assessor(load_registry({str(DEMO_BRAND)!r}), image_cache=None), 2)\n"
+        f"    pool = AssessPool({{'registry': load_registry({str(DEMO_BRAND)!r}), 'image_cache': None}}, 2)\n"
         "    pool._pool.submit(int, 1).result()\n"
         "    print(' '.join(str(p.pid) for p in pool._pool._processes.values()), flush=True)\n"
         "    time.sleep(600)\n", encoding="utf-8")
