@@ -382,11 +382,15 @@ class ImageIndex:
         *,
         score_cutoff: float | None = None,
         limit: int | None = 10,
+        logos: bool = True,
     ) -> list[ImageHit]:
         """Registered assets found in `image`, best first, one hit per key.
 
         Only what the index judges to be a match is returned: blank, placeholder and tiny
         images return []. Raises ImageDecodeError or ImageTooLargeError for a bad image.
+        `logos=False` leaves out the logo search (SIFT, the costliest route): for a caller
+        that already knows the image's context, e.g. a listing's later photos once the
+        listing is tied to the brand.
         """
         if not self._keys:
             open_image(image, draft_size=64, max_pixels=self.max_pixels)  # still report bad input
@@ -403,7 +407,7 @@ class ImageIndex:
         # A whole-image copy of a registered photo is the listing's image: whatever logo it
         # shows is the brand's own photo's, so the costly keypoint search is skipped.
         if not any(hit.method == "phash" for hit in best.values()):
-            self._keypoint_search(prep, best, shortlist)
+            self._keypoint_search(prep, best, shortlist, logos=logos)
         _suppress_overlaps(best, set(self._logos))
         by_key: dict[str, ImageHit] = {}
         for owner, hit in best.items():
@@ -467,7 +471,8 @@ class ImageIndex:
             else:
                 shortlist[o] = min(shortlist.get(o, 99), int(p))
 
-    def _keypoint_search(self, prep: _Prepared, best: dict[int, ImageHit], shortlist: dict[int, int]) -> None:
+    def _keypoint_search(self, prep: _Prepared, best: dict[int, ImageHit], shortlist: dict[int, int], *,
+                         logos: bool = True) -> None:
         if not self._features:
             return
         native = prep.gray_kp
@@ -505,7 +510,7 @@ class ImageIndex:
         # The logo search (SIFT, about half of a photo's matching cost) after the photos: a
         # query that is mostly a copy of a registered photo shows that photo's logo, as a
         # whole-image copy does.
-        if self._logos and not _mostly_copy(best, self._logos, prep.size):
+        if logos and self._logos and not _mostly_copy(best, self._logos, prep.size):
             self._logo_search(prep, best)
 
     def _logo_search(self, prep: _Prepared, best: dict[int, ImageHit]) -> None:

@@ -416,7 +416,8 @@ class Clearance:
         if not registries:
             raise InputError("clearance needs at least one brand registry (--registry FILE)")
         self.registries = tuple(registries)
-        self.assessors = [Assessor(r) for r in self.registries]
+        # Every photo searched for logos: the seller is told each photo to change.
+        self.assessors = [Assessor(r, every_photo=True) for r in self.registries]
         # The matchers keep caches that are not meant for concurrent writers.
         self._lock = threading.Lock()
 

@@ -126,6 +126,31 @@ def test_a_logo_in_the_photo_needs_review_and_is_located(clearance: Clearance) -
     assert clearance.check(listing).verdict == "pass"  # the same listing without the photo
 
 
+def test_every_photo_is_searched_for_the_logo_even_when_the_title_names_the_mark(clearance: Clearance) -> None:
+    """A seller fixes each photo: a monitoring run stops looking for logos past the main
+    photo once the title names the mark; a clearance check does not."""
+    import io
+
+    from PIL import Image
+
+    def png(image: Image.Image) -> bytes:
+        buf = io.BytesIO()
+        image.save(buf, "PNG")
+        return buf.getvalue()
+
+    plain = Image.new("RGB", (640, 480), (90, 120, 160))
+    turned = Image.new("RGB", (800, 600), (236, 236, 230))
+    with Image.open(DEMO_BRAND.parent / "assets" / "logo.png") as im:
+        mark = im.convert("RGBA")
+        mark.thumbnail((220, 220))
+        mark = mark.rotate(8, expand=True)
+        turned.paste(mark, (300, 200), mark)
+    listing = ClearanceListing(title="Norvik winter jacket", seller="Alpine Basics", platform="amazon")
+    result = clearance.check(listing, [("front.png", png(plain)), ("back.png", png(turned))])
+    logos = [f for f in result.findings if f.kind == "image" and f.evidence.startswith("logo:")]
+    assert logos and all(f.image == "back.png" for f in logos), result.findings
+
+
 def test_other_brands_marks_count_only_with_their_registry() -> None:
     listing = ClearanceListing(title="Valtoro Lago Sunglasses, polarised", seller="Alpine Basics",
                                platform="amazon", price=150, currency="EUR")

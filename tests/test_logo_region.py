@@ -89,3 +89,36 @@ def test_a_logo_finding_knows_its_photo_and_box_and_the_evidence_draws_it(tmp_pa
         assert http.get(f"/media/listing/{stored.listing_pk}/0?box={row.id}").status_code == 404  # not its photo
         assert http.get(f"/media/listing/{stored.listing_pk}/1?box=99999").status_code == 404
         assert "logo 1 of the mark 'Norvik' boxed in red" in html.unescape(page)
+
+
+def _turned_logo(folder: Path) -> Path:
+    """The logo turned a little on a seller's photo: the hashes miss it, local features find it."""
+    path = folder / "turned-logo.png"
+    canvas = Image.new("RGB", (800, 600), (236, 236, 230))
+    with Image.open(LOGO) as im:
+        mark = im.convert("RGBA")
+        mark.thumbnail((220, 220))
+        mark = mark.rotate(8, expand=True)
+        canvas.paste(mark, (300, 200), mark)
+    canvas.save(path)
+    return path
+
+
+def test_the_logo_search_is_spent_on_the_main_photo_and_on_listings_nothing_else_tied(tmp_path: Path) -> None:
+    registry = load_registry(DEMO_BRAND)
+    plain, _ = _photos(tmp_path)
+    turned = _turned_logo(tmp_path)
+    assessor = Assessor(registry, image_cache=None, ocr=False)
+
+    def logo_photos(title: str, photos: list[Path]) -> list[int | None]:
+        found = assessor.assess(ListingText(platform="bazaar", title=title, seller="Cheap Gear"),
+                                [str(p) for p in photos])
+        return [f.photo for f in found.findings if f.kind == "image" and f.evidence.startswith("logo:")]
+
+    # the title names the mark: the main photo is still searched for the logo ...
+    assert logo_photos("Norvik parka", [turned, plain]) == [0]
+    # ... a later photo is not: the listing is the brand's business already ...
+    assert logo_photos("Norvik parka", [plain, turned]) == []
+    # ... unless nothing else tied the listing to the brand
+    assert logo_photos("Outdoor parka", [plain, turned]) == [1]
+    assert logo_photos("Outdoor parka", [plain, plain, turned]) == [2]
