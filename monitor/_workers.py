@@ -47,9 +47,11 @@ def default_workers() -> int:
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 _MMAP_THRESHOLD = 32 << 20  # glibc's largest on 64-bit: buffers below it come from the heap
 _TRIM_THRESHOLD = 256 << 20  # free memory kept at the heap's top for the next photo
-# A worker past this resident size after a listing (huge photos, many of them) hands its
-# freed memory back at once, so one odd listing does not hold memory for the rest of the run.
-_RESIDENT_LIMIT = 768 << 20
+# A worker past this resident size after a listing hands its freed memory back, so the run's
+# peak stays bounded when both workers sit at their high-water marks. bench/daily_scale.py at
+# 1,010 listings (50 logo images): limit 768 MiB, 453 s wall and 1,945 MiB peak over the
+# process tree; 480 MiB, 548 s and 1,789 MiB (trimming after every listing: 599 s, 1,686 MiB).
+_RESIDENT_LIMIT = 480 << 20
 
 
 @functools.cache
