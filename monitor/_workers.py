@@ -59,10 +59,9 @@ def _libc() -> Any:
     """glibc, or None elsewhere (musl, macOS, Windows), where none of this applies."""
     try:
         libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt, libc.malloc_trim  # noqa: B018 - both must exist
-        return libc
-    except (OSError, AttributeError):
+    except OSError:
         return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
 
 
 def _keep_freed_memory_for_reuse() -> None:

@@ -168,7 +168,8 @@ class Assessor:
     # are hashed once rather than on every run or clearance check; None turns that off.
     image_cache: Path | None = field(default_factory=default_image_cache)
     # Search every photo for logos, even once the listing is tied to the brand: a clearance
-    # check tells the seller each photo to change, a monitoring run needs the listing's case.
+    # check tells the seller each photo to change; a monitoring run needs what ties the
+    # listing to the brand and the main photo's evidence.
     every_photo: bool = False
     matcher: MarkMatcher = field(init=False)
     images: ImageIndex = field(init=False)
@@ -488,10 +489,15 @@ class Assessor:
                 ranked, errors)
 
     @staticmethod
-    def _explained(mark_hits: Sequence[tuple[str, MarkHit]], image_hits: Sequence[Any]) -> bool:
-        """The listing is already tied to the brand: its text names a mark outright (not a
-        word that needs context) or a photo matched a registered image."""
-        return bool(image_hits) or any(not h.needs_context for _field, h in mark_hits)
+    def _names_a_mark(mark_hits: Sequence[tuple[str, MarkHit]]) -> bool:
+        """A mark named outright, not a word of one that needs context."""
+        return any(not h.needs_context for _field, h in mark_hits)
+
+    @classmethod
+    def _explained(cls, mark_hits: Sequence[tuple[str, MarkHit]], image_hits: Sequence[Any]) -> bool:
+        """The listing is already tied to the brand: its text names a mark outright or a
+        photo matched a registered image."""
+        return bool(image_hits) or cls._names_a_mark(mark_hits)
 
     def _ocr_findings(self, images: Sequence[Any]) -> tuple[list[signals.Finding], list[tuple[str, MarkHit]], list[str]]:
         """Marks printed in the images: OCR words fed to the same text matcher, photo by
@@ -500,7 +506,7 @@ class Assessor:
         hits_found: list[tuple[str, MarkHit]] = []
         errors: list[str] = []
         for index, image in enumerate(images):
-            if any(not h.needs_context for _field, h in hits_found):
+            if self._names_a_mark(hits_found):
                 break
             try:
                 words = read_text(image)
@@ -543,7 +549,7 @@ class Assessor:
         images = list(images)
         findings, mark_hits = self._text_findings(item)
         image_found, image_hits, image_errors = self._image_findings(
-            images, tied=any(not h.needs_context for _field, h in mark_hits))
+            images, tied=self._names_a_mark(mark_hits))
         findings += image_found
         video_found, frame_hits, video_errors = self._video_findings(list(videos))
         findings += video_found

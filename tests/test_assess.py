@@ -50,6 +50,11 @@ def test_ocr_finds_a_mark_printed_in_the_photo() -> None:
     assert not any(f.field == "image text" for f in named.findings) and named.related
     late = assessor.assess(item, [_poster("WARM PARKA"), _poster("HOODED"), _poster("n0rvik")])
     assert not any(f.field == "image text" for f in late.findings)
+    # photo by photo: once one photo's words name a mark, the next is not read
+    both = assessor.assess(item, [_poster("n0rvik"), _poster("Trailforge")])
+    assert {f.photo for f in both.findings if f.field == "image text"} == {0}
+    second = assessor.assess(item, [_poster("HOODED"), _poster("Trailforge")])
+    assert {f.photo for f in second.findings if f.field == "image text"} == {1}
 
 
 def test_missing_ocr_extra_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
