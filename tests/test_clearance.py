@@ -131,6 +131,7 @@ def test_every_photo_is_searched_for_the_logo_even_when_the_title_names_the_mark
     photo once the title names the mark; a clearance check does not."""
     import io
 
+    from media import turned_logo
     from PIL import Image
 
     def png(image: Image.Image) -> bytes:
@@ -139,12 +140,7 @@ def test_every_photo_is_searched_for_the_logo_even_when_the_title_names_the_mark
         return buf.getvalue()
 
     plain = Image.new("RGB", (640, 480), (90, 120, 160))
-    turned = Image.new("RGB", (800, 600), (236, 236, 230))
-    with Image.open(DEMO_BRAND.parent / "assets" / "logo.png") as im:
-        mark = im.convert("RGBA")
-        mark.thumbnail((220, 220))
-        mark = mark.rotate(8, expand=True)
-        turned.paste(mark, (300, 200), mark)
+    turned = turned_logo(DEMO_BRAND.parent / "assets" / "logo.png")
     listing = ClearanceListing(title="Norvik winter jacket", seller="Alpine Basics", platform="amazon")
     result = clearance.check(listing, [("front.png", png(plain)), ("back.png", png(turned))])
     logos = [f for f in result.findings if f.kind == "image" and f.evidence.startswith("logo:")]

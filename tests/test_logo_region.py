@@ -12,6 +12,7 @@ import httpx
 from PIL import Image
 
 from conftest import DEMO_BRAND
+from media import turned_logo
 from monitor.assess import Assessor, ListingText
 from monitor.db import Database, ListingInput
 from monitor.evidence import EvidenceCollector
@@ -91,23 +92,11 @@ def test_a_logo_finding_knows_its_photo_and_box_and_the_evidence_draws_it(tmp_pa
         assert "logo 1 of the mark 'Norvik' boxed in red" in html.unescape(page)
 
 
-def _turned_logo(folder: Path) -> Path:
-    """The logo turned a little on a seller's photo: the hashes miss it, local features find it."""
-    path = folder / "turned-logo.png"
-    canvas = Image.new("RGB", (800, 600), (236, 236, 230))
-    with Image.open(LOGO) as im:
-        mark = im.convert("RGBA")
-        mark.thumbnail((220, 220))
-        mark = mark.rotate(8, expand=True)
-        canvas.paste(mark, (300, 200), mark)
-    canvas.save(path)
-    return path
-
-
 def test_the_logo_search_is_spent_on_the_main_photo_and_on_listings_nothing_else_tied(tmp_path: Path) -> None:
     registry = load_registry(DEMO_BRAND)
     plain, _ = _photos(tmp_path)
-    turned = _turned_logo(tmp_path)
+    turned = tmp_path / "turned-logo.png"
+    turned_logo(LOGO).save(turned)
     assessor = Assessor(registry, image_cache=None, ocr=False)
 
     def logo_photos(title: str, photos: list[Path]) -> list[int | None]:

@@ -4,10 +4,15 @@ listing, and the workers stop with the run."""
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from conftest import DEMO_BRAND
+from monitor._workers import _libc
 from monitor.db import Database, ListingInput
 from monitor.models import Case
 from monitor.registry import load_registry
@@ -119,9 +124,6 @@ print(faults, kept, _workers._resident_bytes())
 
 
 def _buffers(mode: str) -> tuple[int, int, int]:
-    import subprocess
-    import sys
-
     out = subprocess.run([sys.executable, "-c", _BUFFERS, mode], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent)
     faults, kept, after = (int(v) for v in out.stdout.split())
@@ -129,10 +131,6 @@ def _buffers(mode: str) -> tuple[int, int, int]:
 
 
 def test_workers_reuse_freed_photo_buffers_and_bound_what_they_keep() -> None:
-    import pytest
-
-    from monitor._workers import _libc
-
     if _libc() is None:
         pytest.skip("malloc tuning applies to glibc only")
     page_faults_default, _, _ = _buffers("default")
