@@ -1,11 +1,16 @@
 """One run split over processes: `markwatch crawl --redis-url` (scrapy-redis frontier on a real
 redis-server) into one PostgreSQL database, with 1 and then 2 processes, on the demo market.
 
-    .venv/bin/python bench/redis_scale.py [--scale 1] [--platform bazaar] [--processes 1 2]
+    .venv/bin/python bench/redis_scale.py [--scale 1] [--platform bazaar] [--processes 1 2] [--no-pin]
 
 Each process crawls, stores and assesses with one assessment worker (MARKWATCH_WORKERS=1),
-so that N processes use about N cores' worth of matching: on this 2-core machine one process
-with a worker per core would already use both, and a second could add nothing. Printed per
+and is held to a core of its own (with its worker and its Chromium: the CPU affinity set at
+its start is inherited), so that N processes stand for N one-core machines. Unpinned, one
+process's crawl, browser and worker already spread over both of this machine's cores, and a
+second process could only take what the first left idle (`--no-pin` shows that). The demo
+market, redis-server and PostgreSQL are not pinned: they stand for the marketplace and the
+shared services, and in the one-process run they may use the core the process leaves free,
+so the speed-up printed is a lower figure for N machines. Printed per
 process count: wall time, the CPU time of all processes and their workers, listings stored,
 how many each process read (together they must read each listing once) and the speed-up
 over one process. redis-server and PostgreSQL are started on 127.0.0.1 from the OS
@@ -52,6 +57,13 @@ def _database(admin_url: str, name: str) -> str:
     return url
 
 
+def _on_core(core: int):
+    """A preexec_fn holding the child (and whatever it starts) to one core."""
+    def pin() -> None:
+        os.sched_setaffinity(0, {core})
+    return pin
+
+
 def _stored(url: str, platform: str) -> tuple[int, int, int]:
     """Rows stored for the platform, distinct listing ids among them, and rows assessed."""
     import sqlalchemy
@@ -67,7 +79,7 @@ def _stored(url: str, platform: str) -> tuple[int, int, int]:
 
 
 def measure(*, scale: float = 1.0, platform: str = "bazaar",
-            processes: tuple[int, ...] = (1, 2)) -> list[dict[str, float]]:
+            processes: tuple[int, ...] = (1, 2), pin: bool = True) -> list[dict[str, float]]:
     """Print one row per process count; return them (empty when Redis or PostgreSQL cannot start)."""
     from monitor.browser import find_chromium
     from monitor.demo_market.catalog import default_brand_dir
@@ -89,8 +101,11 @@ def measure(*, scale: float = 1.0, platform: str = "bazaar",
             if not found:
                 raise SystemExit("demo market did not start")
             base = found.group(1)
+            cores = sorted(os.sched_getaffinity(0))
+            pin = pin and len(cores) >= max(processes)
             print(f"demo market x{scale} at {base}; platform {platform}; redis-server and PostgreSQL on "
-                  f"127.0.0.1; {os.cpu_count()} cores; one assessment worker a process\n")
+                  f"127.0.0.1; {len(cores)} cores; one assessment worker a process, "
+                  f"{'each process on a core of its own' if pin else 'processes not pinned to cores'}\n")
             print(f"{'processes':>9}{'wall s':>9}{'CPU s':>9}{'stored':>8}{'distinct':>10}{'assessed':>10}{'read by each':>16}"
                   f"{'read in all':>13}{'listings/s':>12}{'speed-up':>10}")
             # The brand's image index is built once and cached, as on any day after the first:
@@ -113,7 +128,8 @@ def measure(*, scale: float = 1.0, platform: str = "bazaar",
                     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                     t0 = time.perf_counter()
                     procs = [subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                              text=True, env=env) for _ in range(n)]
+                                              text=True, env=env, preexec_fn=_on_core(cores[i]) if pin else None)
+                             for i in range(n)]
                     outputs = [p.communicate(timeout=7200) for p in procs]
                     wall = time.perf_counter() - t0
                     cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -124,7 +140,7 @@ def measure(*, scale: float = 1.0, platform: str = "bazaar",
                 stored, distinct, assessed = _stored(url, platform)
                 cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
                 first = first or wall
-                rows.append({"processes": n, "wall s": wall, "cpu s": cpu, "stored": stored, "distinct": distinct,
+                rows.append({"processes": n, "pinned": float(pin), "wall s": wall, "cpu s": cpu, "stored": stored, "distinct": distinct,
                              "read": sum(seen), "speed-up": first / wall})
                 print(f"{n:>9}{wall:>9.1f}{cpu:>9.1f}{stored:>8}{distinct:>10}{assessed:>10}{'/'.join(map(str, seen)):>16}"
                       f"{sum(seen):>13}{stored / wall:>12.2f}{first / wall:>9.2f}x")
@@ -149,8 +165,10 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="the demo market's catalogue, times the demo's")
     parser.add_argument("--platform", default="bazaar")
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--no-pin", dest="pin", action="store_false",
+                        help="let every process use every core (one process then already uses both here)")
     args = parser.parse_args()
-    return 0 if measure(scale=args.scale, platform=args.platform, processes=tuple(args.processes)) else 1
+    return 0 if measure(scale=args.scale, platform=args.platform, processes=tuple(args.processes), pin=args.pin) else 1
 
 
 if __name__ == "__main__":
