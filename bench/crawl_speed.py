@@ -10,7 +10,8 @@ Each crawl runs in a fresh process (Scrapy's reactor runs once per process) thro
 `scrapy bench` does; "polite defaults" is what a user's crawl of one site does. Pages per
 minute = responses received / Scrapy's elapsed_time_seconds (browser start included); "CPU per
 page" is the whole machine's CPU time (/proc/stat: crawler, browser, driver and demo market)
-over the crawl's process, divided by its pages. The demo market serves a catalogue `--scale`
+over the crawl's process, divided by its pages, and how much of it the demo market (the
+stand-in for a marketplace's servers) spent. The demo market serves a catalogue `--scale`
 times the demo's, so the rendered crawl has a few hundred pages to settle into its pace. The
 machine's 2 cores are shared with the demo market (and other work): figures are noisy.
 """
@@ -76,9 +77,19 @@ def _machine_cpu() -> float | None:
     return sum(int(f) for f in fields) / os.sysconf("SC_CLK_TCK")
 
 
-def _crawl(job: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+def _process_cpu(pid: int) -> float | None:
+    """CPU seconds one process has spent (user and system), or None off Linux."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _crawl(job: dict[str, Any], overrides: dict[str, Any], market_pid: int | None = None) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump({"job": job, "overrides": overrides}, handle)
+    market_before = _process_cpu(market_pid) if market_pid else None
     before = _machine_cpu()
     try:
         child = subprocess.Popen([sys.executable, __file__, "--child", handle.name], cwd=ROOT,
@@ -93,11 +104,14 @@ def _crawl(job: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     finally:
         os.unlink(handle.name)
     after = _machine_cpu()
+    market_after = _process_cpu(market_pid) if market_pid else None
     lines = [line for line in stdout.splitlines() if line.startswith("{")]
     if child.returncode != 0 or not lines:
         raise SystemExit(f"crawl failed ({child.returncode}): {stderr[-2000:]}")
     got = json.loads(lines[-1])
     got["cpu"] = after - before if before is not None and after is not None else None
+    got["market cpu"] = (market_after - market_before
+                         if market_before is not None and market_after is not None else None)
     got["peak MiB"], got["memory"] = memory.peak_mib, memory.describe()
     return got
 
@@ -148,7 +162,7 @@ def crawl_rates(*, listings: int = 300, rendered: int = 300, scale: float = 4.0,
         for label, job, overrides in runs:
             best: dict[str, Any] | None = None
             for _ in range(repeat):
-                got = _crawl(job, overrides)
+                got = _crawl(job, overrides, market.pid)
                 if best is None or got["pages"] / max(got["seconds"], 1e-9) > best["pages"] / max(best["seconds"], 1e-9):
                     best = got
             assert best is not None
@@ -157,6 +171,8 @@ def crawl_rates(*, listings: int = 300, rendered: int = 300, scale: float = 4.0,
             extra = f", {best['rendered']} rendered" if best["rendered"] else ""
             if best.get("cpu") is not None:
                 extra += f", CPU {1000 * best['cpu'] / max(best['pages'], 1):.0f} ms a page"
+                if best.get("market cpu") is not None:
+                    extra += f" ({1000 * best['market cpu'] / max(best['pages'], 1):.0f} of them the demo market's)"
             print(f"{label:<66} {rate:>8.0f} pages/min ({best['pages']} pages, {best['items']} listings{extra}, "
                   f"{best['seconds']:.1f} s)")
             if best.get("peak MiB"):
