@@ -5,11 +5,7 @@ the cap holds for the run as a whole rather than once per process.
 `RunPresence` keeps a process of such a run open while another still has work: the process
 that reads a search's result pages queues the sampled listings only once the last page is
 in, and a process that closed on finding the queue empty before then would leave all the
-listings to the first (bench/redis_scale.py: 157 and 0 of 157 before this).
-
-`BacklogThrottle` keeps a process from taking listings off a shared frontier faster than it
-can match them: one whose crawl outran its assessment workers went on pulling listings the
-other processes were idle for (bench/redis_scale.py: 56 and 101 of 157)."""
+listings to the first (bench/redis_scale.py: 157 and 0 of 157 before this)."""
 
 from __future__ import annotations
 
@@ -17,7 +13,7 @@ import time
 import uuid
 from typing import Any
 
-__all__ = ["BacklogThrottle", "ListingCap", "RunPresence"]
+__all__ = ["ListingCap", "RunPresence"]
 
 # KEYS[1]: the run's set of claimed listing ids; ARGV: listing id, cap.
 # 1: claimed now; 0: already claimed (by any process); -1: the cap is reached.
@@ -112,62 +108,3 @@ class RunPresence:
         self._marked = 0.0
         self._redis.zremrangebyscore(self._key, "-inf", at)
         return int(self._redis.zcard(self._key)) > 0
-
-
-class BacklogThrottle:
-    """A Scrapy extension that pauses the engine (no new requests leave the scheduler; those
-    in flight finish) while the application's backlog, MARKWATCH_BACKLOG() listings handed
-    over and not yet dealt with, is at MARKWATCH_MAX_BACKLOG or more, and resumes it once
-    the backlog is below. Not configured without both settings."""
-
-    def __init__(self, crawler: Any, backlog: Any, limit: int, *, every: float = 0.25) -> None:
-        self.crawler = crawler
-        self.backlog = backlog
-        self.limit = limit
-        self.every = every
-        self._loop: Any = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> BacklogThrottle:
-        from scrapy import signals
-        from scrapy.exceptions import NotConfigured
-
-        backlog = crawler.settings.get("MARKWATCH_BACKLOG")
-        limit = crawler.settings.getint("MARKWATCH_MAX_BACKLOG", 0)
-        if not callable(backlog) or limit <= 0:
-            raise NotConfigured("no MARKWATCH_BACKLOG to throttle by")
-        throttle = cls(crawler, backlog, limit)
-        crawler.signals.connect(throttle._opened, signal=signals.spider_opened)
-        crawler.signals.connect(throttle._closed, signal=signals.spider_closed)
-        # Checked as each item is handed over, so the engine pauses on the one that fills
-        # the backlog (only requests already in flight can add to it); the loop resumes it.
-        crawler.signals.connect(throttle._handed_over, signal=signals.item_scraped)
-        return throttle
-
-    def _handed_over(self, item: Any, response: Any, spider: Any) -> None:
-        self.check()
-
-    def _opened(self, spider: Any) -> None:
-        from twisted.internet import task
-
-        self._loop = task.LoopingCall(self.check)
-        self._loop.start(self.every, now=False)
-
-    def _closed(self, spider: Any) -> None:
-        if self._loop is not None and self._loop.running:
-            self._loop.stop()
-
-    def check(self) -> None:
-        engine = self.crawler.engine
-        if engine is None:
-            return
-        full = int(self.backlog()) >= self.limit
-        if full and not engine.paused:
-            engine.pause()
-            self.crawler.stats.inc_value("markwatch/paused_for_backlog")
-        elif not full and engine.paused:
-            engine.unpause()
-            # A paused engine skipped its scheduling rounds: start the next one now.
-            slot = getattr(engine, "_slot", None)
-            if slot is not None:
-                slot.nextcall.schedule()

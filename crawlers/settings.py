@@ -68,9 +68,6 @@ DEFAULTS: dict[str, Any] = {
     "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 8,
     "PLAYWRIGHT_ABORT_REQUEST": "crawlers.browser.skip_unneeded_resource",
     "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
-    # Paused while the application is behind on what the crawl handed it (crawlers.caps;
-    # only when it says how far behind, as a run over a shared frontier does).
-    "EXTENSIONS": {"crawlers.caps.BacklogThrottle": 500},
     # Items: drop repeats, fetch images once, then hand each listing to the application.
     "ITEM_PIPELINES": {
         "crawlers.pipelines.DedupePipeline": 100,

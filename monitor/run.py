@@ -46,32 +46,6 @@ __all__ = ["RunSummary", "Monitor"]
 
 log = logging.getLogger(__name__)
 
-# With a shared frontier, a process stops taking listings off it while this many a worker
-# are stored and not yet assessed: enough to keep its workers fed between pages.
-_BACKLOG_PER_WORKER = 4
-
-
-class _Backlog:
-    """How many assessments handed to the pool have not finished (read from the crawl's
-    thread, counted down from the pool's)."""
-
-    def __init__(self) -> None:
-        self._n = 0
-        self._lock = threading.Lock()
-
-    def add(self, future: Future[None]) -> Future[None]:
-        with self._lock:
-            self._n += 1
-        future.add_done_callback(self._done)
-        return future
-
-    def _done(self, _: Future[None]) -> None:
-        with self._lock:
-            self._n -= 1
-
-    def __call__(self) -> int:
-        return self._n
-
 Progress = Callable[[str, dict[str, Any]], None]
 
 
@@ -251,14 +225,7 @@ class Monitor:
         # Matching runs on a worker thread while Scrapy keeps crawling on this one: image
         # matching is mostly numpy and OpenCV, which release the GIL.
         pending: list[Future[None]] = []
-        backlog = _Backlog()
         self._open_pool()
-        if redis_url:
-            # A shared frontier: take listings off it only as fast as this process matches
-            # them, so that one whose crawl runs ahead leaves the rest to the others.
-            # (a function, not the counter: Scrapy deep-copies its settings, and a function is kept as is)
-            overrides = {"MARKWATCH_BACKLOG": lambda: backlog(), "MARKWATCH_MAX_BACKLOG": _BACKLOG_PER_WORKER * self.workers,
-                         **(overrides or {})}
         # One thread per worker process, each handing its listing over and storing the result.
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="markwatch-assess") as pool:
             def sink(item: ListingItem) -> None:
@@ -271,7 +238,7 @@ class Monitor:
                     summary.failed["not stored"] = summary.failed.get("not stored", 0) + 1
                     return
                 if pk is not None:
-                    pending.append(backlog.add(pool.submit(self._assess_safely, pk, summary)))
+                    pending.append(pool.submit(self._assess_safely, pk, summary))
 
             self.progress("crawl-start", {"jobs": [j.platform for j in jobs]})
             interrupted = False

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import http.client
 import json
-import queue
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -215,19 +213,7 @@ def _main(config_path: str) -> int:
     config = json.loads(Path(config_path).read_text())
     out = open(config["out"], "w", encoding="utf-8")  # noqa: SIM115 - closed below, after the crawl
 
-    slow = config.get("slow_sink")  # {"every": s}: items are dealt with one every s, behind a queue
-    handed: queue.Queue[Any] = queue.Queue()
-    deepest = [0]
-    if slow:
-        def deal() -> None:
-            while handed.get() is not None:
-                time.sleep(slow["every"])
-        threading.Thread(target=deal, daemon=True).start()
-
     def sink(item: Any) -> None:
-        if slow:
-            handed.put(item)
-            deepest[0] = max(deepest[0], handed.qsize())
         record = {"platform": item.platform, "listing_id": item.listing_id, "url": item.url,
                   "rendered": item.rendered, "listing": item.listing.to_dict(), "errors": item.errors,
                   "images": [{"url": i.url, "sha256": i.sha256, "path": i.path, "error": i.error} for i in item.images],
@@ -239,15 +225,9 @@ def _main(config_path: str) -> int:
     jobs = [CrawlJob(**{k: tuple(v) if isinstance(v, list) else v for k, v in job.items()}) for job in config["jobs"]]
     overrides = dict(config.get("overrides") or {})
     overrides.setdefault("EXTENSIONS", {"crawlsite.ReportComponents": 0})
-    if slow:
-        overrides["MARKWATCH_BACKLOG"] = lambda: handed.qsize()  # settings are deep-copied: a function is kept as is
     stats = run_crawl(jobs, sink=sink, proxy=config.get("proxy"), images_dir=config.get("images_dir"),
                       redis_url=config.get("redis_url"), run_key=config.get("run_key"),
                       browser_path=config.get("browser_path"), overrides=overrides)
-    if slow:
-        handed.put(None)
-        for job_stats in stats.values():
-            job_stats["test/deepest_backlog"] = deepest[0]
     out.write(json.dumps({"stats": stats}, default=str) + "\n")
     out.close()
     return 0
