@@ -19,6 +19,7 @@ rendered crawl's pace."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
@@ -27,6 +28,8 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy_playwright.handler import BrowserContextWrapper, ScrapyPlaywrightDownloadHandler
+
+from crawlers.middlewares import AddressPolicy
 
 __all__ = ["LazyPlaywrightDownloadHandler", "SETTLE_QUIET_MS", "SETTLE_MAX_MS", "settle_page",
            "skip_unneeded_resource"]
@@ -149,11 +152,30 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
+        # A rendered page's own requests (its scripts, fetches, frames) meet the crawl's
+        # address policy too, on top of PLAYWRIGHT_ABORT_REQUEST: a hostile page's script
+        # must not make Chromium reach our network or the cloud's metadata service.
+        self._addresses = AddressPolicy(crawler)
+        self._skip = self.abort_request
+        self.abort_request = self._abort
         self._driver_lock = asyncio.Lock()
         self._driver_started = False
         self._idle: dict[str, list[tuple[Page, int]]] = {}
         self._open: dict[str, int] = {}
         self._freed: dict[str, asyncio.Condition] = {}
+
+    async def _abort(self, request: Any) -> bool:
+        """Whether scrapy-playwright aborts one of a page's requests: what the page does not
+        need (PLAYWRIGHT_ABORT_REQUEST, checked first: no name is resolved for it), then any
+        address the crawl may not reach. (Playwright's route sees the first address of a
+        redirect chain only: a redirect to such an address is not caught here.)"""
+        if self._skip is not None:
+            skip = self._skip(request)
+            if inspect.isawaitable(skip):
+                skip = await skip
+            if skip:
+                return True
+        return self._addresses.refused(request.url) is not None
 
     async def _maybe_launch_in_thread(self) -> None:
         # Connected to engine_started by the parent: deliberately nothing at that point.

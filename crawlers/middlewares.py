@@ -19,7 +19,7 @@ from scrapy.http import Response
 
 from crawlers.failures import RefusedAddress
 
-__all__ = ["AddressGuardMiddleware", "BackoffRetryMiddleware", "ProxyMiddleware", "address_kind"]
+__all__ = ["AddressGuardMiddleware", "AddressPolicy", "BackoffRetryMiddleware", "ProxyMiddleware", "address_kind"]
 
 
 def _retry_after(header: bytes | None) -> float | None:
@@ -113,23 +113,15 @@ def address_kind(host: str) -> str | None:
     return None
 
 
-class AddressGuardMiddleware:
-    """Refuses page and image URLs on loopback, link-local and private addresses: a stranger's
-    listing must not make us fetch (and re-serve) our own network, the cloud's metadata
-    service or the review app. A watch entry whose own start or base URL is on such an
-    address (the demo market, tests, an intranet shop) may reach that kind of address only.
-
-    The check resolves the name before the download; a name that changes its answer between
-    the check and the connection (DNS rebinding) is not caught here."""
+class AddressPolicy:
+    """Which addresses one crawl may reach: none on loopback, link-local or private addresses,
+    unless the watch entry's own start or base URL is on that kind of address (the demo
+    market, tests, an intranet shop). Names are resolved once a crawl and remembered."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self._kinds: dict[str, str | None] = {}
         self._allowed: set[str] | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
-        return cls(crawler)
 
     def _kind(self, host: str) -> str | None:
         if host not in self._kinds:
@@ -145,15 +137,41 @@ class AddressGuardMiddleware:
             self._allowed = {kind for host in hosts if host and (kind := self._kind(host))}
         return self._allowed
 
-    def process_request(self, request: Request) -> None:
+    def refused(self, url: str) -> tuple[str, str] | None:
+        """(host, kind) when `url` is on a kind of address this crawl may not reach, else None
+        (counted as markwatch/refused_address/<kind>)."""
         try:
-            host = urlsplit(request.url).hostname
+            host = urlsplit(url).hostname
         except ValueError:
             return None
         if not host:
             return None
         kind = self._kind(host)
-        if kind is not None and kind not in self._allowed_kinds():
-            self.crawler.stats.inc_value(f"markwatch/refused_address/{kind}")
+        if kind is None or kind in self._allowed_kinds():
+            return None
+        self.crawler.stats.inc_value(f"markwatch/refused_address/{kind}")
+        return host, kind
+
+
+class AddressGuardMiddleware:
+    """Refuses page and image URLs on loopback, link-local and private addresses (see
+    AddressPolicy): a stranger's listing must not make us fetch (and re-serve) our own
+    network, the cloud's metadata service or the review app. The requests a rendered page
+    makes in Chromium are checked by the same policy (crawlers.browser).
+
+    The check resolves the name before the download; a name that changes its answer between
+    the check and the connection (DNS rebinding) is not caught here."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.policy = AddressPolicy(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        refused = self.policy.refused(request.url)
+        if refused is not None:
+            host, kind = refused
             raise RefusedAddress(f"{host} is a {kind} address and this watch entry is not on one")
         return None

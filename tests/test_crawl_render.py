@@ -97,3 +97,35 @@ def test_rendered_pages_are_kept_and_a_failed_one_is_replaced(tmp_path: Path, br
     assert stats["playwright/page_count"] <= 4, stats
     assert stats.get("playwright/page_count/max_concurrent", 0) <= 3, stats
     assert stats["playwright/page_count/closed"] >= 1, stats
+
+
+# A storefront whose script reaches for the cloud's metadata service and a private address
+# as well as its own data.
+GREEDY = _shell("""
+var app = document.getElementById('app');
+function note(id, text) { var s = document.createElement('span'); s.id = id; s.textContent = text; app.appendChild(s); }
+function probe(id, url) {
+  return fetch(url).then(function () { note(id, 'reached'); }, function () { note(id, 'blocked'); });
+}
+Promise.all([probe('meta', 'http://169.254.169.254/latest/meta-data/'), probe('lan', 'http://10.255.255.1/admin'),
+             fetch('/api/own').then(function (r) { return r.json(); }).then(function (d) {
+               var h = document.createElement('h1'); h.textContent = d.title; app.appendChild(h); })]);
+""")
+
+
+def test_a_rendered_pages_requests_keep_to_the_crawls_addresses(tmp_path: Path, browser_path: str) -> None:
+    """The crawl's address policy holds for what Chromium fetches for a page: the shop on
+    127.0.0.1 may use loopback, so its own fetch goes through, but its script's fetches of
+    a link-local and a private address are aborted before any connection and counted."""
+    site = LocalSite({"/item/greedy-1": lambda p, c: page(body=GREEDY), "/api/own": _json('{"title": "Norvik Own Parka"}')})
+    with site.serve():
+        job = {"platform": "testshop", "start_urls": [site.url("/item/greedy-1")], "max_listings": 1, "javascript": True}
+        result = run_crawl_subprocess(tmp_path, [job], browser_path=browser_path,
+                                      overrides={**FAST, "MARKWATCH_RENDER_MAX_MS": 8000})
+        paths = site.paths()
+    assert result.returncode == 0, result.stderr
+    assert [item["listing"]["title"] for item in result.items] == ["Norvik Own Parka"], result.items
+    assert "/api/own" in paths
+    stats = result.stats["testshop"]
+    assert stats.get("markwatch/refused_address/link-local") == 1, stats
+    assert stats.get("markwatch/refused_address/private") == 1, stats
