@@ -129,3 +129,30 @@ def test_a_rendered_pages_requests_keep_to_the_crawls_addresses(tmp_path: Path, 
     stats = result.stats["testshop"]
     assert stats.get("markwatch/refused_address/link-local") == 1, stats
     assert stats.get("markwatch/refused_address/private") == 1, stats
+
+
+def test_a_rendered_page_and_what_it_fetches_carry_the_crawls_user_agent(tmp_path: Path, browser_path: str) -> None:
+    """The navigation is sent with the Scrapy request's headers; the page's script and its
+    fetch keep the browser's own headers, which name the crawl as well (never
+    HeadlessChrome): a site can tell who is reading it from every request."""
+    from crawlers.settings import USER_AGENT
+
+    shell = ("<!doctype html><html><head><title>Shop</title><script src='/static/app.js'></script></head>"
+             "<body><div id='app'>Loading</div></body></html>")
+    app = _js("fetch('/api/item').then(function (r) { return r.json(); }).then(function (d) {"
+              " document.getElementById('app').innerHTML = '<h1>' + d.title + '</h1>'; });")
+    site = LocalSite({"/item/ua-1": lambda p, c: page(body=shell), "/static/app.js": app,
+                      "/api/item": _json('{"title": "Norvik Agent Parka"}')})
+    with site.serve():
+        job = {"platform": "testshop", "start_urls": [site.url("/item/ua-1")], "max_listings": 1, "javascript": True}
+        result = run_crawl_subprocess(tmp_path, [job], browser_path=browser_path, overrides=FAST)
+        hits = {hit.path: hit.headers for hit in site.hits}
+    assert result.returncode == 0, result.stderr
+    assert [item["listing"]["title"] for item in result.items] == ["Norvik Agent Parka"], result.items
+    for path in ("/item/ua-1", "/static/app.js", "/api/item"):
+        assert hits[path].get("user-agent") == USER_AGENT, (path, hits[path])
+    # the page request is sent with Scrapy's headers (Chromium's own Accept names image types)
+    from scrapy.settings.default_settings import DEFAULT_REQUEST_HEADERS
+
+    assert hits["/item/ua-1"].get("accept") == DEFAULT_REQUEST_HEADERS["Accept"], hits["/item/ua-1"]
+    assert hits["/api/item"].get("accept") != DEFAULT_REQUEST_HEADERS["Accept"], hits["/api/item"]
