@@ -426,13 +426,22 @@ class Assessor:
                 label = Path(str(video)).name if isinstance(video, (str, Path)) else f"video {n + 1}"
                 errors.append(f"{label}: {exc}")
                 continue
-            for hit in match_frames(self.images, frames, limit=5):
-                frame_hits.append(hit)
+            # A re-upload of one of the brand's videos matches several of its key frames: one
+            # finding for each thing copied (a photo, a logo, one of the brand's videos), at
+            # its best frame, saying how many more of that video's frames it shows.
+            copied: dict[str, list[FrameHit]] = {}
+            for hit in match_frames(self.images, frames, limit=20):  # best first
+                whole = hit.key.partition("@")[0] if hit.key.startswith("video:") else hit.key
+                copied.setdefault(whole, []).append(hit)
+            for group in list(copied.values())[:5]:
+                hit = group[0]
+                frame_hits.extend(group)
                 at = f"{int(hit.time // 60)}:{hit.time % 60:04.1f}"
+                more = (f"; {len(group) - 1} more of that video's key frames too" if len(group) > 1 else "")
                 findings.append(signals.Finding(
                     kind="video_frame", score=round(hit.score, 3),
                     reason=(f"the listing's video {n + 1} shows the brand's {self.registry.image_label(hit.key)} "
-                            f"at {at} ({hit.method} {hit.score:.0%})"),
+                            f"at {at} ({hit.method} {hit.score:.0%}){more}"),
                     evidence=hit.key, field="video"))
         return findings, frame_hits, errors
 

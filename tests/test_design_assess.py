@@ -89,6 +89,25 @@ def test_a_listing_video_showing_the_brands_photo_or_video_frame(assessor: Asses
     assert "frame at 0:01" in frames[0].reason and "video 1 of the" in frames[0].reason
 
 
+def test_a_reupload_of_the_brands_video_is_one_finding(assessor: Assessor, tmp_path: Path) -> None:
+    """Every key frame of the brand's video matches a re-upload of it: one finding for the
+    video, at its best frame, saying how many more frames it shows (the risk counts the
+    best one either way); a brand photo shown in the same video stays a finding of its own."""
+    from PIL import Image
+
+    parka = Image.open(assessor.registry.resolve(assessor.registry.products[0].images[0])).convert("RGB")
+    reupload = encode(tmp_path / "reupload.mp4", [scene(1), scene(2), scene(3), parka.resize((320, 240))])
+    result = assessor.assess(_item("Bottle"), [], [reupload])
+    frames = [f for f in result.findings if f.kind == "video_frame"]
+    sku = assessor.registry.products[0].sku
+    of_video = [f for f in frames if f.evidence.startswith(f"video:{sku}:0@")]
+    assert len(of_video) == 1, [f.reason for f in frames]
+    assert "2 more of that video's key frames" in of_video[0].reason
+    assert f"product:{sku}:0" in [f.evidence for f in frames if not f.evidence.startswith("video:")]
+    # every matched frame is kept for the evidence, the three of the video among them
+    assert sum(h.key.startswith(f"video:{sku}:0@") for h in result.frame_hits) == 3
+
+
 def test_an_unrelated_or_corrupt_video(assessor: Assessor, tmp_path: Path) -> None:
     own = encode(tmp_path / "own.mp4", [scene(60), scene(61)])
     broken = tmp_path / "broken.mp4"
