@@ -175,7 +175,7 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 skip = await skip
             if skip:
                 return True
-        return self._addresses.refused(request.url) is not None
+        return await self._addresses.refused_soon(request.url) is not None
 
     async def _maybe_launch_in_thread(self) -> None:
         # Connected to engine_started by the parent: deliberately nothing at that point.

@@ -137,13 +137,17 @@ class AddressPolicy:
             self._allowed = {kind for host in hosts if host and (kind := self._kind(host))}
         return self._allowed
 
+    @staticmethod
+    def _host(url: str) -> str | None:
+        try:
+            return urlsplit(url).hostname
+        except ValueError:
+            return None
+
     def refused(self, url: str) -> tuple[str, str] | None:
         """(host, kind) when `url` is on a kind of address this crawl may not reach, else None
         (counted as markwatch/refused_address/<kind>)."""
-        try:
-            host = urlsplit(url).hostname
-        except ValueError:
-            return None
+        host = self._host(url)
         if not host:
             return None
         kind = self._kind(host)
@@ -151,6 +155,15 @@ class AddressPolicy:
             return None
         self.crawler.stats.inc_value(f"markwatch/refused_address/{kind}")
         return host, kind
+
+    async def refused_soon(self, url: str) -> tuple[str, str] | None:
+        """refused(), resolving a name not met before on a thread: a rendered page's requests
+        are checked on the crawl's event loop, which a page naming many slow hosts must not
+        stall."""
+        host = self._host(url)
+        if host and host not in self._kinds:
+            await asyncio.to_thread(self._kind, host)
+        return self.refused(url)
 
 
 class AddressGuardMiddleware:
