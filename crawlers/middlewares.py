@@ -147,7 +147,9 @@ class AddressPolicy:
     def refused(self, url: str) -> tuple[str, str] | None:
         """(host, kind) when `url` is on a kind of address this crawl may not reach, else None
         (counted as markwatch/refused_address/<kind>)."""
-        host = self._host(url)
+        return self._refused_host(self._host(url))
+
+    def _refused_host(self, host: str | None) -> tuple[str, str] | None:
         if not host:
             return None
         kind = self._kind(host)
@@ -163,7 +165,7 @@ class AddressPolicy:
         host = self._host(url)
         if host and host not in self._kinds:
             await asyncio.to_thread(self._kind, host)
-        return self.refused(url)
+        return self._refused_host(host)
 
 
 class AddressGuardMiddleware:

@@ -29,7 +29,7 @@ from matchers.errors import VideoError
 from matchers.video import FrameHit, key_frames, match_frames
 from matchers.text import Mark, MarkHit, MarkMatcher
 from monitor._files import cache_dir, held
-from monitor.registry import Product, Registry
+from monitor.registry import Product, Registry, video_of_frame
 
 __all__ = ["ListingText", "Assessment", "Assessor", "default_image_cache", "claim_index", "copy_index",
            "claim_evidence",
@@ -431,8 +431,7 @@ class Assessor:
             # its best frame, saying how many more of that video's frames it shows.
             copied: dict[str, list[FrameHit]] = {}
             for hit in match_frames(self.images, frames, limit=20):  # best first
-                whole = hit.key.partition("@")[0] if hit.key.startswith("video:") else hit.key
-                copied.setdefault(whole, []).append(hit)
+                copied.setdefault(video_of_frame(hit.key) or hit.key, []).append(hit)
             for group in list(copied.values())[:5]:
                 hit = group[0]
                 frame_hits.extend(group)

@@ -31,6 +31,7 @@ from monitor._files import read_capped
 from monitor.errors import RegistryError
 
 __all__ = [
+    "video_of_frame",
     "OFFICES",
     "EU_MEMBERS",
     "Contact",
@@ -102,6 +103,14 @@ OFFICES: dict[str, frozenset[str]] = {
 }
 
 DEFAULT_RATES = {"EUR": 1.0, "USD": 1.08, "GBP": 0.85, "SEK": 11.4, "CNY": 7.8, "JPY": 162.0}
+
+
+def video_of_frame(key: str) -> str | None:
+    """The brand video an image key is a key frame of ("video:SKU:N@SECONDS" ->
+    "video:SKU:N"), or None for any other key."""
+    if key.startswith("video:") and "@" in key:
+        return key.partition("@")[0]
+    return None
 
 
 def _is_currency(code: str) -> bool:
@@ -704,8 +713,8 @@ class Registry(_Model):
         ("product:NV-1:0" -> "photo 1 of the Fjell Parka (NV-1)"); unknown keys as given."""
         if (design := self.design_of(key)) is not None:
             return f"figure {design[1]} of {design[0].label}"
-        if key.startswith("video:") and "@" in key:  # "video:SKU:N@SECONDS", a frame of a product video
-            video, _, seconds = key.partition("@")
+        if (video := video_of_frame(key)) is not None:  # a frame of a product video
+            seconds = key.partition("@")[2]
             sku, _, n = video.removeprefix("video:").rpartition(":")
             product = self.product(sku)
             if product is not None and n.isdigit():

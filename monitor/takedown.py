@@ -35,7 +35,7 @@ from monitor.models import (
     TakedownItem,
     utcnow,
 )
-from monitor.registry import Registry
+from monitor.registry import Registry, video_of_frame
 
 __all__ = [
     "TEMPLATES",
@@ -360,7 +360,7 @@ def _copyrights(registry: Registry, findings: Sequence[Finding]) -> list[dict[st
             continue
         title = key
         if key.startswith("video:"):  # a frame of the brand's own product video
-            entry = {"key": key.partition("@")[0], "title": registry.image_label(key).partition(" of ")[2]
+            entry = {"key": video_of_frame(key) or key, "title": registry.image_label(key).partition(" of ")[2]
                      or key, "kind": "video"}
             if entry not in out:
                 out.append(entry)
