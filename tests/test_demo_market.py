@@ -130,6 +130,40 @@ def test_catalog_invariants_hold_for_any_seed(seed: int) -> None:
     check_catalog_invariants(build_catalog(seed=seed))
 
 
+def test_gallery_adds_own_shots_and_keeps_the_listings_and_their_truth(catalog: Catalog) -> None:
+    grown = build_catalog(photos=5)
+    assert grown.truth() == catalog.truth()
+    assert [(li.platform, li.listing_id, li.title, li.price) for li in grown.listings] == \
+        [(li.platform, li.listing_id, li.title, li.price) for li in catalog.listings]
+    added = 0
+    for listing in catalog.listings:
+        before = catalog.extra(listing).image_recipes
+        after = grown.extras[(listing.platform, listing.listing_id)].image_recipes
+        assert after[:len(before)] == before  # the photos the demo shows stay first, unchanged
+        for recipe in after[len(before):]:
+            assert recipe.kind == "drawn"  # the seller's own shots: no brand asset, no logo
+        added += len(after) - len(before)
+    shown = [len(li.images) for li in grown.listings]
+    assert added > len(catalog.listings) and sum(shown) / len(shown) >= 4.5
+    # the corrupt photo stays the one broken photo of its listing
+    assert sum(r.kind == "corrupt" for e in grown.extras.values() for r in e.image_recipes) == \
+        sum(r.kind == "corrupt" for e in catalog.extras.values() for r in e.image_recipes)
+    with pytest.raises(ValueError, match="photos"):
+        build_catalog(photos=13)
+
+
+def test_market_serves_the_added_photos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MARKWATCH_CACHE_DIR", str(tmp_path))
+    grown = build_catalog(scale=0.1, photos=5)
+    listing = next(li for li in grown.listings if category(grown, li) == "counterfeit" and len(li.images) >= 5)
+    with DemoMarket(grown) as m:
+        status, kind, body = fetch(m.url(listing.images[4]))
+    assert status == 200 and kind == "image/jpeg"
+    with Image.open(io.BytesIO(body)) as img:
+        img.load()
+        assert min(img.size) >= 200
+
+
 def test_counterfeits_mix_the_signals_the_issue_names(catalog: Catalog) -> None:
     fakes = [x for x in catalog.listings if x.infringing]
     reasons = {w for x in fakes for w in x.why}

@@ -1,7 +1,9 @@
-"""`python -m monitor.demo_market [PORT] [--small | --scale X] [--until-stdin-closes]`: serve
-the demo market until Ctrl-C (the same as `markwatch demo-market`). `--small` serves the small
-catalogue, `--scale X` one X times the full one (bench/daily_scale.py); `--until-stdin-closes` also stops when the parent closes our stdin or dies, so a
-killed `markwatch demo` never leaves its market behind."""
+"""`python -m monitor.demo_market [PORT] [--small | --scale X] [--photos N] [--until-stdin-closes]`:
+serve the demo market until Ctrl-C (the same as `markwatch demo-market`). `--small` serves
+the small catalogue, `--scale X` one X times the full one and `--photos N` one whose
+listings show at least N photos each (bench/daily_scale.py); `--until-stdin-closes` also
+stops when the parent closes our stdin or dies, so a killed `markwatch demo` never leaves
+its market behind."""
 
 from __future__ import annotations
 
@@ -33,6 +35,17 @@ def main(argv: list[str] | None = None) -> int:
             print("demo-market: --scale takes a number between 0 and 100", file=sys.stderr)
             return 2
         args = args[:at] + args[at + 2:]
+    photos = 0
+    if "--photos" in args:
+        at = args.index("--photos")
+        try:
+            photos = int(args[at + 1])
+            if not 0 <= photos <= 12:
+                raise ValueError
+        except (IndexError, ValueError):
+            print("demo-market: --photos takes a whole number between 0 and 12", file=sys.stderr)
+            return 2
+        args = args[:at] + args[at + 2:]
     flags = {a for a in args if a.startswith("--")}
     unknown = flags - {"--small", "--until-stdin-closes"}
     if unknown:
@@ -47,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     if "--until-stdin-closes" in flags:
         threading.Thread(target=_stop_when_stdin_closes, args=(stop,), daemon=True).start()
-    catalog = build_catalog(scale=SMALL_SCALE if "--small" in flags else scale or 1.0) \
-        if "--small" in flags or scale else None
+    catalog = build_catalog(scale=SMALL_SCALE if "--small" in flags else scale or 1.0, photos=photos) \
+        if "--small" in flags or scale or photos else None
     try:
         serve_forever(port=port, catalog=catalog, stop=stop,
                       on_ready=lambda url: print(f"Demo market serving on {url} (Ctrl-C to stop)", flush=True))

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from monitor.demo_market.images import ImageRecipe, brand_hue as _brand_hue
+from monitor.demo_market.images import DRAWN_KINDS, ImageRecipe, brand_hue as _brand_hue
 from monitor.errors import RegistryError
 
 __all__ = [
@@ -623,6 +623,24 @@ class _Generator:
                       kind=kind, product_type=ptype)
 
 
+def _gallery(drafts: dict[tuple[str, str | None], list[_Draft]], photos: int, seed: int) -> None:
+    """Grow each listing's gallery to `photos`: the seller's further shots of the same goods
+    (another angle, distance and background; no logo, no copied photo), as real listings
+    show five or more where the demo's show one to four. Drawn from their own seeds, so the
+    listings, their first photos and the market's truth are the same as without them."""
+    next_seed = 1_000_000_000 + seed * 1_000_000
+    for items in drafts.values():
+        for d in items:
+            if d.kind not in DRAWN_KINDS or any(r.kind == "corrupt" for r in d.recipes):
+                continue
+            own = next((r for r in d.recipes if r.kind == "drawn"), None)
+            style = own.style if own is not None else "studio"
+            hue = own.hue if own is not None else _brand_hue(d.kind)
+            while len(d.recipes) < photos:
+                next_seed += 1
+                d.recipes.append(ImageRecipe("drawn", d.kind, next_seed, style=style, hue=hue))
+
+
 def _counterfeit_profiles(n: int, rng: random.Random) -> list[str]:
     photo_only = max(1, round(n * 0.15))
     mark_only = max(1, round(n * 0.08))
@@ -682,12 +700,16 @@ def _add_hostile(drafts: dict[tuple[str, str | None], list[_Draft]]) -> None:
 SMALL_SCALE = 1 / 3
 
 
-def build_catalog(brand_dir: Path | None = None, *, seed: int = 7, scale: float = 1.0) -> Catalog:
+def build_catalog(brand_dir: Path | None = None, *, seed: int = 7, scale: float = 1.0,
+                  photos: int = 0) -> Catalog:
     """Build the demo catalog for the brand in `brand_dir`; the same seed always gives the same
     catalog. `scale` shrinks every storefront's plan (each category keeps at least one listing),
-    or grows it for the scale benchmark (bench/daily_scale.py)."""
+    or grows it for the scale benchmark (bench/daily_scale.py). `photos`: each listing of a
+    storefront shows at least that many photos (see _gallery); 0 keeps the demo's 1 to 4."""
     if not 0 < scale <= 100:
         raise ValueError(f"scale must be in (0, 100], not {scale}")
+    if not 0 <= photos <= 12:
+        raise ValueError(f"photos must be in [0, 12], not {photos}")
     brand_dir = Path(brand_dir) if brand_dir is not None else default_brand_dir()
     brand = _load_brand(brand_dir)
     gen = _Generator(brand, seed)
@@ -713,6 +735,8 @@ def build_catalog(brand_dir: Path | None = None, *, seed: int = 7, scale: float 
                 out.append(gen.unrelated(platform, store))
         drafts[(platform, store)] = out
     _add_hostile(drafts)
+    if photos:
+        _gallery(drafts, photos, seed)
 
     listings: list[DemoListing] = []
     extras: dict[tuple[str, str], ListingExtras] = {}
