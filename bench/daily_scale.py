@@ -234,6 +234,9 @@ def run_size(size: int, brand_file: Path, out: Path, workers: int | None, photos
         proc.wait(timeout=10)
     with db.session() as s:
         rows = s.exec(select(Listing, Case).join(Case, Case.listing_pk == Listing.id, isouter=True)).all()
+    # the photos fetched are stored by content: how many are distinct (a seller's photo
+    # on several of its listings is one file)
+    contents = [f for f in (out / "images").rglob("*") if f.is_file() and f.suffix != ".part"]
     flagged = {(li.platform, li.listing_id) for li, c in rows if c is not None and c.flagged}
     tp = len(flagged & {k for k, bad in truth.items() if bad})
     positives = sum(truth.values())
@@ -248,7 +251,7 @@ def run_size(size: int, brand_file: Path, out: Path, workers: int | None, photos
         "peak child MiB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "peak tree MiB": memory.peak_mib, "peak by process": memory.describe(),
         "precision": tp / len(flagged) if flagged else 0.0, "recall": tp / positives if positives else 0.0,
-        "errors": len(summary.errors), "market cpu s": market_cpu,
+        "errors": len(summary.errors), "market cpu s": market_cpu, "distinct photos": len(contents),
     }
 
 
@@ -380,7 +383,7 @@ def run_sizes(sizes: list[int], root: Path, workers: int | None, photos: int = 0
         r = run_size(size, brand_file, out, workers, photos)
         results.append(r)
         print(f"\n{r['listings']} listings, {r['photos']} photos ({r['photos'] / max(r['listings'], 1):.1f} a listing), "
-              f"{r['workers']} assessment workers")
+              f"{r['workers']} assessment workers; {r['distinct photos']} distinct photo files")
         print(f"  wall {r['wall s']:.0f} s: setup {r['setup s']:.1f} s, crawl (matching beside it) {r['crawl s']:.0f} s "
               f"= {r['listings'] / max(r['crawl s'], 1e-9):.1f} listings/s, {r['photos'] / max(r['crawl s'], 1e-9):.1f} photos/s; "
               f"matching the {r['left after crawl']} left after the crawl {r['matching after crawl s']:.0f} s; "

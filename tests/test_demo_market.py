@@ -145,6 +145,14 @@ def test_gallery_adds_own_shots_and_keeps_the_listings_and_their_truth(catalog: 
         added += len(after) - len(before)
     shown = [len(li.images) for li in grown.listings]
     assert added > len(catalog.listings) and sum(shown) / len(shown) >= 4.5
+    # a seller's stock shot recurs on its listings of the same kind, and only there
+    shown_on: dict[ImageRecipe, set[tuple[str, str]]] = {}
+    for listing in grown.listings:
+        for recipe in grown.extras[(listing.platform, listing.listing_id)].image_recipes:
+            shown_on.setdefault(recipe, set()).add((listing.seller, recipe.source))
+    shared = {r: who for r, who in shown_on.items() if r.kind == "drawn" and
+              sum(1 for li in grown.listings if r in grown.extras[(li.platform, li.listing_id)].image_recipes) > 1}
+    assert shared and all(len(who) == 1 for who in shared.values())
     # the corrupt photo stays the one broken photo of its listing
     assert sum(r.kind == "corrupt" for e in grown.extras.values() for r in e.image_recipes) == \
         sum(r.kind == "corrupt" for e in catalog.extras.values() for r in e.image_recipes)

@@ -8,6 +8,7 @@ import math
 import random
 import re
 import unicodedata
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -626,8 +627,10 @@ class _Generator:
 def _gallery(drafts: dict[tuple[str, str | None], list[_Draft]], photos: int, seed: int) -> None:
     """Grow each listing's gallery to `photos`: the seller's further shots of the same goods
     (another angle, distance and background; no logo, no copied photo), as real listings
-    show five or more where the demo's show one to four. Drawn from their own seeds, so the
-    listings, their first photos and the market's truth are the same as without them."""
+    show five or more where the demo's show one to four. The last added one is the seller's
+    stock shot of that kind of goods, the same photo on each of its listings of that kind
+    (sellers reuse their photos). Drawn from their own seeds, so the listings, their first
+    photos and the market's truth are the same as without them."""
     next_seed = 1_000_000_000 + seed * 1_000_000
     for items in drafts.values():
         for d in items:
@@ -636,9 +639,15 @@ def _gallery(drafts: dict[tuple[str, str | None], list[_Draft]], photos: int, se
             own = next((r for r in d.recipes if r.kind == "drawn"), None)
             style = own.style if own is not None else "studio"
             hue = own.hue if own is not None else _brand_hue(d.kind)
-            while len(d.recipes) < photos:
-                next_seed += 1
-                d.recipes.append(ImageRecipe("drawn", d.kind, next_seed, style=style, hue=hue))
+            added = photos - len(d.recipes)
+            for n in range(added):
+                if n == added - 1 and added >= 2:
+                    shot = f"{seed}/{d.seller}/{d.kind}/{style}/{hue}".encode()
+                    stock = 2_000_000_000 + zlib.crc32(shot) % 100_000_000
+                    d.recipes.append(ImageRecipe("drawn", d.kind, stock, style=style, hue=hue))
+                else:
+                    next_seed += 1
+                    d.recipes.append(ImageRecipe("drawn", d.kind, next_seed, style=style, hue=hue))
 
 
 def _counterfeit_profiles(n: int, rng: random.Random) -> list[str]:
