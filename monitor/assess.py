@@ -11,11 +11,12 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import matchers.image
 from matchers import risk as risk_mod
@@ -39,6 +40,11 @@ _TEXT_LIMIT = 50_000  # characters of a listing's text that are matched
 _CACHE_KEEP = 32  # image indexes kept in the cache folder, newest first
 _BUILD_WAIT = 600.0  # seconds a process waits for another building the same index
 OCR_PHOTOS = 2    # photos of a listing whose words are read, main first
+# What each route found in a photo, kept by the photo's content for the next listing that
+# shows it (a seller's size chart or shop banner, a network's shared photos, a stolen photo
+# re-uploaded under another address). A few hundred bytes an entry.
+PHOTO_MEMO = 4096
+_T = TypeVar("_T")
 # A claim most of whose elements are shown is worth a look: two thirds of them, at least two.
 MOST_ELEMENTS = 2 / 3
 MOST_SCORE = 0.6  # the finding score of such a claim (all elements: 1.0)
@@ -51,6 +57,21 @@ def default_image_cache() -> Path | None:
     """Where built image indexes are kept: $MARKWATCH_CACHE_DIR, or the user's cache folder
     (~/.cache/markwatch on Linux); MARKWATCH_CACHE_DIR=off turns the cache off."""
     return cache_dir("image-index")
+
+
+def _content_digest(image: Any) -> str | None:
+    """A digest of a photo's bytes (a file's or a buffer's), or None for what has no bytes
+    to read here (a decoded image, a stream, a file that cannot be opened: the matcher then
+    says why)."""
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        return hashlib.blake2b(image, digest_size=16).hexdigest()
+    if isinstance(image, (str, os.PathLike)):
+        try:
+            with open(image, "rb") as fh:
+                return hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+        except OSError:
+            return None
+    return None
 
 
 @functools.cache
@@ -175,6 +196,8 @@ class Assessor:
     images: ImageIndex = field(init=False)
     asset_errors: list[str] = field(init=False, default_factory=list)
     images_from_cache: bool = field(init=False, default=False)
+    photo_memo_hits: int = field(init=False, default=0)
+    _photo_memo: OrderedDict[tuple[str, str], Any] = field(init=False, repr=False, default_factory=OrderedDict)
 
     def __post_init__(self) -> None:
         self.matcher = MarkMatcher(
@@ -378,7 +401,7 @@ class Assessor:
         best: dict[Any, tuple[int, DesignHit]] = {}
         for n, image in enumerate(images):
             try:
-                hits = self.designs.query(image, limit=None)
+                hits = self._photo(image, "designs", lambda: tuple(self.designs.query(image, limit=None)))
             except ImageError:
                 continue  # the image matcher has already recorded why
             for hit in hits:
@@ -466,6 +489,24 @@ class Assessor:
             findings += signals.replica_wording(text, field=name)
         return findings, hits_by_field
 
+    def _photo(self, image: Any, route: str, compute: Callable[[], _T]) -> _T:
+        """`compute()` for this photo and route, or what it gave for a photo of the same
+        bytes earlier: the same photo on many listings is matched once. A photo that
+        cannot be read raises each time, so every listing records its own error."""
+        digest = _content_digest(image)
+        if digest is None:
+            return compute()
+        key = (digest, route)
+        if key in self._photo_memo:
+            self._photo_memo.move_to_end(key)
+            self.photo_memo_hits += 1
+            return self._photo_memo[key]  # type: ignore[no-any-return]
+        value = compute()
+        self._photo_memo[key] = value
+        while len(self._photo_memo) > PHOTO_MEMO:
+            self._photo_memo.popitem(last=False)
+        return value
+
     def _image_findings(self, images: Iterable[Any], *, tied: bool = False,
                         ) -> tuple[list[signals.Finding], list[Any], list[str]]:
         """Registered images in the listing's photos. The logo search (SIFT, about half of a
@@ -481,8 +522,10 @@ class Assessor:
         for index, image in enumerate(images):
             try:
                 logos = self.every_photo or index == 0 or not (tied or hits)
-                found = self.images.query(image, limit=5, logos=logos)
-                photo_of.update((id(h), index) for h in found)
+                found = self._photo(image, f"images/{logos}",
+                                    lambda: tuple(self.images.query(image, limit=5, logos=logos)))
+                for h in found:  # a photo shown twice is cited where it is first
+                    photo_of.setdefault(id(h), index)
                 hits += found
             except ImageError as exc:
                 label = image if isinstance(image, (str, Path)) else "image"
@@ -517,7 +560,7 @@ class Assessor:
             if self._names_a_mark(hits_found):
                 break
             try:
-                words = read_text(image)
+                words = self._photo(image, "words", lambda: tuple(read_text(image)))
             except OcrUnavailableError as exc:
                 self.ocr = False  # say it once, then carry on without OCR
                 return findings, hits_found, [str(exc)]

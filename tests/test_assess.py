@@ -219,3 +219,39 @@ def test_reading_words_is_on_as_shipped_and_the_environment_can_turn_it_off(monk
     assert Assessor(REGISTRY, image_cache=None).ocr is False
     monkeypatch.setenv("MARKWATCH_OCR", "on")
     assert Assessor(off, image_cache=None).ocr is True
+
+
+def test_the_same_photo_on_many_listings_is_matched_once_with_the_same_findings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import monitor.assess as assess_mod
+
+    stolen = _jpeg_of(REGISTRY.resolve(Path("assets/parka.jpg")))
+    paths = []
+    for n in range(3):  # one photo under three addresses, as a seller network shows it
+        paths.append(tmp_path / f"listing-{n}.jpg")
+        paths[-1].write_bytes(stolen)
+    item = ListingText(platform="bazaar", title="Winter parka, warm, hooded", price=Decimal("59"),
+                       currency="EUR", seller="Cheap Gear")
+    assessor = Assessor(REGISTRY, ocr=False)
+    first = assessor.assess(item, [paths[0]])
+    assert any(f.kind == "image" for f in first.findings)
+    before = assessor.photo_memo_hits
+    again = assessor.assess(item, [paths[1]])
+    assert assessor.photo_memo_hits > before
+    fresh = Assessor(REGISTRY, ocr=False).assess(item, [paths[1]])
+    assert again.finding_rows() == first.finding_rows() == fresh.finding_rows()
+    # shown twice in one listing (after an unrelated photo): cited where it is first
+    other = tmp_path / "other.jpg"
+    other.write_bytes(_poster("HOODED"))
+    twice = assessor.assess(item, [other, paths[2], paths[0]])
+    assert {f.photo for f in twice.findings if f.kind == "image"} == {1}
+    # a broken photo is an error on every listing that shows it, not only the first
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(stolen[: len(stolen) // 3])
+    for _ in range(2):
+        assert assessor.assess(item, [broken]).image_errors
+    # the memo is bounded
+    monkeypatch.setattr(assess_mod, "PHOTO_MEMO", 2)
+    for n in range(4):
+        assessor.assess(item, [_poster(f"WORD {n}")])
+    assert len(assessor._photo_memo) <= 2
