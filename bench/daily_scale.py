@@ -3,7 +3,9 @@ matched, stored and digested end to end by `Monitor.crawl`, as `markwatch run` d
 brand of 200 marks, 50 logo images and 100 products (the demo brand plus generated ones,
 so the market's truth still holds). Each listing shows at least `--photos` photos (5 by
 default, as the issue asks; the further ones are the seller's own shots of the same goods),
-and the crawl fetches them all.
+and the crawl fetches them all. The market stands in for the marketplaces' servers: before
+each timed run it draws every photo it will serve into its cache, on both cores, timed
+apart (`--cold-market` leaves that drawing inside the run, on the run's cores).
 
 Prints, per size: wall and CPU time (this process and its workers), listings/s and
 photos/s per stage (crawl with matching beside it, matching left after the crawl, digest),
@@ -20,7 +22,7 @@ and PostgreSQL (bench/redis_scale.py) and `markwatch demo` twice (empty cache, t
 and last, each of issue 18's targets beside its figure.
 
 Run (quiet machine): nice -n 5 .venv/bin/python bench/daily_scale.py --all --sizes 1000 3000 10000
-     [--workers N] [--keep DIR] [--photos 5]   (--sizes 0: no scaled run; several hours in all on 2 cores)
+     [--workers N] [--keep DIR] [--photos 5] [--cold-market]   (--sizes 0: no scaled run; several hours in all on 2 cores)
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +61,9 @@ from matchers.text import MarkMatcher  # noqa: E402
 from monitor.browser import find_chromium  # noqa: E402
 from monitor.db import Database  # noqa: E402
 from monitor.demo import DEMO_CRAWL_SETTINGS  # noqa: E402
-from monitor.demo_market.catalog import build_catalog, default_brand_dir  # noqa: E402
+from monitor._files import cache_dir  # noqa: E402
+from monitor.demo_market.catalog import Catalog, build_catalog, default_brand_dir  # noqa: E402
+from monitor.demo_market.images import cached_render  # noqa: E402
 from monitor.digest import collect_digest, write_digest  # noqa: E402
 from monitor.models import Case, Listing  # noqa: E402
 from monitor.registry import load_registry  # noqa: E402
@@ -185,14 +190,43 @@ def market(scale: float, photos: int = 0) -> tuple[subprocess.Popen[str], str]:
     return proc, found.group(0)
 
 
+def _draw(job: tuple[object, str, str]) -> None:
+    recipe, assets, cache = job
+    cached_render(recipe, assets, Path(cache))  # type: ignore[arg-type]
+
+
+def draw_market_photos(catalog: Catalog) -> tuple[int, float, float]:
+    """Draw every photo the market will serve into its photo cache, on every core, before
+    the timed run: the market stands in for the marketplaces' servers, whose work is not
+    the run's. Returns (photos drawn, wall s, CPU s); photos already cached cost a read."""
+    cache = cache_dir("demo-images")
+    if cache is None:
+        return 0, 0.0, 0.0
+    assets = str((catalog.brand_dir or default_brand_dir()) / "assets")
+    recipes = {repr(r): r for x in catalog.listings for r in catalog.extra(x).image_recipes}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN), time.process_time()
+    t0 = time.monotonic()
+    jobs = [(r, assets, str(cache)) for r in recipes.values()]
+    if jobs:  # the first photo of a new drawing version clears the old ones: draw it here, alone
+        _draw(jobs[0])
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(_draw, jobs[1:], chunksize=16))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before[0].ru_utime) + (after.ru_stime - before[0].ru_stime) + time.process_time() - before[1]
+    return len(recipes), time.monotonic() - t0, cpu
+
+
 def cpu_now() -> tuple[float, float]:
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
 
 
-def run_size(size: int, brand_file: Path, out: Path, workers: int | None, photos: int = 0) -> dict[str, float]:
+def run_size(size: int, brand_file: Path, out: Path, workers: int | None, photos: int = 0,
+             draw_first: bool = True) -> dict[str, float]:
     scale = size / FULL
-    truth = build_catalog(scale=scale, photos=photos).truth()
+    catalog = build_catalog(scale=scale, photos=photos)
+    truth = catalog.truth()
+    drawn = draw_market_photos(catalog) if draw_first else (0, 0.0, 0.0)
     proc, url = market(scale, photos)
     # the crawl fetches every photo a listing shows, up to its cap (4 as shipped)
     overrides = {**DEMO_CRAWL_SETTINGS, "MARKWATCH_IMAGES_PER_LISTING": max(4, photos)}
@@ -252,6 +286,7 @@ def run_size(size: int, brand_file: Path, out: Path, workers: int | None, photos
         "peak tree MiB": memory.peak_mib, "peak by process": memory.describe(),
         "precision": tp / len(flagged) if flagged else 0.0, "recall": tp / positives if positives else 0.0,
         "errors": len(summary.errors), "market cpu s": market_cpu, "distinct photos": len(contents),
+        "drawn first": drawn[0], "drawing wall s": drawn[1], "drawing cpu s": drawn[2],
     }
 
 
@@ -345,6 +380,9 @@ def main() -> None:
     ap.add_argument("--no-curve", action="store_true", help="leave out the matchers' cost by registry size")
     ap.add_argument("--photos", type=int, default=5, help="photos each listing of the scaled market shows at least "
                     "(the issue's 'about 5'); 0: the demo's 1 to 4 (1.8 a listing)")
+    ap.add_argument("--cold-market", action="store_true", help="let the demo market draw its photos during the "
+                    "timed run, on the same cores, as a marketplace's servers would not (by default they are drawn "
+                    "into its cache first, timed apart)")
     args = ap.parse_args()
     parts: dict[str, object] = {} if args.no_curve else {"registry": registry_curve()}
     if args.all:
@@ -360,7 +398,7 @@ def main() -> None:
     results: list[dict[str, float]] = []
     root = Path(tempfile.mkdtemp(prefix="mw-scale-")) if args.keep is None else args.keep
     if args.sizes:
-        results = run_sizes(args.sizes, root, args.workers, args.photos)
+        results = run_sizes(args.sizes, root, args.workers, args.photos, draw_first=not args.cold_market)
     print_targets(parts, results)
     if args.keep is not None:
         print(f"\nkept in {root}")
@@ -368,7 +406,8 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def run_sizes(sizes: list[int], root: Path, workers: int | None, photos: int = 0) -> list[dict[str, float]]:
+def run_sizes(sizes: list[int], root: Path, workers: int | None, photos: int = 0,
+              draw_first: bool = True) -> list[dict[str, float]]:
     """The whole run at each size, printed; their figures."""
     # The image index is built fresh for the big brand once, then read from this cache.
     os.environ.setdefault("MARKWATCH_CACHE_DIR", str(root / "cache"))
@@ -380,8 +419,11 @@ def run_sizes(sizes: list[int], root: Path, workers: int | None, photos: int = 0
     for size in sizes:
         out = root / f"run-{size}"
         out.mkdir(parents=True, exist_ok=True)
-        r = run_size(size, brand_file, out, workers, photos)
+        r = run_size(size, brand_file, out, workers, photos, draw_first)
         results.append(r)
+        if draw_first:
+            print(f"\nthe market's {r['drawn first']:,} photos drawn into its cache before the run: "
+                  f"{r['drawing wall s']:.0f} s, {r['drawing cpu s']:.0f} s of CPU (not counted below)")
         print(f"\n{r['listings']} listings, {r['photos']} photos ({r['photos'] / max(r['listings'], 1):.1f} a listing), "
               f"{r['workers']} assessment workers; {r['distinct photos']} distinct photo files")
         print(f"  wall {r['wall s']:.0f} s: setup {r['setup s']:.1f} s, crawl (matching beside it) {r['crawl s']:.0f} s "
@@ -390,7 +432,8 @@ def run_sizes(sizes: list[int], root: Path, workers: int | None, photos: int = 0
               f"digest {r['digest s']:.1f} s")
         print(f"  CPU {r['cpu run s']:.0f} s for the run ({r['cpu run s'] / max(r['wall s'], 1e-9):.0%} of one core on average; "
               f"this process {r['cpu self s']:.0f} s, workers and browser {r['cpu workers s']:.0f} s; "
-              f"the demo market, drawing the photos it serves, {r['market cpu s'] or 0:.0f} s beside it)")
+              f"the demo market, {'serving the photos drawn before' if r['drawn first'] else 'drawing the photos it serves'}, "
+              f"{r['market cpu s'] or 0:.0f} s beside it)")
         tree = "" if r["peak tree MiB"] is None else f"; whole run (PSS, every process but the market) {r['peak tree MiB']:.0f} MiB"
         print(f"  peak memory: this process {r['peak self MiB']:.0f} MiB, largest child {r['peak child MiB']:.0f} MiB{tree}")
         if r.get("peak by process"):
