@@ -29,7 +29,8 @@ def test_ctrl_c_stops_the_run_keeps_what_was_stored_and_exits_130(tmp_path: Path
     proc = spawn([sys.executable, "-m", "monitor.cli", "run", "--brand", str(DEMO_BRAND), "--db", str(db),
                   "--out", str(tmp_path / "out"), "--base-url", demo_market.base_url, "--platform", "bazaar",
                   "--delay", "0"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                 env={**os.environ, "MARKWATCH_CHROMIUM": browser_path, "COLUMNS": "200"})
+                 env={**os.environ, "MARKWATCH_CHROMIUM": browser_path, "COLUMNS": "200",
+                      "PYTHONFAULTHANDLER": "1"})  # a crash at exit shows every thread's stack
     assert proc.stderr is not None
     lines = []
     deadline = time.monotonic() + 200
