@@ -61,9 +61,9 @@ from matchers.text import MarkMatcher  # noqa: E402
 from monitor.browser import find_chromium  # noqa: E402
 from monitor.db import Database  # noqa: E402
 from monitor.demo import DEMO_CRAWL_SETTINGS  # noqa: E402
-from monitor._files import cache_dir  # noqa: E402
 from monitor.demo_market.catalog import Catalog, build_catalog, default_brand_dir  # noqa: E402
 from monitor.demo_market.images import cached_render  # noqa: E402
+from monitor.demo_market.server import photo_sources  # noqa: E402
 from monitor.digest import collect_digest, write_digest  # noqa: E402
 from monitor.models import Case, Listing  # noqa: E402
 from monitor.registry import load_registry  # noqa: E402
@@ -190,30 +190,25 @@ def market(scale: float, photos: int = 0) -> tuple[subprocess.Popen[str], str]:
     return proc, found.group(0)
 
 
-def _draw(job: tuple[object, str, str]) -> None:
-    recipe, assets, cache = job
-    cached_render(recipe, assets, Path(cache))  # type: ignore[arg-type]
+def _draw(job: tuple[object, str, Path]) -> None:
+    cached_render(*job)  # type: ignore[arg-type]
 
 
 def draw_market_photos(catalog: Catalog) -> tuple[int, float, float]:
     """Draw every photo the market will serve into its photo cache, on every core, before
     the timed run: the market stands in for the marketplaces' servers, whose work is not
     the run's. Returns (photos drawn, wall s, CPU s); photos already cached cost a read."""
-    cache = cache_dir("demo-images")
+    assets, cache = photo_sources(catalog)
     if cache is None:
         return 0, 0.0, 0.0
-    assets = str((catalog.brand_dir or default_brand_dir()) / "assets")
     recipes = {repr(r): r for x in catalog.listings for r in catalog.extra(x).image_recipes}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN), time.process_time()
-    t0 = time.monotonic()
-    jobs = [(r, assets, str(cache)) for r in recipes.values()]
+    jobs = [(r, assets, cache) for r in recipes.values()]
+    cpu0, t0 = sum(cpu_now()), time.monotonic()
     if jobs:  # the first photo of a new drawing version clears the old ones: draw it here, alone
         _draw(jobs[0])
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         list(pool.map(_draw, jobs[1:], chunksize=16))
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before[0].ru_utime) + (after.ru_stime - before[0].ru_stime) + time.process_time() - before[1]
-    return len(recipes), time.monotonic() - t0, cpu
+    return len(jobs), time.monotonic() - t0, sum(cpu_now()) - cpu0
 
 
 def cpu_now() -> tuple[float, float]:

@@ -31,6 +31,12 @@ _PACKAGE = Path(__file__).resolve().parent
 _SYMBOLS = {"EUR": "€", "USD": "US $", "GBP": "£", "CNY": "CN ¥"}
 
 
+def photo_sources(catalog: Catalog) -> tuple[str, Path | None]:
+    """Where a market of `catalog` draws its listing photos from (the brand's asset folder)
+    and keeps them once drawn (the markwatch cache's demo-images folder; None: no cache)."""
+    return str((catalog.brand_dir or default_brand_dir()) / "assets"), cache_dir("demo-images")
+
+
 def _esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
@@ -127,8 +133,7 @@ class DemoMarket:
         self._lock = threading.Lock()
         self._failed_once: set[str] = set()
         self._videos: dict[str, bytes] = {}  # rendered listing videos, by listing id
-        self._assets_dir = str((self.catalog.brand_dir or default_brand_dir()) / "assets")
-        self._image_cache = cache_dir("demo-images")  # drawn listing photos, kept between runs
+        self._assets_dir, self._image_cache = photo_sources(self.catalog)
         self._keys = self.catalog.by_key()
         self._position = {(x.platform, x.listing_id): i for i, x in enumerate(self.catalog.listings)}
         self._handles = {
