@@ -74,6 +74,18 @@ def _content_digest(image: Any) -> str | None:
     return None
 
 
+def _photo_error(index: int, image: Any, exc: Exception) -> str:
+    """One line for a listing photo that could not be read: which photo, its file's name
+    (the run's images folder is named once, in the run's summary) and why, the path not
+    repeated from the decoder's own message."""
+    text = str(exc)
+    if isinstance(image, (str, os.PathLike)):
+        path = os.fspath(image)
+        text = text.replace(f" ({path})", "").replace(path, Path(path).name)
+        return f"photo {index + 1} ({Path(path).name}): {text}"
+    return f"photo {index + 1}: {text}"
+
+
 @functools.cache
 def _matcher_version() -> str:
     """Digest of the image matcher's code and OpenCV's version: an index built by other code
@@ -528,8 +540,7 @@ class Assessor:
                     photo_of.setdefault(id(h), index)
                 hits += found
             except ImageError as exc:
-                label = image if isinstance(image, (str, Path)) else "image"
-                errors.append(f"{Path(str(label)).name if isinstance(label, Path) else label}: {exc}")
+                errors.append(_photo_error(index, image, exc))
         best: dict[str, Any] = {}
         for hit in hits:
             if hit.key not in best or hit.score > best[hit.key].score:

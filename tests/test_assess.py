@@ -249,7 +249,10 @@ def test_the_same_photo_on_many_listings_is_matched_once_with_the_same_findings(
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(stolen[: len(stolen) // 3])
     for _ in range(2):
-        assert assessor.assess(item, [broken]).image_errors
+        errors = assessor.assess(item, [other, broken]).image_errors
+        # which photo, by its place and file name, once: not the folder, not the path twice
+        assert len(errors) == 1 and errors[0].startswith("photo 2 (broken.jpg): ")
+        assert errors[0].count("broken.jpg") == 1 and str(tmp_path) not in errors[0]
     # the memo is bounded
     monkeypatch.setattr(assess_mod, "PHOTO_MEMO", 2)
     for n in range(4):
