@@ -330,15 +330,28 @@ def demo(
 def demo_market(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 0,
+    small: Annotated[bool, typer.Option("--small", help="The small catalogue: a third of the listings, "
+                                        "every kind of case still there (`markwatch demo --small`).")] = False,
+    scale: Annotated[float | None, typer.Option(min=0.001, max=100, help="A catalogue X times the demo's "
+                                                "(bench/daily_scale.py serves 3 for about 1,000 listings).")] = None,
+    photos: Annotated[int, typer.Option(min=0, max=12, help="Each listing shows at least N photos; "
+                                        "0 keeps the demo's 1 to 4.")] = 0,
 ) -> None:
     """Serve the embedded demo marketplace until interrupted."""
+    from monitor.demo_market.catalog import SMALL_SCALE, build_catalog
     from monitor.demo_market.server import serve_forever
 
+    if small and scale is not None:
+        raise MarkwatchError("--small and --scale both set the catalogue's size: give one")
+    catalog = (build_catalog(scale=SMALL_SCALE if small else scale or 1.0, photos=photos)
+               if small or scale is not None or photos else None)
+
     def ready(url: str) -> None:
-        print(f"demo market serving at {url}  (Ctrl-C stops it)", flush=True)
+        listings = f" ({len(catalog.listings):,} listings)" if catalog is not None else ""
+        print(f"demo market serving at {url}{listings}  (Ctrl-C stops it)", flush=True)
 
     try:
-        serve_forever(host=host, port=port, on_ready=ready)
+        serve_forever(host=host, port=port, on_ready=ready, catalog=catalog)
     except KeyboardInterrupt:
         pass
     except OSError as exc:

@@ -4,6 +4,7 @@ an empty table or a new empty database), and the CLI can do what the review app 
 from __future__ import annotations
 
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,44 @@ def test_demo_market_on_a_busy_port_is_one_line(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         done = run_cli("demo-market", "--port", str(port), cwd=tmp_path, timeout=60)
     _one_line(done, f"127.0.0.1:{port}")
+
+
+def test_demo_market_serves_the_catalogue_its_options_ask_for(tmp_path: Path) -> None:
+    import json
+    import re
+    import sys
+    import urllib.request
+
+    from conftest import kill_group, popen
+
+    def serve(*options: str) -> tuple[int, int]:
+        """(listings the market says it serves, fewest photos a searched Shoply listing shows)"""
+        proc = popen([sys.executable, "-m", "monitor.cli", "demo-market", *options], cwd=tmp_path,
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            line = proc.stdout.readline() if proc.stdout else ""
+            url = re.search(r"http://[\d.:]+", line)
+            assert url, line + (proc.stderr.read() if proc.stderr else "")
+            listings = int(re.search(r"\(([\d,]+) listings\)", line).group(1).replace(",", ""))  # type: ignore[union-attr]
+            with urllib.request.urlopen(f"{url.group(0)}/shoply/api/search?q=norvik", timeout=30) as r:
+                found = json.load(r)["results"][:5]
+            fewest = 99
+            for hit in found:
+                with urllib.request.urlopen(f"{url.group(0)}/shoply/api/item/{hit['id']}", timeout=30) as r:
+                    fewest = min(fewest, len(json.load(r)["images"]))
+            return listings, fewest
+        finally:
+            kill_group(proc)
+
+    small, small_photos = serve("--small")
+    full, full_photos = serve("--scale", "1")
+    many, many_photos = serve("--small", "--photos", "6")
+    assert small < full and many == small
+    assert many_photos >= 6 > min(small_photos, full_photos)
+    _one_line(run_cli("demo-market", "--small", "--scale", "2", cwd=tmp_path, timeout=60), "--small", "--scale")
+    out_of_range = run_cli("demo-market", "--photos", "40", cwd=tmp_path, timeout=60)  # Click's usage error
+    assert out_of_range.returncode == 2 and "Traceback" not in out_of_range.stderr
+    assert "Invalid value for '--photos'" in out_of_range.stderr
 
 
 def test_demo_out_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """`python -m monitor.demo_market [PORT] [--small | --scale X] [--photos N] [--until-stdin-closes]`:
-serve the demo market until Ctrl-C (the same as `markwatch demo-market`). `--small` serves
+serve the demo market until Ctrl-C (as `markwatch demo-market` does, with its options). `--small` serves
 the small catalogue, `--scale X` one X times the full one and `--photos N` one whose
 listings show at least N photos each (bench/daily_scale.py); `--until-stdin-closes` also
 stops when the parent closes our stdin or dies, so a killed `markwatch demo` never leaves
