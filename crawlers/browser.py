@@ -7,7 +7,8 @@ after, and opening one cost about as much as rendering a listing (bench/crawl_sp
 same 200 listings at 250 pages/min on fresh pages, 400-490 on kept ones). Here each page
 goes back to a pool when its response is read and the next rendered request navigates it;
 a page is closed after `_PAGE_USES` pages, or at once when a request on it failed, so
-memory stays bounded by the page cap (PLAYWRIGHT_MAX_PAGES_PER_CONTEXT).
+memory stays bounded by the page cap (PLAYWRIGHT_MAX_PAGES_PER_CONTEXT); the context itself is
+replaced after MARKWATCH_RENDER_CONTEXT_PAGES pages, its renderers' and cache's growth with it.
 
 Rendered pages are read once they have settled (`settle_page`): the page's own fetches,
 XHRs, added scripts and short timers have finished and its DOM has not changed for
@@ -19,6 +20,7 @@ rendered crawl's pace."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from typing import Any
 
@@ -163,6 +165,8 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self._idle: dict[str, list[tuple[Page, int]]] = {}
         self._open: dict[str, int] = {}
         self._freed: dict[str, asyncio.Condition] = {}
+        self._rendered: dict[str, int] = {}  # pages handed out since the context was opened
+        self._context_pages = max(1, crawler.settings.getint("MARKWATCH_RENDER_CONTEXT_PAGES", 300))
 
     async def _abort(self, request: Any) -> bool:
         """Whether scrapy-playwright aborts one of a page's requests: what the page does not
@@ -223,18 +227,55 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
         freed = self._freed.setdefault(context, asyncio.Condition())
         async with freed:
             while True:
+                if self._rendered.get(context, 0) >= self._context_pages:
+                    if await self._retire(context):
+                        freed.notify_all()  # everyone waiting for the new context
+                        continue
+                    await freed.wait()  # the pages still at work finish in the old context
+                    continue
                 idle = self._idle.setdefault(context, [])
                 while idle:
                     page, uses = idle.pop()
                     if not page.is_closed():
+                        self._rendered[context] = self._rendered.get(context, 0) + 1
                         return page, uses
                     self._open[context] -= 1
                 if self._open.get(context, 0) < self.config.max_pages_per_context:
                     self._open[context] = self._open.get(context, 0) + 1
+                    self._rendered[context] = self._rendered.get(context, 0) + 1
                     return None, 0
                 await freed.wait()
 
+    async def _retire(self, context: str) -> bool:
+        """Close the context once none of its pages is at work (its idle ones are closed
+        first), so that the next page opens a fresh one; False while pages are at work.
+        Called with the context's condition held. A persistent context is kept."""
+        idle = self._idle.get(context, [])
+        while idle:
+            page, _uses = idle.pop()
+            self._open[context] -= 1
+            with contextlib.suppress(PlaywrightError):
+                await page.close()
+        if self._open.get(context, 0) > 0:
+            return False
+        self._rendered[context] = 0
+        wrapper = self.context_wrappers.get(context)
+        if wrapper is not None and not wrapper.persistent:
+            # scrapy-playwright forgets the context (by name) when its "close" event comes:
+            # wait for that event, so it cannot come after the new context took the name.
+            closed = asyncio.Event()
+            wrapper.context.once("close", lambda *_: closed.set())
+            with contextlib.suppress(PlaywrightError):
+                await wrapper.context.close()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(closed.wait(), 10)
+            if self.context_wrappers.get(context) is wrapper:
+                self.context_wrappers.pop(context)
+            self.stats.inc_value("markwatch/playwright/contexts_retired")
+        return True
+
     async def _give_back(self, context: str, page: Page | None, uses: int, keep: bool) -> None:
+        keep = keep and self._rendered.get(context, 0) < self._context_pages
         if page is not None and not keep and not page.is_closed():
             try:
                 await page.close()

@@ -67,6 +67,11 @@ DEFAULTS: dict[str, Any] = {
     # 118-142 pages/min with 4 pages and everything fetched, 171-173 so).
     "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 8,
     "PLAYWRIGHT_ABORT_REQUEST": "crawlers.browser.skip_unneeded_resource",
+    # A fresh browser context after this many rendered pages (the old one closed once its
+    # pages are done): a context's two renderer processes and in-memory cache keep growing
+    # over a long crawl however often its pages are replaced. bench/crawl_speed.py's browser
+    # over 776 rendered pages: 893-943 MiB at its peak in one context, 706 MiB so.
+    "MARKWATCH_RENDER_CONTEXT_PAGES": 300,
     "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
     # Items: drop repeats, fetch images once, then hand each listing to the application.
     "ITEM_PIPELINES": {

@@ -156,3 +156,24 @@ def test_a_rendered_page_and_what_it_fetches_carry_the_crawls_user_agent(tmp_pat
 
     assert hits["/item/ua-1"].get("accept") == DEFAULT_REQUEST_HEADERS["Accept"], hits["/item/ua-1"]
     assert hits["/api/item"].get("accept") != DEFAULT_REQUEST_HEADERS["Accept"], hits["/api/item"]
+
+
+def test_the_browser_context_is_replaced_after_its_pages_and_nothing_is_lost(tmp_path: Path, browser_path: str) -> None:
+    names = [f"c{i:02d}" for i in range(14)]
+    site = LocalSite({f"/item/{name}": _plain for name in names})
+    with site.serve():
+        job = {"platform": "testshop", "start_urls": [site.url(f"/item/{n}") for n in names],
+               "max_listings": 20, "javascript": True}
+        result = run_crawl_subprocess(tmp_path, [job], browser_path=browser_path,
+                                      overrides={**FAST, "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 3,
+                                                 "MARKWATCH_RENDER_CONTEXT_PAGES": 4})
+    assert result.returncode == 0, result.stderr
+    read = {item["listing_id"]: item["listing"]["title"] for item in result.items if item["listing"]["title"]}
+    assert read == {name: f"Norvik Item {name}" for name in names}, result.items
+    stats = result.stats["testshop"]
+    # 14 pages, four to a context: the first three contexts retired, the fourth closed at the end
+    assert stats["markwatch/playwright/contexts_retired"] == 3, stats
+    assert stats["playwright/context_count"] == 4, stats
+    assert stats.get("playwright/context_count/max_concurrent", 0) == 1, stats
+    assert stats.get("playwright/page_count/max_concurrent", 0) <= 3, stats
+    assert stats["playwright/page_count"] < len(names), stats  # pages are still kept within a context
