@@ -97,31 +97,46 @@ def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:
     return yy, xx
 
 
+@lru_cache(maxsize=8)
+def _axis(size: int) -> np.ndarray:
+    """Coordinates along one side in [0, 1), as float32; shared and read-only. The drawings
+    below build their gradients from a row and a column of these, broadcast, rather than
+    from full grids: the market draws each listing photo on request."""
+    axis = np.arange(size, dtype=np.float32) / size
+    axis.flags.writeable = False
+    return axis
+
+
+def _colour(rgb: tuple[int, int, int]) -> np.ndarray:
+    return np.array(rgb, dtype=np.float32)
+
+
 def _background(size: int, style: str, rng: random.Random) -> Image.Image:
-    yy, xx = _grid(size)
+    x = _axis(size)[None, :]  # a row
+    y = _axis(size)[:, None]  # a column
     if style == "home":
         # a wooden floor: planks of slightly different brown with grain, lit from one side
-        plank = (yy * rng.uniform(5, 8) + rng.random()).astype(np.int32)
-        tone = 0.85 + 0.15 * np.sin(plank * 12.9898 + rng.random() * 6) ** 2
-        grain = 0.94 + 0.06 * np.sin(xx * rng.uniform(40, 70) + np.sin(yy * 30) * 0.4)
-        base = np.array(_hsv(rng.uniform(0.06, 0.1), rng.uniform(0.45, 0.6), rng.uniform(0.5, 0.7)))
-        light = 0.8 + 0.3 * (1 - xx)
-        arr = base[None, None, :] * (tone * grain * light)[..., None]
+        plank = (y * rng.uniform(5, 8) + rng.random()).astype(np.int32)
+        tone = 0.85 + 0.15 * np.sin(plank * 12.9898 + rng.random() * 6, dtype=np.float32) ** 2
+        grain = 0.94 + 0.06 * np.sin(x * rng.uniform(40, 70) + np.sin(y * 30) * 0.4)
+        base = _colour(_hsv(rng.uniform(0.06, 0.1), rng.uniform(0.45, 0.6), rng.uniform(0.5, 0.7)))
+        light = 0.8 + 0.3 * (1 - x)
+        arr = base * (tone * grain * light)[..., None]
     elif style == "paper":
         # a seller's coloured paper sweep: not the brand's grey studio
         hue = rng.random()
-        top = np.array(_hsv(hue, rng.uniform(0.15, 0.35), rng.uniform(0.85, 0.95)))
-        bottom = np.array(_hsv(hue, rng.uniform(0.25, 0.5), rng.uniform(0.6, 0.8)))
-        t = np.clip(yy * 0.5 + xx * 0.5, 0, 1)[..., None]
-        arr = top * (1 - t) + bottom * t
+        top = _colour(_hsv(hue, rng.uniform(0.15, 0.35), rng.uniform(0.85, 0.95)))
+        bottom = _colour(_hsv(hue, rng.uniform(0.25, 0.5), rng.uniform(0.6, 0.8)))
+        t = np.clip(y * 0.5 + x * 0.5, 0, 1)[..., None]
+        arr = top + (bottom - top) * t
     elif style == "cheap":
         # a flat white sweep, overexposed, the way bulk sellers shoot
-        arr = np.full((size, size, 3), 246.0) - 10 * yy[..., None]
+        arr = np.broadcast_to((246.0 - 10 * y)[..., None], (size, size, 3))
     else:
-        top = np.array(_hsv(rng.uniform(0.5, 0.65), rng.uniform(0.02, 0.08), rng.uniform(0.9, 0.97)))
-        bottom = np.array(_hsv(rng.uniform(0.5, 0.65), rng.uniform(0.03, 0.1), rng.uniform(0.62, 0.75)))
-        t = np.clip(yy * 1.1, 0, 1)[..., None]
-        vignette = 1 - 0.25 * (((xx - 0.5) ** 2 + (yy - 0.45) ** 2) * 2)[..., None]
+        top = _colour(_hsv(rng.uniform(0.5, 0.65), rng.uniform(0.02, 0.08), rng.uniform(0.9, 0.97)))
+        bottom = _colour(_hsv(rng.uniform(0.5, 0.65), rng.uniform(0.03, 0.1), rng.uniform(0.62, 0.75)))
+        t = np.clip(y * 1.1, 0, 1)[..., None]
+        vignette = 1 - 0.25 * (((x - 0.5) ** 2 + (y - 0.45) ** 2) * 2)[..., None]
         arr = (top * (1 - t) + bottom * t) * vignette
     return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB")
 
@@ -132,8 +147,9 @@ def _grain(img: Image.Image, rng: random.Random, amount: float) -> Image.Image:
     gen = np.random.default_rng(rng.getrandbits(32))
     noise = gen.normal(0, amount, (h // 2 + 1, w // 2 + 1)).astype(np.float32)
     noise_img = Image.fromarray(noise).resize((w, h), Image.BILINEAR)
-    arr = np.asarray(img, dtype=np.float32) + np.asarray(noise_img)[..., None]
-    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB")
+    arr = np.asarray(img, dtype=np.float32)  # a copy: added to in place
+    arr += np.asarray(noise_img)[..., None]
+    return Image.fromarray(np.clip(arr, 0, 255, out=arr).astype(np.uint8), "RGB")
 
 
 class _Canvas:
@@ -157,10 +173,10 @@ class _Canvas:
             self.accent = _hsv(rng.random(), rng.uniform(0.3, 0.8), rng.uniform(0.35, 0.8))
             self.warp = [[(rng.uniform(0.025, 0.05), rng.uniform(0.8, 1.8), rng.random()),
                           (rng.uniform(0.008, 0.014), rng.uniform(3.0, 5.0), rng.random())] for _ in range(2)]
-        yy, xx = _grid(self.size)
-        self._light = 1.12 - 0.32 * (xx * 0.6 + yy * 0.8)
-        if reshape:
-            self._light = self._light * _fabric(xx, yy, rng)
+        x, y = _axis(self.size)[None, :], _axis(self.size)[:, None]
+        self._light = (1.12 - 0.192 * x) - 0.256 * y  # 1.12 - 0.32 * (0.6 x + 0.8 y)
+        if reshape and (fabric := _fabric(x, y, rng)) is not None:
+            self._light = self._light * fabric
 
     def pt(self, x: float, y: float) -> tuple[float, float]:
         if self.mirror:
@@ -225,12 +241,21 @@ class _Canvas:
         draw.line(self.pts(points), fill=rgb, width=max(1, int(width * self.size * self.scale)), joint="curve")
 
     def shadow(self, cx: float, cy: float, rx: float, ry: float, strength: float = 0.35) -> None:
-        mask = Image.new("L", self.img.size, 0)
+        # drawn and blurred around the ellipse only: the blur's reach is its margin
         x, y = self.pt(cx, cy)
         r = self.size * self.scale
-        ImageDraw.Draw(mask).ellipse((x - rx * r, y - ry * r, x + rx * r, y + ry * r), fill=int(255 * strength))
-        mask = mask.filter(ImageFilter.GaussianBlur(self.size * 0.03))
-        self.img.paste(Image.new("RGB", self.img.size, (20, 20, 25)), (0, 0), mask)
+        radius = self.size * 0.03
+        margin = int(radius * 3) + 2
+        ellipse = (x - rx * r, y - ry * r, x + rx * r, y + ry * r)
+        box = (max(0, int(ellipse[0]) - margin), max(0, int(ellipse[1]) - margin),
+               min(self.size, int(ellipse[2]) + margin + 1), min(self.size, int(ellipse[3]) + margin + 1))
+        if box[2] <= box[0] or box[3] <= box[1]:
+            return
+        mask = Image.new("L", (box[2] - box[0], box[3] - box[1]), 0)
+        ImageDraw.Draw(mask).ellipse((ellipse[0] - box[0], ellipse[1] - box[1], ellipse[2] - box[0], ellipse[3] - box[1]),
+                                     fill=int(255 * strength))
+        mask = mask.filter(ImageFilter.GaussianBlur(radius))
+        self.img.paste(Image.new("RGB", mask.size, (20, 20, 25)), box[:2], mask)
 
     def logo(self, cx: float, cy: float, width: float, rgb: tuple[int, int, int], angle: float = 0.0) -> None:
         # rotate() returns a copy, so the cached logo is never drawn on
@@ -243,23 +268,28 @@ class _Canvas:
         self.img.paste(mark, (int(x - mark.width / 2), int(y - mark.height / 2)), mark)
 
 
-def _fabric(xx: np.ndarray, yy: np.ndarray, rng: random.Random) -> np.ndarray:
-    """A multiplicative fabric pattern (plain, stripes, check or blotches) for a maker's own product."""
+def _phase(w: np.ndarray) -> np.ndarray:
+    """w % 1, as floor does it: numpy's float modulo is several times slower."""
+    return w - np.floor(w)
+
+
+def _fabric(x: np.ndarray, y: np.ndarray, rng: random.Random) -> np.ndarray | None:
+    """A multiplicative fabric pattern (stripes, check or blotches) for a maker's own product,
+    over a row `x` and a column `y` of coordinates; None for a plain one."""
     kind = rng.choice(["plain", "stripes", "check", "blotches", "stripes"])
     if kind == "plain":
-        return np.ones_like(xx)
+        return None
     period = rng.uniform(0.04, 0.1)
     angle = rng.uniform(0, math.pi)
-    u = xx * math.cos(angle) + yy * math.sin(angle)
+    u = x * math.cos(angle) + y * math.sin(angle)
     if kind == "stripes":
-        return np.where((u / period) % 1 < rng.uniform(0.3, 0.6), 1.0, rng.uniform(0.6, 0.8)).astype(np.float32)
+        return np.where(_phase(u / period) < rng.uniform(0.3, 0.6), 1.0, rng.uniform(0.6, 0.8)).astype(np.float32)
     if kind == "check":
-        v = -xx * math.sin(angle) + yy * math.cos(angle)
-        a = (u / period) % 1 < 0.5
-        b = (v / period) % 1 < 0.5
-        return np.where(a ^ b, 1.0, 0.75).astype(np.float32)
-    blot = sum(np.sin(2 * math.pi * (rng.uniform(2, 6) * xx + rng.random()))
-               * np.sin(2 * math.pi * (rng.uniform(2, 6) * yy + rng.random())) for _ in range(3))
+        v = -x * math.sin(angle) + y * math.cos(angle)
+        return np.where((_phase(u / period) < 0.5) ^ (_phase(v / period) < 0.5), 1.0, 0.75).astype(np.float32)
+    # each term is a product of a wave across and a wave down: an outer product of two lines
+    blot = sum(np.sin(2 * math.pi * (rng.uniform(2, 6) * x + rng.random()))
+               * np.sin(2 * math.pi * (rng.uniform(2, 6) * y + rng.random())) for _ in range(3))
     return np.where(blot > 0.3, 0.7, 1.0).astype(np.float32)
 
 
