@@ -138,13 +138,17 @@ def _border_mask(rgb: np.ndarray) -> np.ndarray:
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
     h, w = lab.shape[:2]
     b = max(2, min(h, w) // 40)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     ring = np.zeros((h, w), bool)
     ring[:b], ring[-b:], ring[:, :b], ring[:, -b:] = True, True, True, True
-    design = np.column_stack([np.ones(ring.sum(), np.float32), xx[ring] / w, yy[ring] / h])
+    ys, xs = np.nonzero(ring)
+    design = np.column_stack([np.ones(len(xs), np.float32), xs.astype(np.float32) / w, ys.astype(np.float32) / h])
     coef, *_ = np.linalg.lstsq(design, lab[ring], rcond=None)
-    ground = coef[0] + (xx / w)[..., None] * coef[1] + (yy / h)[..., None] * coef[2]
-    dist = np.linalg.norm(lab - ground, axis=2)
+    # The plane is a row term plus a column term: subtracted by broadcasting, not built whole.
+    across = (np.arange(w, dtype=np.float32) / w)[:, None] * coef[1]
+    down = coef[0] + (np.arange(h, dtype=np.float32) / h)[:, None] * coef[2]
+    diff = lab - down[:, None, :]
+    diff -= across[None, :, :]
+    dist = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
     spread = float(np.percentile(dist[ring], 90))
     top = max(1.0, float(dist.max()))
     scaled = np.clip(dist * (255.0 / top), 0, 255).astype(np.uint8)
