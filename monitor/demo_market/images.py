@@ -89,15 +89,6 @@ def _hsv(h: float, s: float, v: float) -> tuple[int, int, int]:
 
 
 @lru_cache(maxsize=8)
-def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column coordinates in [0, 1); shared and read-only."""
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
-    yy.flags.writeable = False
-    xx.flags.writeable = False
-    return yy, xx
-
-
-@lru_cache(maxsize=8)
 def _axis(size: int) -> np.ndarray:
     """Coordinates along one side in [0, 1), as float32; shared and read-only. The drawings
     below build their gradients from a row and a column of these, broadcast, rather than
@@ -568,9 +559,9 @@ def _sale_banner(img: Image.Image, rng: random.Random) -> None:
 def _draw_lookbook(size: int) -> Image.Image:
     """A landscape cover shot: mountains, a hiker in the parka, the season's headline."""
     rng = random.Random("lookbook")
-    yy, xx = _grid(size)
-    sky = np.array([255, 176, 120])[None, None, :] * (yy[..., None]) + np.array([70, 110, 170])[None, None, :] * (1 - yy[..., None])
-    img = Image.fromarray(np.clip(sky, 0, 255).astype(np.uint8), "RGB")
+    y = _axis(size)[:, None, None]  # a column: the sky changes only downwards
+    sky = np.array([255, 176, 120]) * y + np.array([70, 110, 170]) * (1 - y)
+    img = Image.fromarray(np.ascontiguousarray(np.broadcast_to(np.clip(sky, 0, 255).astype(np.uint8), (size, size, 3))), "RGB")
     draw = ImageDraw.Draw(img)
     s = size
     for layer, (col, base, amp) in enumerate([((92, 96, 128), 0.55, 0.3), ((60, 70, 96), 0.68, 0.22),
