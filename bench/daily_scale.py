@@ -288,6 +288,8 @@ def run_size(size: int, brand_file: Path, out: Path, workers: int | None, photos
         "precision": tp / len(flagged) if flagged else 0.0, "recall": tp / positives if positives else 0.0,
         "errors": len(summary.errors), "market cpu s": market_cpu, "distinct photos": len(contents),
         "short": short, "failed": dict(summary.failed), "incomplete": dict(summary.incomplete),
+        "read again": {job: int(st.get("markwatch/empty_page_retried", 0))
+                       for job, st in summary.crawl_stats.items() if st.get("markwatch/empty_page_retried")},
         "drawn first": drawn[0], "drawing wall s": drawn[1], "drawing cpu s": drawn[2],
     }
 
@@ -441,6 +443,9 @@ def run_sizes(sizes: list[int], root: Path, workers: int | None, photos: int = 0
         if r.get("peak by process"):
             print(f"    at the peak: {r['peak by process']}")
         print(f"  precision {r['precision']:.3f}, recall {r['recall']:.3f}; per-item errors {r['errors']}")
+        if r.get("read again"):
+            print(f"  pages read again (came back without their data: a data request failed or "
+                  f"outlasted the render): {r['read again']}")
         if r["failed"] or r["incomplete"]:
             print(f"  pages not read: {r['failed']}; incomplete: {r['incomplete']}")
         if r["short"]:

@@ -26,6 +26,7 @@ from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
@@ -33,8 +34,8 @@ from scrapy_playwright.handler import BrowserContextWrapper, ScrapyPlaywrightDow
 
 from crawlers.middlewares import AddressPolicy
 
-__all__ = ["LazyPlaywrightDownloadHandler", "SETTLE_QUIET_MS", "SETTLE_MAX_MS", "settle_page",
-           "skip_unneeded_resource"]
+__all__ = ["LazyPlaywrightDownloadHandler", "SETTLE_QUIET_MS", "SETTLE_MAX_MS", "render_trouble",
+           "settle_page", "skip_unneeded_resource"]
 
 # A kept page is closed after this many pages (a long-lived page's renderer holds memory).
 _PAGE_USES = 50
@@ -47,7 +48,7 @@ SETTLE_MAX_MS = 15_000
 _SETTLE_SCRIPT = """
 (() => {
   if (window.__markwatchSettle) { return; }
-  const state = { busy: 0, last: Date.now(), start: Date.now() };
+  const state = { busy: 0, failed: 0, last: Date.now(), start: Date.now() };
   window.__markwatchSettle = state;
   const touch = () => { state.last = Date.now(); };
   const begin = () => { state.busy += 1; touch(); };
@@ -73,20 +74,36 @@ _SETTLE_SCRIPT = """
     if (timers.delete(id)) { end(); }
     return nativeClearTimeout.call(window, id);
   };
+  // A failed request is one answered with an error status, or one to the page's own origin
+  // that got no answer (elsewhere that is mostly what the crawl itself blocked).
+  const ownOrigin = (url) => {
+    try { return new URL(String(url), location.href).origin === location.origin; } catch (err) { return false; }
+  };
   const nativeFetch = window.fetch;
   if (typeof nativeFetch === "function") {
     window.fetch = function (...args) {
       begin();
       let pending;
+      const own = ownOrigin(args[0] && typeof args[0] === "object" && "url" in args[0] ? args[0].url : args[0]);
       try { pending = nativeFetch.apply(this, args); } catch (err) { end(); throw err; }
-      return Promise.resolve(pending).finally(end);
+      return Promise.resolve(pending).then(
+        (res) => { if (res && res.status >= 400) { state.failed += 1; } return res; },
+        (err) => { if (own) { state.failed += 1; } throw err; }).finally(end);
     };
   }
   if (window.XMLHttpRequest) {
+    const nativeOpen = XMLHttpRequest.prototype.open;
+    XMLHttpRequest.prototype.open = function (...args) {
+      this.__markwatchOwn = ownOrigin(args[1]);
+      return nativeOpen.apply(this, args);
+    };
     const nativeSend = XMLHttpRequest.prototype.send;
     XMLHttpRequest.prototype.send = function (...args) {
       begin();
-      this.addEventListener("loadend", end, { once: true });
+      this.addEventListener("loadend", () => {
+        if (this.status >= 400 || (this.status === 0 && this.__markwatchOwn)) { state.failed += 1; }
+        end();
+      }, { once: true });
       try { return nativeSend.apply(this, args); } catch (err) { end(); throw err; }
     };
   }
@@ -108,13 +125,14 @@ _SETTLE_SCRIPT = """
     }
   }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
   // Resolves once the page has settled: loaded, nothing counted in flight, no DOM change
-  // for `quiet` ms; or `most` ms after the page started, whatever its state.
+  // for `quiet` ms; or `most` ms after the page started, whatever its state. Says which,
+  // and how many of the page's own fetches and XHRs failed (an error status or no answer).
   state.settled = (quiet, most) => new Promise((resolve) => {
     const check = () => {
       const now = Date.now();
-      if (now - state.start >= most ||
-          (document.readyState === "complete" && state.busy === 0 && now - state.last >= quiet)) {
-        resolve(true);
+      const calm = document.readyState === "complete" && state.busy === 0 && now - state.last >= quiet;
+      if (calm || now - state.start >= most) {
+        resolve({ settled: calm, failed: state.failed });
       } else {
         nativeSetTimeout.call(window, check, Math.min(50, Math.max(5, quiet - (now - state.last))));
       }
@@ -129,22 +147,45 @@ _SETTLED = """
 """
 
 
-async def settle_page(page: Page, quiet_ms: int = SETTLE_QUIET_MS, most_ms: int = SETTLE_MAX_MS) -> None:
+async def settle_page(page: Page, quiet_ms: int = SETTLE_QUIET_MS, most_ms: int = SETTLE_MAX_MS) -> dict[str, Any]:
     """A PageMethod: wait until the page has settled (see the module docstring), or for
     `most_ms` from its start at most; a page that never settles is read as it stands.
     One call into the page (Playwright's wait_for_function polls from its injected script,
-    which cost every rendered page about 15 ms of CPU more)."""
+    which cost every rendered page about 15 ms of CPU more).
+
+    Returns {"settled": whether it settled before the cap, "failed": how many of the page's
+    own fetches and XHRs failed}: the spider reads a page that came back without its data
+    once more when either says its data may not have arrived (`render_trouble`)."""
     for _ in range(3):
         try:
-            if not await page.evaluate(_SETTLED, [quiet_ms, most_ms]):
+            state = await page.evaluate(_SETTLED, [quiet_ms, most_ms])
+            if not state:
                 # No settle script in the page (a handler other than ours opened it).
-                await page.wait_for_load_state("networkidle", timeout=most_ms)
-            return
+                try:
+                    await page.wait_for_load_state("networkidle", timeout=most_ms)
+                except PlaywrightTimeoutError:
+                    return {"settled": False, "failed": 0}
+                return {"settled": True, "failed": 0}
+            return {"settled": bool(state.get("settled")), "failed": int(state.get("failed") or 0)}
         except PlaywrightError as exc:
             # The page navigated itself (a script redirect): settle the page it went to.
             if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
                 raise
             await page.wait_for_load_state()
+    return {"settled": False, "failed": 0}
+
+
+def render_trouble(meta: dict[str, Any]) -> str | None:
+    """Why a rendered response may lack the data its page fetches (its settle_page result):
+    "unsettled" (read at the cap, still busy), "data request failed", or None."""
+    for method in meta.get("playwright_page_methods") or ():
+        state = getattr(method, "result", None)
+        if isinstance(state, dict):
+            if state.get("failed"):
+                return "data request failed"
+            if state.get("settled") is False:
+                return "unsettled"
+    return None
 
 
 class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):

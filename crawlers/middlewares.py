@@ -19,7 +19,8 @@ from scrapy.http import Response
 
 from crawlers.failures import RefusedAddress
 
-__all__ = ["AddressGuardMiddleware", "AddressPolicy", "BackoffRetryMiddleware", "ProxyMiddleware", "address_kind"]
+__all__ = ["AddressGuardMiddleware", "AddressPolicy", "BackoffRetryMiddleware", "ProxyMiddleware", "WAIT_KEY",
+           "address_kind"]
 
 
 def _retry_after(header: bytes | None) -> float | None:
@@ -38,9 +39,20 @@ def _retry_after(header: bytes | None) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
+# A request whose meta names seconds under this key waits that long before it is sent (a
+# spider's own retry of a page that came back without its data).
+WAIT_KEY = "markwatch_wait"
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retry, but the n-th retry of a request waits base * 2**n seconds (with
-    jitter, capped), or as long as the server's Retry-After asks, within the cap."""
+    jitter, capped), or as long as the server's Retry-After asks, within the cap. A
+    request whose meta[WAIT_KEY] names a wait (a spider's retry) waits that long first."""
+
+    async def process_request(self, request: Request) -> None:
+        wait = request.meta.pop(WAIT_KEY, None)
+        if wait:
+            await asyncio.sleep(min(float(wait), self.max_delay))
 
     def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
         super().__init__(settings)

@@ -6,6 +6,7 @@ than the page cap) while a page that failed is replaced."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from crawlsite import LocalSite, page, run_crawl_subprocess
 
@@ -177,3 +178,89 @@ def test_the_browser_context_is_replaced_after_its_pages_and_nothing_is_lost(tmp
     assert stats.get("playwright/context_count/max_concurrent", 0) == 1, stats
     assert stats.get("playwright/page_count/max_concurrent", 0) <= 3, stats
     assert stats["playwright/page_count"] < len(names), stats  # pages are still kept within a context
+
+
+# A storefront's search pages /s/1..3 and listings /item/<id> are app shells that fetch their
+# data from /api/<own path>; the API can fail or stall on a request (`trouble` decides), as a
+# busy marketplace's does. The shell shows an error (or "Loading") then, and no listings.
+SHELL = _shell("""
+fetch('/api' + location.pathname).then(function (r) { if (!r.ok) { throw new Error('HTTP ' + r.status); } return r.json(); })
+  .then(function (d) {
+    var app = document.getElementById('app'); app.textContent = '';
+    if (d.title) { var h = document.createElement('h1'); h.textContent = d.title; app.appendChild(h);
+                   var p = document.createElement('p'); p.className = 'price'; p.textContent = '€' + d.price; app.appendChild(p); }
+    (d.items || []).forEach(function (id) { var a = document.createElement('a'); a.href = '/item/' + id; a.textContent = id; app.appendChild(a); });
+    if (d.next) { var n = document.createElement('a'); n.rel = 'next'; n.href = d.next; n.textContent = 'Next'; app.appendChild(n); }
+  })
+  .catch(function (err) { document.getElementById('app').textContent = 'Something went wrong: ' + err.message; });
+""")
+
+
+def _troubled_shop(trouble: dict[str, str]) -> LocalSite:
+    """Three search pages of four listings; `trouble` maps an API path to what its first
+    request meets: "fail" (HTTP 503 the first time), "stall" (answers after 3 s the first
+    time), "always" (503 every time)."""
+    import json as _j
+    import time as _t
+
+    pages = {n: [f"t{n}{i}" for i in range(4)] for n in (1, 2, 3)}
+
+    def api(path: str, count: int) -> tuple[int, dict[str, str], bytes]:
+        path = path.split("?", 1)[0]
+        what = trouble.get(path)
+        if what == "always" or (what == "fail" and count == 0):
+            return 503, {"Content-Type": "application/json"}, b"{}"
+        if what == "stall" and count == 0:
+            _t.sleep(3.0)
+        if path.startswith("/api/s/"):
+            n = int(path.rsplit("/", 1)[1])
+            body = {"items": pages[n], "next": f"/s/{n + 1}" if n < 3 else None}
+        else:
+            body = {"title": f"Norvik Item {path.rsplit('/', 1)[1]}", "price": "20.00"}
+        return 200, {"Content-Type": "application/json"}, _j.dumps(body).encode()
+
+    routes: dict[str, Any] = {f"/s/{n}": (lambda p, c: page(body=SHELL)) for n in pages}
+    routes.update({f"/api/s/{n}": api for n in pages})
+    for ids in pages.values():
+        for lid in ids:
+            routes[f"/item/{lid}"] = lambda p, c: page(body=SHELL)
+            routes[f"/api/item/{lid}"] = api
+    return LocalSite(routes)
+
+
+def test_a_rendered_page_whose_data_failed_or_stalled_is_read_again_not_lost(tmp_path: Path, browser_path: str) -> None:
+    """A search page whose data request failed (page 3) or outlasted the settle cap (page 2),
+    and a listing whose data request failed, come back without results or listing: each is
+    requested again after a wait, so the chain of result pages goes on to its end and every
+    listing is read, instead of the crawl ending early without a word."""
+    site = _troubled_shop({"/api/s/2": "stall", "/api/s/3": "fail", "/api/item/t11": "fail"})
+    with site.serve():
+        job = {"platform": "testshop", "start_urls": [site.url("/s/1")], "max_listings": 50, "javascript": True}
+        result = run_crawl_subprocess(tmp_path, [job], browser_path=browser_path,
+                                      overrides={**FAST, "MARKWATCH_RENDER_MAX_MS": 1500})
+    assert result.returncode == 0, result.stderr
+    read = {item["listing_id"]: item["listing"]["title"] for item in result.items}
+    assert read == {f"t{n}{i}": f"Norvik Item t{n}{i}" for n in (1, 2, 3) for i in range(4)}, result.items
+    assert not any(item["errors"] for item in result.items), result.items
+    stats = result.stats["testshop"]
+    assert stats.get("markwatch/empty_page_retried") == 3, stats
+    assert stats.get("markwatch/empty_page_retried/unsettled") == 1, stats
+    assert stats.get("markwatch/empty_page_retried/data request failed") == 2, stats
+    assert not any(key.startswith("markwatch/failed/") for key in stats), stats
+
+
+def test_a_result_page_that_stays_empty_is_counted_as_not_read(tmp_path: Path, browser_path: str) -> None:
+    """A follow-on result page (one the previous page linked to) that never shows results is
+    retried, then counted as a page not read, so the crawl's health says it lost a chain."""
+    site = _troubled_shop({"/api/s/2": "always"})
+    with site.serve():
+        job = {"platform": "testshop", "start_urls": [site.url("/s/1")], "max_listings": 50, "javascript": True}
+        result = run_crawl_subprocess(tmp_path, [job], browser_path=browser_path,
+                                      overrides={**FAST, "MARKWATCH_RENDER_MAX_MS": 1500,
+                                                 "MARKWATCH_RETRY_BASE_DELAY": 0.1})
+    assert result.returncode == 0, result.stderr
+    assert {item["listing_id"] for item in result.items} == {f"t1{i}" for i in range(4)}, result.items
+    stats = result.stats["testshop"]
+    assert stats.get("markwatch/failed/results page empty") == 1, stats
+    assert stats.get("markwatch/empty_page_retried") == 2, stats
+    assert site.paths().count("/api/s/2") == 3

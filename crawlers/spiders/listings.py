@@ -19,9 +19,10 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from scrapy_playwright.page import PageMethod
 
 from crawlers._videos import video_urls
-from crawlers.browser import SETTLE_MAX_MS, SETTLE_QUIET_MS, settle_page
+from crawlers.browser import SETTLE_MAX_MS, SETTLE_QUIET_MS, render_trouble, settle_page
 from crawlers.caps import ListingCap, RunPresence
 from crawlers.failures import READ_KEY
+from crawlers.middlewares import WAIT_KEY
 from crawlers.extract import extract_listing, looks_like_app_shell
 from crawlers.items import ListingItem
 from crawlers.marketplaces import SearchAdapter, adapter_for, listing_id_from_url, looks_like_listing_url
@@ -203,25 +204,62 @@ class ListingSpider(PageAccounting, scrapy.Spider):
 
     # -- parsing -----------------------------------------------------------------------
 
+    def _again(self, response: Response, why: str) -> scrapy.Request | None:
+        """The page's request once more, after a growing wait, when the page came back
+        without what it exists for (its results, its listing) and `why` says its data may
+        not have arrived; None once MARKWATCH_EMPTY_PAGE_RETRIES are spent. A busy
+        marketplace's data API stalls or fails a request now and then: read as it stood,
+        one result page ended its whole chain without a word."""
+        tries = response.meta.get("markwatch_empty_tries", 0)
+        if tries >= self.settings.getint("MARKWATCH_EMPTY_PAGE_RETRIES", 2):
+            return None
+        self.crawler.stats.inc_value("markwatch/empty_page_retried")
+        self.crawler.stats.inc_value(f"markwatch/empty_page_retried/{why}")
+        self.crawler.stats.inc_value(READ_KEY, -1)  # read once it comes back whole
+        base = self.settings.getfloat("MARKWATCH_RETRY_BASE_DELAY", 0.5)
+        meta = {**response.meta, "markwatch_empty_tries": tries + 1, WAIT_KEY: base * 2 ** (tries + 1)}
+        if response.meta.get("playwright"):
+            meta.update(_browser_meta(self.settings))  # a fresh settle method for its result
+        return response.request.replace(meta=meta, dont_filter=True)
+
     def parse_results(self, response: Response, *, counted: bool = False) -> Iterator[scrapy.Request]:
         if not counted:
             self._read()
+        selector = self.adapter.result_links if self.adapter else "a::attr(href)"
+        next_selector = self.adapter.next_page if self.adapter else "a[rel~=next]::attr(href)"
+        links = response.css(selector).getall()
+        next_url = response.css(next_selector).get()
+        if not links and not next_url:
+            # No results: a search with none, the end of a templated chain - or a page whose
+            # data did not arrive (it is rendered and its data request failed or it did not
+            # settle), or a page the previous one linked to that shows nothing.
+            trouble = render_trouble(response.meta) if response.meta.get("playwright") else None
+            linked = response.meta.get("via") == "link"
+            if trouble or linked:
+                if (again := self._again(response, trouble or "linked page empty")) is not None:
+                    yield again
+                    return
+                if linked:
+                    self.crawler.stats.inc_value(READ_KEY, -1)
+                    self._count_failure("results page empty", response.url)
+                    return
+            self.crawler.stats.inc_value("markwatch/empty_result_pages")
         self.pages_seen += 1
         self.crawler.stats.inc_value("markwatch/result_pages")
         before = len(self._candidates)
-        selector = self.adapter.result_links if self.adapter else "a::attr(href)"
-        self._add_candidates(self._joined(response, response.css(selector).getall()))
-        next_selector = self.adapter.next_page if self.adapter else "a[rel~=next]::attr(href)"
-        next_url = response.css(next_selector).get()
+        self._add_candidates(self._joined(response, links))
         next_url = next(iter(self._joined(response, [next_url])), None) if next_url else None
         term = response.meta.get("term")
+        via = "link"
         if next_url is None and self.adapter and self.adapter.next_by_template and term and len(self._candidates) > before:
             page = response.meta.get("page", self.adapter.first_page) + 1
             next_url = self.adapter.search_url(term, page, base_url=self.base_url)
+            via = "template"  # may well be past the last page: an empty one is no loss
         if next_url:
             request = self._results_request(next_url, response.meta.get("chain", response.url))
             if request is not None:
                 request.meta["term"] = term
+                request.meta["via"] = via
                 request.meta["page"] = response.meta.get("page", self.adapter.first_page if self.adapter else 1) + 1
                 yield request
 
@@ -281,6 +319,13 @@ class ListingSpider(PageAccounting, scrapy.Spider):
             self.crawler.stats.inc_value(READ_KEY, -1)  # read once it is rendered
             yield response.request.replace(meta={**response.meta, **_browser_meta(self.settings)}, dont_filter=True)
             return
+        if rendered and listing.price is None:
+            # Rendered without its price: read again while its data may not have arrived
+            # (a failed or unfinished data request), or when the page shows nothing at all.
+            trouble = render_trouble(response.meta) or ("empty" if empty else None)
+            if trouble and (again := self._again(response, trouble)) is not None:
+                yield again
+                return
         listing_id = response.meta.get("listing_id") or listing.listing_id or listing_id_from_url(response.url, self.platform)
         item = ListingItem(platform=self.platform, listing_id=listing_id, url=response.url,
                            listing=listing, rendered=rendered,

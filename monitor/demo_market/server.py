@@ -569,6 +569,10 @@ class _QuietServer(ThreadingHTTPServer):
     """Client hang-ups are routine for a crawled site: note them, never print tracebacks."""
 
     market: DemoMarket
+    # socketserver's default backlog of 5 made the kernel drop connections (SYNs retried after
+    # 1, 3, 7 s...) when a crawl's pages, photos and a storefront's data fetches arrived at
+    # once, as a marketplace's front servers would not: a data fetch could outlast the render.
+    request_queue_size = 256
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         self.market._note(f"connection from {client_address} ended abruptly")
