@@ -374,6 +374,9 @@ def print_targets(parts: dict[str, object], results: list[dict[str, float]]) -> 
         print(f"  {target:<{width}}  {got:<52} {'met' if met else 'NOT met'}")
 
 
+REDIS_SCALE = 3.0  # the Redis split's market, times the demo's (400 listings on bazaar)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000])
@@ -395,7 +398,10 @@ def main() -> None:
         print("\n== rendered pages (bench/crawl_speed.py)")
         parts["crawl"] = crawl_speed.crawl_rates(static=False)
         print("\n== one run over 1 and 2 processes (bench/redis_scale.py)")
-        parts["redis"] = redis_scale.measure()
+        # At the demo's size (157 listings) each process's start and brand index loading are
+        # a large share of its run, and the second process joins a frontier the first has
+        # mostly taken (134/23 on 2026-12-07): three times the demo, as documented.
+        parts["redis"] = redis_scale.measure(scale=REDIS_SCALE)
         print("\n== markwatch demo")
         parts["demo"] = demo_runs()
     args.sizes = [n for n in args.sizes if n > 0]
