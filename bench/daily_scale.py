@@ -41,6 +41,7 @@ import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -390,7 +391,14 @@ def main() -> None:
     ap.add_argument("--cold-market", action="store_true", help="let the demo market draw its photos during the "
                     "timed run, on the same cores, as a marketplace's servers would not (by default they are drawn "
                     "into its cache first, timed apart)")
+    ap.add_argument("--one-size", type=int, default=None, help=argparse.SUPPRESS)  # a child of run_size_apart
+    ap.add_argument("--brand-file", type=Path, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.one_size is not None:
+        r = run_size(args.one_size, args.brand_file, args.out, args.workers, args.photos, not args.cold_market)
+        (args.out / "result.json").write_text(json.dumps(r))
+        return
     # The scaled runs come first: the daily run's own process is this one, and what the other
     # parts leave in it (a 1M-hash index, the registries of the curve, decoded photos) made
     # its peak 497 MiB against 244 at 1,000 listings in the --all run of 2026-12-07.
@@ -422,6 +430,26 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def run_size_apart(size: int, brand_file: Path, out: Path, workers: int | None, photos: int,
+                   draw_first: bool) -> dict[str, Any] | None:
+    """`run_size` in a process of its own, as each day's run is: Scrapy's reactor runs once
+    a process (a second size in the same one stopped at ReactorNotRestartable), and the
+    run's own memory is then its own, not this bench's. None (said why) when it failed."""
+    result = out / "result.json"
+    result.unlink(missing_ok=True)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--one-size", str(size), "--brand-file", str(brand_file),
+           "--out", str(out), "--photos", str(photos)]
+    if workers is not None:
+        cmd += ["--workers", str(workers)]
+    if not draw_first:
+        cmd.append("--cold-market")
+    done = subprocess.run(cmd, cwd=Path(__file__).resolve().parent.parent)
+    if done.returncode != 0 or not result.exists():
+        print(f"\nthe {size:,}-listing run failed (exit {done.returncode}); its output is above")
+        return None
+    return json.loads(result.read_text())
+
+
 def run_sizes(sizes: list[int], root: Path, workers: int | None, photos: int = 0,
               draw_first: bool = True) -> list[dict[str, float]]:
     """The whole run at each size, printed; their figures."""
@@ -435,7 +463,9 @@ def run_sizes(sizes: list[int], root: Path, workers: int | None, photos: int = 0
     for size in sizes:
         out = root / f"run-{size}"
         out.mkdir(parents=True, exist_ok=True)
-        r = run_size(size, brand_file, out, workers, photos, draw_first)
+        r = run_size_apart(size, brand_file, out, workers, photos, draw_first)
+        if r is None:
+            continue
         results.append(r)
         if draw_first:
             print(f"\nthe market's {r['drawn first']:,} photos drawn into its cache before the run: "
