@@ -39,34 +39,34 @@ def _retry_after(header: bytes | None) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
-# A request whose meta names seconds under this key waits that long before it is sent (a
-# spider's own retry of a page that came back without its data).
+# A spider's own retry of a page (one that came back without its data) names which retry it
+# is under this key; it waits before it is sent as that retry of a failed download would.
 WAIT_KEY = "markwatch_wait"
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retry, but the n-th retry of a request waits base * 2**n seconds (with
     jitter, capped), or as long as the server's Retry-After asks, within the cap. A
-    request whose meta[WAIT_KEY] names a wait (a spider's retry) waits that long first."""
-
-    async def process_request(self, request: Request) -> None:
-        wait = request.meta.pop(WAIT_KEY, None)
-        if wait:
-            await asyncio.sleep(min(float(wait), self.max_delay))
+    request whose meta[WAIT_KEY] is n (a spider's n-th retry) waits the same way first."""
 
     def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
         super().__init__(settings)
         self.base_delay = settings.getfloat("MARKWATCH_RETRY_BASE_DELAY", 0.5)
         self.max_delay = settings.getfloat("MARKWATCH_RETRY_MAX_DELAY", 60.0)
 
-    def _delay(self, request: Request, response: Response | None = None) -> float:
-        retries = request.meta.get("retry_times", 0)
+    def _delay(self, request: Request, response: Response | None = None, retries: int | None = None) -> float:
+        retries = request.meta.get("retry_times", 0) if retries is None else retries
         delay = self.base_delay * (2**retries) * (1 + random.random() / 4)
         if response is not None:
             asked = _retry_after(response.headers.get(b"Retry-After"))
             if asked is not None:
                 delay = max(delay, asked)
         return min(delay, self.max_delay)
+
+    async def process_request(self, request: Request) -> None:
+        again = request.meta.pop(WAIT_KEY, 0)
+        if again:
+            await asyncio.sleep(self._delay(request, retries=int(again)))
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:

@@ -216,8 +216,7 @@ class ListingSpider(PageAccounting, scrapy.Spider):
         self.crawler.stats.inc_value("markwatch/empty_page_retried")
         self.crawler.stats.inc_value(f"markwatch/empty_page_retried/{why}")
         self.crawler.stats.inc_value(READ_KEY, -1)  # read once it comes back whole
-        base = self.settings.getfloat("MARKWATCH_RETRY_BASE_DELAY", 0.5)
-        meta = {**response.meta, "markwatch_empty_tries": tries + 1, WAIT_KEY: base * 2 ** (tries + 1)}
+        meta = {**response.meta, "markwatch_empty_tries": tries + 1, WAIT_KEY: tries + 1}  # the backoff's n
         if response.meta.get("playwright"):
             meta.update(_browser_meta(self.settings))  # a fresh settle method for its result
         return response.request.replace(meta=meta, dont_filter=True)
