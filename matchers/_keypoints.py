@@ -5,6 +5,7 @@ printed inside photos.
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, field
 
@@ -268,6 +269,26 @@ def _keeps_shape(quad: np.ndarray, size: tuple[int, int]) -> bool:
     return True
 
 
+_RANSAC_MISS = 1e-4  # chance that the homography's RANSAC misses the weakest fit verify accepts
+_MIN_ITERS = 100  # and never fewer draws: inliers are noisy, a better draw may explain more of them
+
+
+def _homography_iters(n_matches: int, min_inliers: int, min_inlier_share: float, cap: int = 2000) -> int:
+    """RANSAC iterations enough to find the weakest fit `verify` would accept among
+    `n_matches` ratio-test matches, all but `_RANSAC_MISS` of the time, capped at `cap`.
+
+    A fit is accepted with at least `min_inliers` inliers and, below three times that, at
+    least `min_inlier_share` of the matches: among few matches that is a large share, which
+    a few hundred draws of 4 find, while RANSAC over chance matches (most queries: nothing
+    fits) would otherwise spend all `cap` draws looking for a consensus that is not there."""
+    need = max(min_inliers, min(3 * min_inliers, math.ceil(min_inlier_share * n_matches)))
+    share = need / max(n_matches, 1)
+    if share >= 1.0:
+        return _MIN_ITERS
+    hit = share ** 4  # a draw of four matches, all inliers
+    return max(_MIN_ITERS, min(cap, math.ceil(math.log(_RANSAC_MISS) / math.log1p(-hit))))
+
+
 def verify(
     asset: Features,
     query: Features,
@@ -303,7 +324,8 @@ def verify(
     _aff, gate = cv2.estimateAffine2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=2 * reproj, maxIters=500)
     if gate is None or int(gate.sum()) < min_inliers // 2:
         return None
-    hom, mask = cv2.findHomography(src, dst, cv2.RANSAC, reproj, maxIters=2000, confidence=0.995)
+    iters = _homography_iters(len(good), min_inliers, min_inlier_share)
+    hom, mask = cv2.findHomography(src, dst, cv2.RANSAC, reproj, maxIters=iters, confidence=0.995)
     if hom is not None and mask is not None:
         fit = _sane(asset, query, hom, mask, src, rigid=rigid)
     if fit is None:

@@ -4,6 +4,7 @@ rows and queries arrive in; the keypoint neighbour search returns the true neare
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -119,3 +120,48 @@ def test_a_large_pool_votes_through_an_inverted_file_for_the_right_owners() -> N
     assert again.vote(stored[7] ^ flips) == votes
     again.use_centroids(np.zeros((3, 16), np.uint8))  # cells of another shape are not used
     assert again.vote(stored[7] ^ flips)[7] >= 180
+
+
+@settings(max_examples=300)
+@given(st.integers(1, 5000), st.integers(4, 40), st.sampled_from([0.0, 0.2, 0.35, 0.5]))
+def test_homography_draws_suffice_for_the_weakest_accepted_fit(n: int, min_inliers: int, share: float) -> None:
+    """The homography's RANSAC draws enough samples to find the weakest fit verify accepts
+    (all but 1e-4 of the time), unless held at the cap; more matches never mean fewer draws
+    when the weakest accepted share falls."""
+    from matchers._keypoints import _MIN_ITERS, _RANSAC_MISS, _homography_iters
+
+    iters = _homography_iters(n, min_inliers, share)
+    assert _MIN_ITERS <= iters <= 2000
+    need = max(min_inliers, min(3 * min_inliers, int(np.ceil(share * n))))
+    w = min(1.0, need / n)
+    assert iters == 2000 or (1 - w**4) ** iters <= _RANSAC_MISS
+    if iters < 2000:  # and not far more than that needs
+        assert iters == _MIN_ITERS or (1 - w**4) ** (iters - 1) > _RANSAC_MISS
+
+
+def test_verify_finds_a_copy_whose_matches_are_mostly_chance() -> None:
+    """A copy explaining just the share of the matches verify asks for (14 of 40: the rest
+    chance matches scattered over the query) is found, seed after seed: the homography's
+    draws, fewer now for few matches, still reach it."""
+    from matchers._keypoints import Features, verify
+
+    found = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        n_true, n_chance = 14, 26
+        asset_xy = rng.uniform(20, 460, (n_true + n_chance, 2)).astype(np.float32)
+        desc = rng.integers(0, 256, (n_true + n_chance, 32), dtype=np.uint8)
+        hom = np.array([[1.6, 0.12, 140.0], [-0.08, 1.5, 90.0], [2e-4, 1e-4, 1.0]])
+        moved = cv2.perspectiveTransform(asset_xy[:n_true].reshape(-1, 1, 2).astype(np.float64), hom).reshape(-1, 2)
+        moved += rng.normal(0, 1.0, moved.shape)
+        chance = rng.uniform(0, 1000, (n_chance, 2))
+        query_xy = np.vstack([moved, chance]).astype(np.float32)
+        # The query's other descriptors: far from every asset descriptor, so each match's
+        # runner-up is far and the ratio test keeps all 40.
+        filler = rng.integers(0, 256, (300, 32), dtype=np.uint8)
+        asset = Features(asset_xy, desc, (480, 480))
+        query = Features(np.vstack([query_xy, rng.uniform(0, 1000, (300, 2)).astype(np.float32)]),
+                         np.vstack([desc, filler]), (1000, 1000))
+        fit = verify(asset, query, min_inliers=14, min_inlier_share=0.35, min_area=0.04)
+        found += fit is not None and fit.inliers >= 14
+    assert found == 40
