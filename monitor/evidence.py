@@ -4,6 +4,7 @@ matched words highlighted (an escaped HTML page)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,13 +71,27 @@ def _open(path: Path) -> Image.Image:
         return img.convert("RGB")
 
 
+@functools.lru_cache(maxsize=32)
+def _panel(path: Path, _stamp: tuple[int, int]) -> tuple[Image.Image, tuple[int, int]]:
+    """The image at `path` shrunk to a panel, and its own size. Cached (by path, size and
+    time of change): a brand's few registered images recur on sheet after sheet, and a
+    listing photo with several findings on each of its sheets."""
+    img = _open(path)
+    return ImageOps.contain(img, (_PANEL_HEIGHT * 2, _PANEL_HEIGHT)), img.size
+
+
+def _panel_of(path: Path) -> tuple[Image.Image, tuple[int, int]]:
+    st = path.stat()
+    return _panel(path, (st.st_size, st.st_mtime_ns))
+
+
 def side_by_side(listing_image: Path, asset: Path, out: Path, *, labels: tuple[str, str],
                  region: Sequence[int] | None = None) -> Path:
     """The listing's photo (left) beside the registered asset (right), same height, labelled;
     `region` (x0, y0, x1, y1 in the listing photo's pixels) is boxed where the logo or copy
     was found."""
-    left, right = _open(listing_image), _open(asset)
-    panels = [ImageOps.contain(im, (_PANEL_HEIGHT * 2, _PANEL_HEIGHT)) for im in (left, right)]
+    (left, left_size), (right, _) = _panel_of(Path(listing_image)), _panel_of(Path(asset))
+    panels = [left, right]
     gap, caption = 16, 28
     width = sum(p.width for p in panels) + gap * 3
     sheet = Image.new("RGB", (width, _PANEL_HEIGHT + caption + gap * 2), "white")
@@ -86,7 +101,7 @@ def side_by_side(listing_image: Path, asset: Path, out: Path, *, labels: tuple[s
         sheet.paste(panel, (x, gap + caption))
         draw.text((x, gap), label[:90], fill="black")
         x += panel.width + gap
-    box = draw_box_at(region, left.size, panels[0].size)
+    box = draw_box_at(region, left_size, left.size)
     if box is not None:
         x0, y0, x1, y1 = box
         draw.rectangle((gap + x0, gap + caption + y0, gap + x1, gap + caption + y1),
