@@ -102,6 +102,11 @@ def _start(settings: dict[str, Any]) -> None:
     _assessor = Assessor(**settings)
 
 
+def _ready() -> None:
+    """Nothing: submitted once per worker when the pool opens, so every worker starts (and
+    builds its Assessor) then, beside the crawl's own start, not when listings arrive."""
+
+
 def _assess(text: ListingText, images: Sequence[str], videos: Sequence[str]) -> Assessment:
     assert _assessor is not None, "worker not started"
     try:
@@ -120,6 +125,11 @@ class AssessPool:
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                          initializer=_start, initargs=(settings,))
         self.workers = workers
+        # The executor spawns a worker per task waiting for one: start them all now. Each
+        # takes a few seconds (imports, the brand's indexes), which would otherwise fall on
+        # the first listings, one worker after the other.
+        for _ in range(workers):
+            self._pool.submit(_ready)
 
     def assess(self, text: ListingText, images: Sequence[str], videos: Sequence[str] = ()) -> Assessment:
         return self._pool.submit(_assess, text, tuple(images), tuple(videos)).result()

@@ -110,12 +110,16 @@ def run_demo(out_dir: str | Path, *, progress: Progress | None = None,
         progress("browser", {"text": browser.describe()})
     catalog = build_catalog(scale=SMALL_SCALE if small else 1.0)
     db = Database(db_url or f"sqlite:///{out / 'markwatch.db'}")
-    with market_process(small=small) as base_url:
-        if progress:
-            progress("market", {"url": base_url, "listings": len(catalog.listings)})
-        monitor = Monitor(registry, db, images_dir=out / "images", progress=progress)
-        summary = monitor.crawl(base_url=base_url, browser_path=browser.path,
-                                overrides=DEMO_CRAWL_SETTINGS)
+    monitor = Monitor(registry, db, images_dir=out / "images", progress=progress)
+    monitor.start_workers()  # they build their indexes while the market starts
+    try:
+        with market_process(small=small) as base_url:
+            if progress:
+                progress("market", {"url": base_url, "listings": len(catalog.listings)})
+            summary = monitor.crawl(base_url=base_url, browser_path=browser.path,
+                                    overrides=DEMO_CRAWL_SETTINGS)
+    finally:
+        monitor.close()
     brand_id = monitor.brand.id
     truth = catalog.truth()
     with db.session() as s:

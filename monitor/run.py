@@ -412,6 +412,11 @@ class Monitor:
                 self.close()
         return len(pending)
 
+    def start_workers(self) -> None:
+        """Start the assessment workers now (a crawl starts them itself), so they build their
+        indexes while the caller readies the rest; `close()` stops them."""
+        self._open_pool()
+
     def _open_pool(self) -> None:
         if self._pool is None and self.workers > 1:
             self._pool = AssessPool({"registry": self.registry}, self.workers)

@@ -140,3 +140,21 @@ def test_workers_reuse_freed_photo_buffers_and_bound_what_they_keep() -> None:
     assert page_faults_tuned * 3 < page_faults_default, (page_faults_tuned, page_faults_default)
     # and what a worker keeps goes back once it is past its resident limit
     assert kept - after > 64 << 20, (kept, after)
+
+
+def test_every_worker_starts_when_the_pool_opens(tmp_path: Path) -> None:
+    """The workers build their indexes when the pool opens (beside the crawl's own start),
+    all of them, not one by one as the first listings arrive."""
+    import time
+
+    registry = load_registry(DEMO_BRAND)
+    monitor = Monitor(registry, Database(str(tmp_path / "w.db")), images_dir=tmp_path / "images", workers=2)
+    monitor.start_workers()
+    try:
+        deadline = time.monotonic() + 60
+        while len(multiprocessing.active_children()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(multiprocessing.active_children()) == 2, "the workers wait for the first listing"
+    finally:
+        monitor.close()
+    assert not multiprocessing.active_children()
