@@ -268,6 +268,11 @@ _CONFLICT_ATTEMPTS = 3
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    # WAL's usual pairing (SQLite's docs): no fsync at each commit, only at checkpoints. The
+    # database stays consistent through a crash or power cut; a power cut may undo the last
+    # commits, which the next run crawls again. A run commits a few times a listing: 300
+    # listings stored in 0.9-1.0 s against 1.2-1.3 s syncing each commit.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

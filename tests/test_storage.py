@@ -125,3 +125,13 @@ def test_bad_database_urls_are_clear_errors(tmp_path) -> None:  # type: ignore[n
     with pytest.raises(StorageError, match="cannot open the database"):
         Database("postgresql+psycopg://nobody@127.0.0.1:1/none")
     assert resolve_db_url(str(tmp_path / "x.db")).startswith("sqlite:///")
+
+
+def test_sqlite_database_is_in_wal_mode_without_a_sync_per_commit(tmp_path) -> None:
+    """A run commits a few times a listing: WAL with synchronous=NORMAL (consistent through
+    a crash; no fsync at each commit), on every connection the engine opens."""
+    db = Database(f"sqlite:///{tmp_path / 'w.db'}")
+    with db.engine.connect() as a, db.engine.connect() as b:
+        for conn in (a, b):
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
