@@ -8,6 +8,7 @@ homography; words printed in photos are read (optional OCR) and handed to the ma
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -193,12 +194,22 @@ def _query_windows(gray: np.ndarray) -> tuple[list[Box], int]:
         boxes.append(trimmed)
     n_full = len(boxes)
     boxes.extend(_content_boxes(gray)[:16])
+    boxes.extend(_sub_windows(w, h))
+    return boxes[:n_full] + [b for b in boxes[n_full:] if b[2] - b[0] >= 8 and b[3] - b[1] >= 8], n_full
+
+
+@functools.lru_cache(maxsize=64)
+def _sub_windows(w: int, h: int) -> tuple[Box, ...]:
+    """Where a pasted asset would sit in a w x h image: each of _WINDOW_SHAPES stepped by a
+    quarter. The same for every image of one size (most queries are shrunk to one of a few),
+    so computed once a size: it was a quarter of the hash stage's own work."""
+    boxes = []
     for fw, fh in _WINDOW_SHAPES:
         for fx in np.linspace(0.0, 1.0 - fw, 1 + int(np.ceil((1.0 - fw) / 0.25))):
             for fy in np.linspace(0.0, 1.0 - fh, 1 + int(np.ceil((1.0 - fh) / 0.25))):
                 x0, y0 = round(fx * w), round(fy * h)
                 boxes.append((x0, y0, min(w, x0 + round(fw * w)), min(h, y0 + round(fh * h))))
-    return boxes[:n_full] + [b for b in boxes[n_full:] if b[2] - b[0] >= 8 and b[3] - b[1] >= 8], n_full
+    return tuple(boxes)
 
 
 def _iou(a: Box, b: Box) -> float:
