@@ -215,8 +215,9 @@ def template_file(name: str) -> str:
 
 @functools.cache
 def _shared_environment() -> Environment:
-    # One environment keeps each template compiled once (a run renders the evidence page
-    # for every listing: compiling it anew each time cost about 10 ms a listing).
+    # One environment keeps each template compiled once a process (a run renders the
+    # evidence page for every listing: compiling it anew each time cost about 10 ms a
+    # listing), for the notices and the evidence pages alike.
     return template_environment()
 
 
@@ -761,7 +762,7 @@ def draft_takedowns(db: Database, registry: Registry, brand_id: int, out_dir: st
             refusals.append(f"case #{case.id}: {listing.seller_name or listing.url} is on the allowlist")
         else:
             by_platform[listing.platform].append((case, listing))
-    env = template_environment()
+    env = _shared_environment()
     grounds = _Grounds(registry, vero_codes)
     drafted: list[Drafted] = []
     total, done = sum(map(len, by_platform.values())), 0
