@@ -52,11 +52,56 @@ def _pack(bits: np.ndarray) -> np.ndarray:
 
 
 def thumbs(gray: np.ndarray, boxes: np.ndarray, size: tuple[int, int] = (THUMB, THUMB)) -> np.ndarray:
-    """Area-resample each (x0, y0, x1, y1) box of a float32 grayscale image to `size` (w, h)."""
-    out = np.empty((len(boxes), size[1], size[0]), dtype=np.float32)
-    for n, (x0, y0, x1, y1) in enumerate(boxes):
+    """Area-resample each (x0, y0, x1, y1) box of a float32 grayscale image to `size` (w, h):
+    what cv2.resize(..., INTER_AREA) gives for the box, for all boxes at once.
+
+    A query cuts ~40 overlapping windows from one image; resizing each read its pixels again
+    (a third of the hash stage). A shrinking box's thumbnail is instead read off the image's
+    integral: each thumbnail pixel is the mean over a box with fractional edges, and the
+    integral of a piecewise-constant image is bilinear inside each pixel, so bilinear
+    interpolation of the integral at those edges gives the area sums exactly (to float64
+    rounding). A box smaller than `size` (OpenCV interpolates then) is resized as before."""
+    w_out, h_out = size
+    boxes = np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
+    out = np.empty((len(boxes), h_out, w_out), dtype=np.float32)
+    widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    shrink = (widths >= w_out) & (heights >= h_out)
+    for n in np.flatnonzero(~shrink):
+        x0, y0, x1, y1 = (int(v) for v in boxes[n])
         out[n] = cv2.resize(gray[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA)
+    if shrink.any():
+        b = boxes[shrink].astype(np.float64)
+        integral = cv2.integral(np.ascontiguousarray(gray, dtype=np.float32), sdepth=cv2.CV_64F)
+        xs = b[:, 0:1] + (b[:, 2:3] - b[:, 0:1]) * (np.arange(w_out + 1) / w_out)  # (K, w + 1) edges
+        ys = b[:, 1:2] + (b[:, 3:4] - b[:, 1:2]) * (np.arange(h_out + 1) / h_out)
+        at = _integral_at(integral, ys, xs)  # (K, h + 1, w + 1)
+        sums = at[:, 1:, 1:] - at[:, :-1, 1:]
+        sums -= at[:, 1:, :-1]
+        sums += at[:, :-1, :-1]
+        sums /= ((widths[shrink] / w_out) * (heights[shrink] / h_out))[:, None, None]  # the cells' areas
+        if shrink.all():
+            return sums.astype(np.float32)
+        out[shrink] = sums
     return out
+
+
+def _integral_at(integral: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """The (H + 1, W + 1) integral image at fractional rows ys (K, m) x columns xs (K, n),
+    bilinearly interpolated: (K, m, n)."""
+    h, w = integral.shape[0] - 1, integral.shape[1] - 1
+    y0 = np.minimum(ys.astype(np.int64), h - 1)  # edges are >= 0: truncation is floor
+    x0 = np.minimum(xs.astype(np.int64), w - 1)
+    fy, fx = (ys - y0)[:, :, None], (xs - x0)[:, None, :]
+    # flat offsets of each (row, column) corner: one take per corner is several times faster
+    # than 2-D fancy indexing with broadcast row and column arrays
+    flat = integral.ravel()
+    at = (y0 * (w + 1))[:, :, None] + x0[:, None, :]
+    top, top_right = flat.take(at), flat.take(at + 1)
+    bottom, bottom_right = flat.take(at + (w + 1)), flat.take(at + (w + 2))
+    top += (top_right - top) * fx
+    bottom += (bottom_right - bottom) * fx
+    top += (bottom - top) * fy
+    return top
 
 
 def phash_batch(small: np.ndarray) -> np.ndarray:
