@@ -64,6 +64,8 @@ def failure_reason(exc: BaseException) -> str:
         return "ignored"
     if isinstance(exc, (DownloadTimeoutError, tx.TimeoutError, tx.TCPTimedOutError)):
         return "time-out"
+    if type(exc).__name__ == "TimeoutError" and type(exc).__module__.startswith("playwright"):
+        return "time-out"  # a rendered page's navigation timed out
     if isinstance(exc, (CannotResolveHostError, tx.DNSLookupError)):
         return "DNS failure"
     if isinstance(exc, (DownloadConnectionRefusedError, tx.ConnectionRefusedError)):

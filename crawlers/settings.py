@@ -13,6 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from scrapy.settings import default_settings
+
 __all__ = ["USER_AGENT", "DEFAULTS", "CHROMIUM_ARGS", "chromium_args", "sandbox_unavailable", "crawl_settings"]
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,12 @@ DEFAULTS: dict[str, Any] = {
     "RETRY_ENABLED": True,
     "RETRY_TIMES": 3,
     "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],
+    # A rendered page that does not load within the navigation timeout is retried too, as a
+    # download that timed out is: Scrapy's list does not know Playwright's TimeoutError, so a
+    # browser that stalled for a moment (a busy machine at a run's start) lost the first page
+    # of each search term, and with them a whole rendered site (bench/daily_scale.py,
+    # 2026-12-07: shoply "0 of 823", its three first result pages timed out, never retried).
+    "RETRY_EXCEPTIONS": [*default_settings.RETRY_EXCEPTIONS, "playwright.async_api.TimeoutError"],
     "DOWNLOADER_MIDDLEWARES": {
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         "crawlers.middlewares.BackoffRetryMiddleware": 550,

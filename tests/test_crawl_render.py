@@ -264,3 +264,33 @@ def test_a_result_page_that_stays_empty_is_counted_as_not_read(tmp_path: Path, b
     assert stats.get("markwatch/failed/results page empty") == 1, stats
     assert stats.get("markwatch/empty_page_retried") == 2, stats
     assert site.paths().count("/api/s/2") == 3
+
+
+def test_a_rendered_page_that_timed_out_is_retried_and_a_dead_one_counted(tmp_path: Path, browser_path: str) -> None:
+    """A rendered page whose navigation times out is asked for again, as a download that
+    timed out is (a browser that stalled once at a run's start lost whole rendered sites);
+    one that never answers in time is counted as a page not read, under "time-out"."""
+    import time
+
+    def stalls_once(path: str, count: int) -> tuple[int, dict[str, str], bytes]:
+        if count == 0:
+            time.sleep(3.0)  # past the navigation timeout below
+        return _plain(path, count)
+
+    def never(path: str, count: int) -> tuple[int, dict[str, str], bytes]:
+        time.sleep(3.0)
+        return _plain(path, count)
+
+    site = LocalSite({"/item/slow-start": stalls_once, "/item/dead": never, "/item/fine": _plain})
+    with site.serve():
+        job = {"platform": "testshop", "start_urls": [site.url(f"/item/{n}") for n in ("slow-start", "dead", "fine")],
+               "max_listings": 10, "javascript": True}
+        result = run_crawl_subprocess(tmp_path, [job], browser_path=browser_path,
+                                      overrides={**FAST, "RETRY_TIMES": 1, "MARKWATCH_RETRY_BASE_DELAY": 0.05,
+                                                 "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 1500})
+    assert result.returncode == 0, result.stderr
+    read = {item["listing_id"]: item["listing"]["title"] for item in result.items}
+    assert read == {"slow-start": "Norvik Item slow-start", "fine": "Norvik Item fine"}, result.items
+    assert site.paths().count("/item/slow-start") == 2 and site.paths().count("/item/dead") == 2
+    stats = result.stats["testshop"]
+    assert stats.get("markwatch/failed/time-out") == 1, stats
