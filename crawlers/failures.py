@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -62,10 +63,8 @@ def failure_reason(exc: BaseException) -> str:
         if "redirect" in text:
             return "redirect loop"
         return "ignored"
-    if isinstance(exc, (DownloadTimeoutError, tx.TimeoutError, tx.TCPTimedOutError)):
-        return "time-out"
-    if type(exc).__name__ == "TimeoutError" and type(exc).__module__.startswith("playwright"):
-        return "time-out"  # a rendered page's navigation timed out
+    if isinstance(exc, (DownloadTimeoutError, tx.TimeoutError, tx.TCPTimedOutError, PlaywrightTimeoutError)):
+        return "time-out"  # PlaywrightTimeoutError: a rendered page's navigation timed out
     if isinstance(exc, (CannotResolveHostError, tx.DNSLookupError)):
         return "DNS failure"
     if isinstance(exc, (DownloadConnectionRefusedError, tx.ConnectionRefusedError)):

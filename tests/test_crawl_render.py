@@ -5,6 +5,7 @@ than the page cap) while a page that failed is replaced."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -270,8 +271,6 @@ def test_a_rendered_page_that_timed_out_is_retried_and_a_dead_one_counted(tmp_pa
     """A rendered page whose navigation times out is asked for again, as a download that
     timed out is (a browser that stalled once at a run's start lost whole rendered sites);
     one that never answers in time is counted as a page not read, under "time-out"."""
-    import time
-
     def stalls_once(path: str, count: int) -> tuple[int, dict[str, str], bytes]:
         if count == 0:
             time.sleep(3.0)  # past the navigation timeout below

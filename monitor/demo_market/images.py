@@ -252,13 +252,18 @@ class _Canvas:
                min(self.size, bbox[2] + margin), min(self.size, bbox[3] + margin))
         local = mask.crop(box)
         blurred = local.filter(ImageFilter.GaussianBlur(radius))
-        blur = np.asarray(blurred, dtype=np.float32) / 255
-        shade = self._light[box[1]:box[3], box[0]:box[2]] * (1 - rim + rim * blur)
-        if gloss:
-            shade = shade + gloss * np.clip(blur - 0.8, 0, 1) * 2.5
+        shade = self._shade(box, np.asarray(blurred, dtype=np.float32) / 255, rim, gloss)
         arr = np.array(rgb, dtype=np.float32)[None, None, :] * shade[..., None]
         fill = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB")
         self.img.paste(fill, box[:2], local.filter(ImageFilter.GaussianBlur(0.8)))
+
+    def _shade(self, box: tuple[int, int, int, int], blur: np.ndarray, rim: float, gloss: float) -> np.ndarray:
+        """The light over `box`, darkened toward the part's rim (`blur`: its mask blurred,
+        0-1) and, with `gloss`, a highlight where the mask is solid."""
+        shade = self._light[box[1]:box[3], box[0]:box[2]] * (1 - rim + rim * blur)
+        if gloss:
+            shade += gloss * np.clip(blur - 0.8, 0, 1) * 2.5
+        return shade
 
     def _seller_part(self, shape: str, geom: object, rgb: tuple[int, int, int], *, rim: float, gloss: float,
                      radius: float, margin: int) -> None:
@@ -284,9 +289,7 @@ class _Canvas:
         small = cv2.GaussianBlur(small, (0, 0), radius / 4)
         blur = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
         blur *= 1 / 255
-        shade = self._light[box[1]:box[3], box[0]:box[2]] * (1 - rim + rim * blur)
-        if gloss:
-            shade += gloss * np.clip(blur - 0.8, 0, 1) * 2.5
+        shade = self._shade(box, blur, rim, gloss)
         fill = cv2.merge([cv2.convertScaleAbs(shade, alpha=float(c)) for c in rgb])
         edge = cv2.GaussianBlur(local, (0, 0), 0.8)
         self.img.paste(Image.fromarray(fill, "RGB"), box[:2], Image.fromarray(edge, "L"))
