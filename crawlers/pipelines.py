@@ -144,21 +144,61 @@ class VideoFetchPipeline(ImageFetchPipeline):
 
 class SinkPipeline:
     """Hands each finished item to MARKWATCH_SINK, the application's callable; a sink that
-    fails on one item records the error and the crawl goes on."""
+    fails on one item records the error and the crawl goes on.
 
-    def __init__(self, sink: Callable[[ListingItem], Any]) -> None:
+    MARKWATCH_SINK_BUSY, when set, is a callable the application answers True while it holds
+    more items than it can use soon: the crawl then stops taking requests (its engine pauses;
+    what is in flight finishes) until the answer is False again. In a run shared over Redis
+    the pages not taken stay in the shared frontier for a process with room."""
+
+    _POLL = 0.2  # seconds between asking a paused crawl's application whether it has room
+
+    def __init__(self, sink: Callable[[ListingItem], Any], busy: Callable[[], bool] | None = None,
+                 crawler: Crawler | None = None) -> None:
         self.sink = sink
+        self.busy = busy
+        self.crawler = crawler
+        self._poll: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SinkPipeline:
         sink = crawler.settings.get("MARKWATCH_SINK")
         if sink is None:
             raise NotConfigured("no MARKWATCH_SINK")
-        return cls(sink)
+        return cls(sink, crawler.settings.get("MARKWATCH_SINK_BUSY"), crawler)
 
     def process_item(self, item: ListingItem) -> ListingItem:
         try:
             self.sink(item)
         except Exception:  # noqa: BLE001 - one bad item must not end the crawl
             log.exception("could not store listing %s/%s", item.platform, item.listing_id)
+        self._hold_while_busy()
         return item
+
+    def _hold_while_busy(self) -> None:
+        engine = getattr(self.crawler, "engine", None)
+        if self.busy is None or engine is None or self._poll is not None or not self.busy():
+            return
+        from twisted.internet import task
+
+        engine.pause()
+        self.crawler.stats.inc_value("markwatch/held")  # type: ignore[union-attr]
+        self._poll = task.LoopingCall(self._release_when_free)
+        self._poll.start(self._POLL, now=False)
+
+    def _release_when_free(self) -> None:
+        if self.busy is not None and self.busy():
+            return
+        self._stop_polling()
+        engine = getattr(self.crawler, "engine", None)
+        if engine is not None:
+            engine.unpause()
+
+    def _stop_polling(self) -> None:
+        if self._poll is not None:
+            if self._poll.running:
+                self._poll.stop()
+            self._poll = None
+
+    def close_spider(self) -> None:
+        self._stop_polling()

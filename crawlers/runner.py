@@ -45,6 +45,7 @@ def run_crawl(
     jobs: Sequence[CrawlJob],
     *,
     sink: Callable[[ListingItem], Any],
+    busy: Callable[[], bool] | None = None,
     browser_path: str | None = None,
     images_dir: str | None = None,
     proxy: str | None = None,
@@ -52,10 +53,13 @@ def run_crawl(
     run_key: str | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Crawl every job concurrently; block until all finish; stats per job platform."""
+    """Crawl every job concurrently; block until all finish; stats per job platform. `busy`,
+    when given, pauses the crawl while it answers True (crawlers.pipelines.SinkPipeline)."""
     settings = crawl_settings(browser_path=browser_path, proxy=proxy, redis_url=redis_url,
                               run_key=run_key, images_dir=images_dir, overrides=overrides)
     settings["MARKWATCH_SINK"] = sink
+    if busy is not None:
+        settings["MARKWATCH_SINK_BUSY"] = busy
     settings.setdefault("LOG_INSTALL_ROOT_HANDLER", False)
     process = CrawlerProcess(settings)
     crawlers = []

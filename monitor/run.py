@@ -46,6 +46,10 @@ __all__ = ["RunSummary", "Monitor"]
 
 log = logging.getLogger(__name__)
 
+# In a run shared over Redis, the listings a process may hold read but not yet assessed, per
+# assessment worker, before its crawl stops taking pages from the shared frontier.
+_SHARED_BACKLOG_PER_WORKER = 16
+
 Progress = Callable[[str, dict[str, Any]], None]
 
 
@@ -238,13 +242,29 @@ class Monitor:
                     summary.failed["not stored"] = summary.failed.get("not stored", 0) + 1
                     return
                 if pk is not None:
-                    pending.append(pool.submit(self._assess_safely, pk, summary))
+                    future = pool.submit(self._assess_safely, pk, summary)
+                    pending.append(future)
+                    with backlog_lock:
+                        backlog[0] += 1
+                    future.add_done_callback(done)
+
+            # Shared over Redis, a process takes pages only while its own backlog is short:
+            # the crawl reads far faster than matching goes, so without this whichever crawl
+            # ran ahead held most of the run's matching while the other process sat idle.
+            backlog, backlog_lock = [0], threading.Lock()
+
+            def done(_: Future[None]) -> None:
+                with backlog_lock:
+                    backlog[0] -= 1
+
+            def busy() -> bool:
+                return backlog[0] > _SHARED_BACKLOG_PER_WORKER * self.workers
 
             self.progress("crawl-start", {"jobs": [j.platform for j in jobs]})
             interrupted = False
             try:
                 summary.crawl_stats = run_crawl(
-                    jobs, sink=sink, browser_path=browser_path, images_dir=str(self.images_dir),
+                    jobs, sink=sink, busy=busy if redis_url else None, browser_path=browser_path, images_dir=str(self.images_dir),
                     proxy=proxy, redis_url=redis_url, run_key=run_key, overrides=overrides,
                 )
                 _restore_ctrl_c()

@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -219,13 +220,28 @@ def _main(config_path: str) -> int:
                   "images": [{"url": i.url, "sha256": i.sha256, "path": i.path, "error": i.error} for i in item.images],
                   "video_urls": list(item.video_urls),
                   "videos": [{"url": v.url, "sha256": v.sha256, "path": v.path, "error": v.error} for v in item.videos]}
+        record["t"] = time.monotonic()
         out.write(json.dumps(record) + "\n")
         out.flush()
+        arrived.append(record["t"])
+
+    # {"after": N, "seconds": S}: the application says it is busy from its Nth item for S
+    # seconds (crawlers.pipelines.SinkPipeline pauses the crawl meanwhile).
+    hold = config.get("hold")
+    arrived: list[float] = []
+
+    def busy() -> bool:
+        if len(arrived) < hold["after"]:
+            return False
+        start = arrived[hold["after"] - 1]
+        if time.monotonic() < start + hold["seconds"]:
+            return True
+        return False
 
     jobs = [CrawlJob(**{k: tuple(v) if isinstance(v, list) else v for k, v in job.items()}) for job in config["jobs"]]
     overrides = dict(config.get("overrides") or {})
     overrides.setdefault("EXTENSIONS", {"crawlsite.ReportComponents": 0})
-    stats = run_crawl(jobs, sink=sink, proxy=config.get("proxy"), images_dir=config.get("images_dir"),
+    stats = run_crawl(jobs, sink=sink, busy=busy if hold else None, proxy=config.get("proxy"), images_dir=config.get("images_dir"),
                       redis_url=config.get("redis_url"), run_key=config.get("run_key"),
                       browser_path=config.get("browser_path"), overrides=overrides)
     out.write(json.dumps({"stats": stats}, default=str) + "\n")
