@@ -12,6 +12,7 @@ from typing import Any, Callable
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
+from twisted.internet import task
 
 from crawlers.items import ImageFile, ListingItem
 
@@ -176,23 +177,18 @@ class SinkPipeline:
         return item
 
     def _hold_while_busy(self) -> None:
-        engine = getattr(self.crawler, "engine", None)
-        if self.busy is None or engine is None or self._poll is not None or not self.busy():
+        if self.busy is None or self.crawler is None or self._poll is not None or not self.busy():
             return
-        from twisted.internet import task
-
-        engine.pause()
-        self.crawler.stats.inc_value("markwatch/held")  # type: ignore[union-attr]
+        self.crawler.engine.pause()
+        self.crawler.stats.inc_value("markwatch/held")
         self._poll = task.LoopingCall(self._release_when_free)
         self._poll.start(self._POLL, now=False)
 
     def _release_when_free(self) -> None:
-        if self.busy is not None and self.busy():
-            return
-        self._stop_polling()
-        engine = getattr(self.crawler, "engine", None)
-        if engine is not None:
-            engine.unpause()
+        assert self.busy is not None and self.crawler is not None  # set when the poll started
+        if not self.busy():
+            self._stop_polling()
+            self.crawler.engine.unpause()
 
     def _stop_polling(self) -> None:
         if self._poll is not None:

@@ -232,6 +232,18 @@ class Monitor:
         self._open_pool()
         # One thread per worker process, each handing its listing over and storing the result.
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="markwatch-assess") as pool:
+            # Shared over Redis, a process takes pages only while its own backlog is short:
+            # the crawl reads far faster than matching goes, so without this whichever crawl
+            # ran ahead held most of the run's matching while the other process sat idle.
+            backlog, backlog_lock = [0], threading.Lock()
+
+            def done(_: Future[None]) -> None:
+                with backlog_lock:
+                    backlog[0] -= 1
+
+            def busy() -> bool:
+                return backlog[0] > _SHARED_BACKLOG_PER_WORKER * self.workers
+
             def sink(item: ListingItem) -> None:
                 try:
                     pk = self._store(item, summary)
@@ -247,18 +259,6 @@ class Monitor:
                     with backlog_lock:
                         backlog[0] += 1
                     future.add_done_callback(done)
-
-            # Shared over Redis, a process takes pages only while its own backlog is short:
-            # the crawl reads far faster than matching goes, so without this whichever crawl
-            # ran ahead held most of the run's matching while the other process sat idle.
-            backlog, backlog_lock = [0], threading.Lock()
-
-            def done(_: Future[None]) -> None:
-                with backlog_lock:
-                    backlog[0] -= 1
-
-            def busy() -> bool:
-                return backlog[0] > _SHARED_BACKLOG_PER_WORKER * self.workers
 
             self.progress("crawl-start", {"jobs": [j.platform for j in jobs]})
             interrupted = False

@@ -233,10 +233,7 @@ def _main(config_path: str) -> int:
     def busy() -> bool:
         if len(arrived) < hold["after"]:
             return False
-        start = arrived[hold["after"] - 1]
-        if time.monotonic() < start + hold["seconds"]:
-            return True
-        return False
+        return time.monotonic() < arrived[hold["after"] - 1] + hold["seconds"]
 
     jobs = [CrawlJob(**{k: tuple(v) if isinstance(v, list) else v for k, v in job.items()}) for job in config["jobs"]]
     overrides = dict(config.get("overrides") or {})
