@@ -154,11 +154,11 @@ class SinkPipeline:
 
     _POLL = 0.2  # seconds between asking a paused crawl's application whether it has room
 
-    def __init__(self, sink: Callable[[ListingItem], Any], busy: Callable[[], bool] | None = None,
-                 crawler: Crawler | None = None) -> None:
+    def __init__(self, crawler: Crawler, sink: Callable[[ListingItem], Any],
+                 busy: Callable[[], bool] | None = None) -> None:
+        self.crawler = crawler
         self.sink = sink
         self.busy = busy
-        self.crawler = crawler
         self._poll: Any = None
 
     @classmethod
@@ -166,7 +166,7 @@ class SinkPipeline:
         sink = crawler.settings.get("MARKWATCH_SINK")
         if sink is None:
             raise NotConfigured("no MARKWATCH_SINK")
-        return cls(sink, crawler.settings.get("MARKWATCH_SINK_BUSY"), crawler)
+        return cls(crawler, sink, crawler.settings.get("MARKWATCH_SINK_BUSY"))
 
     def process_item(self, item: ListingItem) -> ListingItem:
         try:
@@ -177,7 +177,7 @@ class SinkPipeline:
         return item
 
     def _hold_while_busy(self) -> None:
-        if self.busy is None or self.crawler is None or self._poll is not None or not self.busy():
+        if self.busy is None or self._poll is not None or not self.busy():
             return
         self.crawler.engine.pause()
         self.crawler.stats.inc_value("markwatch/held")
@@ -185,7 +185,7 @@ class SinkPipeline:
         self._poll.start(self._POLL, now=False)
 
     def _release_when_free(self) -> None:
-        assert self.busy is not None and self.crawler is not None  # set when the poll started
+        assert self.busy is not None  # the poll starts only with it
         if not self.busy():
             self._stop_polling()
             self.crawler.engine.unpause()

@@ -264,8 +264,9 @@ class Monitor:
             interrupted = False
             try:
                 summary.crawl_stats = run_crawl(
-                    jobs, sink=sink, busy=busy if redis_url else None, browser_path=browser_path, images_dir=str(self.images_dir),
-                    proxy=proxy, redis_url=redis_url, run_key=run_key, overrides=overrides,
+                    jobs, sink=sink, busy=busy if redis_url else None, browser_path=browser_path,
+                    images_dir=str(self.images_dir), proxy=proxy, redis_url=redis_url, run_key=run_key,
+                    overrides=overrides,
                 )
                 _restore_ctrl_c()
                 # Scrapy's first Ctrl-C stops its crawlers gently ("shutdown"), the second at

@@ -214,17 +214,6 @@ def _main(config_path: str) -> int:
     config = json.loads(Path(config_path).read_text())
     out = open(config["out"], "w", encoding="utf-8")  # noqa: SIM115 - closed below, after the crawl
 
-    def sink(item: Any) -> None:
-        record = {"platform": item.platform, "listing_id": item.listing_id, "url": item.url,
-                  "rendered": item.rendered, "listing": item.listing.to_dict(), "errors": item.errors,
-                  "images": [{"url": i.url, "sha256": i.sha256, "path": i.path, "error": i.error} for i in item.images],
-                  "video_urls": list(item.video_urls),
-                  "videos": [{"url": v.url, "sha256": v.sha256, "path": v.path, "error": v.error} for v in item.videos]}
-        record["t"] = time.monotonic()
-        out.write(json.dumps(record) + "\n")
-        out.flush()
-        arrived.append(record["t"])
-
     # {"after": N, "seconds": S}: the application says it is busy from its Nth item for S
     # seconds (crawlers.pipelines.SinkPipeline pauses the crawl meanwhile).
     hold = config.get("hold")
@@ -235,12 +224,24 @@ def _main(config_path: str) -> int:
             return False
         return time.monotonic() < arrived[hold["after"] - 1] + hold["seconds"]
 
+    def sink(item: Any) -> None:
+        record = {"platform": item.platform, "listing_id": item.listing_id, "url": item.url,
+                  "rendered": item.rendered, "listing": item.listing.to_dict(), "errors": item.errors,
+                  "images": [{"url": i.url, "sha256": i.sha256, "path": i.path, "error": i.error} for i in item.images],
+                  "video_urls": list(item.video_urls),
+                  "videos": [{"url": v.url, "sha256": v.sha256, "path": v.path, "error": v.error} for v in item.videos],
+                  "t": time.monotonic()}
+        out.write(json.dumps(record) + "\n")
+        out.flush()
+        arrived.append(record["t"])
+
     jobs = [CrawlJob(**{k: tuple(v) if isinstance(v, list) else v for k, v in job.items()}) for job in config["jobs"]]
     overrides = dict(config.get("overrides") or {})
     overrides.setdefault("EXTENSIONS", {"crawlsite.ReportComponents": 0})
-    stats = run_crawl(jobs, sink=sink, busy=busy if hold else None, proxy=config.get("proxy"), images_dir=config.get("images_dir"),
-                      redis_url=config.get("redis_url"), run_key=config.get("run_key"),
-                      browser_path=config.get("browser_path"), overrides=overrides)
+    stats = run_crawl(jobs, sink=sink, busy=busy if hold else None, proxy=config.get("proxy"),
+                      images_dir=config.get("images_dir"), redis_url=config.get("redis_url"),
+                      run_key=config.get("run_key"), browser_path=config.get("browser_path"),
+                      overrides=overrides)
     out.write(json.dumps({"stats": stats}, default=str) + "\n")
     out.close()
     return 0
