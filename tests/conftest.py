@@ -63,7 +63,7 @@ def redis_url() -> Iterator[str]:
 def browser_path() -> str:
     path = find_browser()
     if path is None:
-        pytest.skip("no Chromium installed (apt-get install chromium, or set MARKWATCH_CHROMIUM)")
+        pytest.skip("no Chromium installed (apt-get install chromium-headless-shell, or set MARKWATCH_CHROMIUM)")
     return path
 
 
