@@ -5,7 +5,13 @@ the cap holds for the run as a whole rather than once per process.
 `RunPresence` keeps a process of such a run open while another still has work: the process
 that reads a search's result pages queues the sampled listings only once the last page is
 in, and a process that closed on finding the queue empty before then would leave all the
-listings to the first (bench/redis_scale.py: 157 and 0 of 157 before this)."""
+listings to the first (bench/redis_scale.py: 157 and 0 of 157 before this).
+
+`wake_engine` has the crawl look at its frontier now: Scrapy's engine takes requests from its
+scheduler when a download ends, a request is queued here or its heartbeat fires, every 5 s. A
+crawl resumed after a hold with nothing in flight, or one waiting on the shared frontier for
+another process's listings, sat until the heartbeat: each stall up to 5 s of a worker left
+without listings."""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ import time
 import uuid
 from typing import Any
 
-__all__ = ["ListingCap", "RunPresence"]
+__all__ = ["ListingCap", "RunPresence", "wake_engine"]
 
 # KEYS[1]: the run's set of claimed listing ids; ARGV: listing id, cap.
 # 1: claimed now; 0: already claimed (by any process); -1: the cap is reached.
@@ -108,3 +114,14 @@ class RunPresence:
         self._marked = 0.0
         self._redis.zremrangebyscore(self._key, "-inf", at)
         return int(self._redis.zcard(self._key)) > 0
+
+
+def wake_engine(crawler: Any) -> None:
+    """Ask the crawl's engine to take what its scheduler holds now, not at its next heartbeat.
+    Scrapy has no public call for this; the engine's own "next call" (what a finished
+    download schedules) is used where it is there, and without it the heartbeat still comes
+    (tests/test_crawl_backpressure.py fails if an upgrade takes it away)."""
+    engine = getattr(crawler, "engine", None)
+    nextcall = getattr(getattr(engine, "_slot", None), "nextcall", None)
+    if nextcall is not None:
+        nextcall.schedule()

@@ -14,6 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from twisted.internet import task
 
+from crawlers.caps import wake_engine
 from crawlers.items import ImageFile, ListingItem
 
 __all__ = ["DedupePipeline", "ImageFetchPipeline", "VideoFetchPipeline", "SinkPipeline"]
@@ -189,6 +190,7 @@ class SinkPipeline:
         if not self.busy():
             self._stop_polling()
             self.crawler.engine.unpause()
+            wake_engine(self.crawler)  # with nothing in flight, it would wait for its heartbeat
 
     def _stop_polling(self) -> None:
         if self._poll is not None:

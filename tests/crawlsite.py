@@ -235,6 +235,13 @@ def _main(config_path: str) -> int:
         out.flush()
         arrived.append(record["t"])
 
+    if config.get("heartbeat"):
+        # Scrapy's engine looks at its scheduler on its heartbeat (every 5 s) besides when a
+        # download ends: a long heartbeat shows whether markwatch wakes it when it must.
+        from scrapy.core.engine import ExecutionEngine
+
+        ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = float(config["heartbeat"])
+
     jobs = [CrawlJob(**{k: tuple(v) if isinstance(v, list) else v for k, v in job.items()}) for job in config["jobs"]]
     overrides = dict(config.get("overrides") or {})
     overrides.setdefault("EXTENSIONS", {"crawlsite.ReportComponents": 0})

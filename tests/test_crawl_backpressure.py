@@ -36,3 +36,19 @@ def test_the_crawl_pauses_while_the_application_is_busy_and_loses_nothing(tmp_pa
     # well under the hold.
     assert len(during) <= FAST["CONCURRENT_REQUESTS"] + 1, (len(during), [round(t - start, 2) for t in times])
     assert result.stats["testshop"].get("markwatch/held", 0) >= 1
+
+
+def test_a_crawl_held_with_nothing_in_flight_takes_requests_again_at_once(tmp_path: Path) -> None:
+    """Released, the crawl asks its engine for requests itself: Scrapy's engine otherwise
+    looks at its scheduler only when a download ends or on its heartbeat (every 5 s, here
+    set to 10 minutes), and a crawl held with nothing in flight would sit until then."""
+    site = LocalSite({f"/item/held-{n}": _item for n in range(ITEMS)})
+    after, seconds = 3, 1.0
+    with site.serve():
+        job = {"platform": "testshop", "start_urls": [site.url(f"/item/held-{n}") for n in range(ITEMS)],
+               "max_listings": ITEMS + 10}
+        result = run_crawl_subprocess(tmp_path, [job], overrides=FAST, hold={"after": after, "seconds": seconds},
+                                      heartbeat=600, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert sorted(item["listing_id"] for item in result.items) == sorted(f"held-{n}" for n in range(ITEMS))
+    assert result.stats["testshop"].get("markwatch/held", 0) >= 1

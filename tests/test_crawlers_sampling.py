@@ -58,7 +58,8 @@ def test_sitemap_from_robots_txt_is_sampled_within_the_cap(tmp_path: Path, demo_
 def test_processes_sharing_a_redis_frontier_keep_to_the_run_cap(tmp_path: Path, redis_url: str) -> None:
     """Two processes of one run split the result pages between them (one request at a time
     each, every page held a moment): each sees its own candidates, yet together they read
-    the run's cap of listings, each listing once."""
+    the run's cap of listings, each listing once. A process waiting on the shared frontier
+    looks at it again itself: the engines' heartbeat is set to 10 minutes here."""
     from concurrent.futures import ThreadPoolExecutor
 
     from crawlsite import LocalSite, page
@@ -84,7 +85,8 @@ def test_processes_sharing_a_redis_frontier_keep_to_the_run_cap(tmp_path: Path, 
             folder.mkdir()
         with ThreadPoolExecutor(2) as pool:
             runs = list(pool.map(lambda folder: run_crawl_subprocess(
-                folder, [job], redis_url=redis_url, run_key="test-shared-cap", overrides=overrides), folders))
+                folder, [job], redis_url=redis_url, run_key="test-shared-cap", overrides=overrides,
+                heartbeat=600, timeout=120), folders))
     assert all(run.returncode == 0 for run in runs), [run.stderr[-800:] for run in runs]
     read = [[item["listing_id"] for item in run.items] for run in runs]
     pages = [run.stats["testshop"].get("markwatch/result_pages", 0) for run in runs]

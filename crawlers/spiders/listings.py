@@ -15,12 +15,13 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
+from scrapy.utils.reactor import CallLaterOnce
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from scrapy_playwright.page import PageMethod
 
 from crawlers._videos import video_urls
 from crawlers.browser import SETTLE_MAX_MS, SETTLE_QUIET_MS, render_trouble, settle_page
-from crawlers.caps import ListingCap, RunPresence
+from crawlers.caps import ListingCap, RunPresence, wake_engine
 from crawlers.failures import READ_KEY
 from crawlers.middlewares import WAIT_KEY
 from crawlers.extract import extract_listing, looks_like_app_shell
@@ -29,6 +30,10 @@ from crawlers.marketplaces import SearchAdapter, adapter_for, listing_id_from_ur
 from crawlers.spiders._accounting import PageAccounting
 
 __all__ = ["ListingSpider"]
+
+# Waiting on a shared frontier for another process's listings: how often to look (Scrapy's
+# own heartbeat looks every 5 s, and a worker without listings waited that long).
+_RUN_POLL = 0.5
 
 
 def _browser_meta(settings: Any) -> dict[str, Any]:
@@ -80,6 +85,7 @@ class ListingSpider(PageAccounting, scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ListingSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider._stop_looking, signal=signals.spider_closed)
         crawler.signals.connect(spider._on_response, signal=signals.response_received)
         spider._connect_accounting()
         return spider
@@ -88,6 +94,14 @@ class ListingSpider(PageAccounting, scrapy.Spider):
     def presence(self) -> RunPresence | None:
         """With a shared frontier: which processes of the run still have work."""
         return RunPresence.for_spider(self)
+
+    @cached_property
+    def _look_again(self) -> CallLaterOnce[None]:
+        return CallLaterOnce(wake_engine, self.crawler)
+
+    def _stop_looking(self) -> None:
+        if "_look_again" in self.__dict__:
+            self._look_again.cancel()
 
     def _on_response(self, response: Response, request: scrapy.Request, spider: scrapy.Spider) -> None:
         if self.presence is not None:
@@ -198,8 +212,10 @@ class ListingSpider(PageAccounting, scrapy.Spider):
             raise DontCloseSpider
         if self.presence is not None and self.presence.others_busy():
             # Another process of the run is still reading result pages or listings: it may
-            # queue listings for this one to share, so wait (idle is signalled every few s).
+            # queue listings for this one to share, so wait, looking at the frontier again
+            # in a moment (each look that finds it empty signals idle, and comes back here).
             self.crawler.stats.inc_value("markwatch/waited_for_run")
+            self._look_again.schedule(_RUN_POLL)
             raise DontCloseSpider
 
     # -- parsing -----------------------------------------------------------------------
