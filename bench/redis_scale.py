@@ -1,7 +1,7 @@
 """One run split over processes: `markwatch crawl --redis-url` (scrapy-redis frontier on a real
 redis-server) into one PostgreSQL database, with 1 and then 2 processes, on the demo market.
 
-    .venv/bin/python bench/redis_scale.py [--scale 1] [--platform bazaar] [--processes 1 2] [--no-pin]
+    .venv/bin/python bench/redis_scale.py [--scale 1] [--platform bazaar] [--processes 1 2] [--rounds 1] [--no-pin]
 
 Each process crawls, stores and assesses with one assessment worker (MARKWATCH_WORKERS=1),
 and is held to a core of its own (with its worker and its Chromium: the CPU affinity set at
@@ -28,6 +28,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -79,8 +80,11 @@ def _stored(url: str, platform: str) -> tuple[int, int, int]:
 
 
 def measure(*, scale: float = 1.0, platform: str = "bazaar",
-            processes: tuple[int, ...] = (1, 2), pin: bool = True) -> list[dict[str, float]]:
-    """Print one row per process count; return them (empty when Redis or PostgreSQL cannot start)."""
+            processes: tuple[int, ...] = (1, 2), pin: bool = True, rounds: int = 1) -> list[dict[str, float]]:
+    """Print one row per run; return one per process count (empty when Redis or PostgreSQL
+    cannot start). With several `rounds` the process counts take turns (1, 2, 1, 2, ...) and
+    each count's figure is its median run: this machine's speed drifts by a fifth within an
+    hour, and one run of each, minutes apart, measured the drift as much as the scaling."""
     from monitor.browser import find_chromium
     from monitor.demo_market.catalog import default_brand_dir
 
@@ -116,9 +120,9 @@ def measure(*, scale: float = 1.0, platform: str = "bazaar",
             from monitor.registry import load_registry
 
             Assessor(load_registry(brand))
-            first: float | None = None
-            for n in processes:
-                url = _database(pg_url, f"scale_{n}")
+            runs: list[dict[str, float]] = []
+            for i, n in enumerate(n for _ in range(max(1, rounds)) for n in processes):
+                url = _database(pg_url, f"scale_{i}_{n}")  # a database of its own each run
                 with tempfile.TemporaryDirectory() as tmp:
                     cmd = [sys.executable, "-m", "monitor.cli", "crawl", "--brand", str(brand), "--db", url,
                            "--base-url", base, "--platform", platform, "--delay", "0",
@@ -139,11 +143,25 @@ def measure(*, scale: float = 1.0, platform: str = "bazaar",
                 seen = [int(m.group(1)) if (m := re.search(r"(\d+) listings seen", out)) else -1 for out, _ in outputs]
                 stored, distinct, assessed = _stored(url, platform)
                 cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
-                first = first or wall
-                rows.append({"processes": n, "pinned": float(pin), "wall s": wall, "cpu s": cpu, "stored": stored, "distinct": distinct,
-                             "read": sum(seen), "speed-up": first / wall})
+                # this round's first process count, the run just before (or this one)
+                first = runs[-(len(runs) % len(processes))]["wall s"] if len(runs) % len(processes) else wall
+                runs.append({"processes": n, "pinned": float(pin), "wall s": wall, "cpu s": cpu, "stored": stored,
+                             "distinct": distinct, "read": sum(seen)})
                 print(f"{n:>9}{wall:>9.1f}{cpu:>9.1f}{stored:>8}{distinct:>10}{assessed:>10}{'/'.join(map(str, seen)):>16}"
                       f"{sum(seen):>13}{stored / wall:>12.2f}{first / wall:>9.2f}x")
+            for n in processes:
+                mine = sorted((r for r in runs if r["processes"] == n), key=lambda r: r["wall s"])
+                mid = mine[len(mine) // 2] if len(mine) % 2 else dict(mine[len(mine) // 2],
+                                                                      **{"wall s": statistics.median(r["wall s"] for r in mine)})
+                # a listing read twice in any run shows in the figure kept
+                twice = next((r for r in mine if not r["read"] == r["stored"] == r["distinct"]), mid)
+                rows.append({**mid, "read": twice["read"], "stored": twice["stored"], "distinct": twice["distinct"],
+                             "runs": float(len(mine))})
+            for row in rows:
+                row["speed-up"] = rows[0]["wall s"] / row["wall s"]
+            if rounds > 1:
+                print(f"\nmedian of {rounds} rounds: " + ", ".join(
+                    f"{r['processes']:.0f} -> {r['wall s']:.1f} s (x{r['speed-up']:.2f})" for r in rows))
             print("\n(read in all = stored = distinct: no listing was read or stored twice; the CPU figure includes each process's start,"
                   " its loading of the cached brand index and its worker)")
         finally:
@@ -165,10 +183,13 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="the demo market's catalogue, times the demo's")
     parser.add_argument("--platform", default="bazaar")
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the process counts in turn this many times; each count's figure is its median")
     parser.add_argument("--no-pin", dest="pin", action="store_false",
                         help="let every process use every core (one process then already uses both here)")
     args = parser.parse_args()
-    return 0 if measure(scale=args.scale, platform=args.platform, processes=tuple(args.processes), pin=args.pin) else 1
+    return 0 if measure(scale=args.scale, platform=args.platform, processes=tuple(args.processes), pin=args.pin,
+                            rounds=args.rounds) else 1
 
 
 if __name__ == "__main__":
