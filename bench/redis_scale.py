@@ -143,7 +143,7 @@ def measure(*, scale: float = 1.0, platform: str = "bazaar",
                 seen = [int(m.group(1)) if (m := re.search(r"(\d+) listings seen", out)) else -1 for out, _ in outputs]
                 stored, distinct, assessed = _stored(url, platform)
                 cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
-                # this round's first process count, the run just before (or this one)
+                # the speed-up over this round's first run (this one, when it is the first)
                 first = runs[-(len(runs) % len(processes))]["wall s"] if len(runs) % len(processes) else wall
                 runs.append({"processes": n, "pinned": float(pin), "wall s": wall, "cpu s": cpu, "stored": stored,
                              "distinct": distinct, "read": sum(seen)})
