@@ -28,7 +28,6 @@ import os
 import re
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -83,7 +82,7 @@ def measure(*, scale: float = 1.0, platform: str = "bazaar",
             processes: tuple[int, ...] = (1, 2), pin: bool = True, rounds: int = 1) -> list[dict[str, float]]:
     """Print one row per run; return one per process count (empty when Redis or PostgreSQL
     cannot start). With several `rounds` the process counts take turns (1, 2, 1, 2, ...) and
-    each count's figure is its median run: this machine's speed drifts by a fifth within an
+    each count's figure is its median run (the lower of the middle two for an even count): this machine's speed drifts by a fifth within an
     hour, and one run of each, minutes apart, measured the drift as much as the scaling."""
     from monitor.browser import find_chromium
     from monitor.demo_market.catalog import default_brand_dir
@@ -143,16 +142,15 @@ def measure(*, scale: float = 1.0, platform: str = "bazaar",
                 seen = [int(m.group(1)) if (m := re.search(r"(\d+) listings seen", out)) else -1 for out, _ in outputs]
                 stored, distinct, assessed = _stored(url, platform)
                 cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
-                # the speed-up over this round's first run (this one, when it is the first)
-                first = runs[-(len(runs) % len(processes))]["wall s"] if len(runs) % len(processes) else wall
+                if i % len(processes) == 0:
+                    first = wall  # each row's speed-up is over its round's first run
                 runs.append({"processes": n, "pinned": float(pin), "wall s": wall, "cpu s": cpu, "stored": stored,
                              "distinct": distinct, "read": sum(seen)})
                 print(f"{n:>9}{wall:>9.1f}{cpu:>9.1f}{stored:>8}{distinct:>10}{assessed:>10}{'/'.join(map(str, seen)):>16}"
                       f"{sum(seen):>13}{stored / wall:>12.2f}{first / wall:>9.2f}x")
             for n in processes:
                 mine = sorted((r for r in runs if r["processes"] == n), key=lambda r: r["wall s"])
-                mid = mine[len(mine) // 2] if len(mine) % 2 else dict(mine[len(mine) // 2],
-                                                                      **{"wall s": statistics.median(r["wall s"] for r in mine)})
+                mid = mine[(len(mine) - 1) // 2]  # the median run (the lower one of an even count)
                 # a listing read twice in any run shows in the figure kept
                 twice = next((r for r in mine if not r["read"] == r["stored"] == r["distinct"]), mid)
                 rows.append({**mid, "read": twice["read"], "stored": twice["stored"], "distinct": twice["distinct"],
@@ -184,7 +182,7 @@ def main() -> int:
     parser.add_argument("--platform", default="bazaar")
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=1,
-                        help="run the process counts in turn this many times; each count's figure is its median")
+                        help="run the process counts in turn this many times; each count's figure is its median run")
     parser.add_argument("--no-pin", dest="pin", action="store_false",
                         help="let every process use every core (one process then already uses both here)")
     args = parser.parse_args()

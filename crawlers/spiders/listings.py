@@ -45,6 +45,7 @@ def _browser_meta(settings: Any) -> dict[str, Any]:
 
 class ListingSpider(PageAccounting, scrapy.Spider):
     name = "listings"
+    _look_again: CallLaterOnce[None]
 
     def __init__(
         self,
@@ -85,7 +86,9 @@ class ListingSpider(PageAccounting, scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ListingSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
-        crawler.signals.connect(spider._stop_looking, signal=signals.spider_closed)
+        # waiting on a shared frontier: a look at it again in a moment (see _on_idle)
+        spider._look_again = CallLaterOnce(wake_engine, crawler)
+        crawler.signals.connect(spider._look_again.cancel, signal=signals.spider_closed)
         crawler.signals.connect(spider._on_response, signal=signals.response_received)
         spider._connect_accounting()
         return spider
@@ -94,14 +97,6 @@ class ListingSpider(PageAccounting, scrapy.Spider):
     def presence(self) -> RunPresence | None:
         """With a shared frontier: which processes of the run still have work."""
         return RunPresence.for_spider(self)
-
-    @cached_property
-    def _look_again(self) -> CallLaterOnce[None]:
-        return CallLaterOnce(wake_engine, self.crawler)
-
-    def _stop_looking(self) -> None:
-        if "_look_again" in self.__dict__:
-            self._look_again.cancel()
 
     def _on_response(self, response: Response, request: scrapy.Request, spider: scrapy.Spider) -> None:
         if self.presence is not None:
