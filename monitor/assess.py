@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,11 +19,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
+from PIL import Image
+
 import matchers.image
 from matchers import risk as risk_mod
 from matchers import signals
 from matchers.errors import ImageError, MatcherConfigError, OcrUnavailableError
-from matchers.image import ImageIndex, read_text, words_as_text
+from matchers.image import ImageIndex, open_image, read_text, words_as_text
 from matchers.claims import Claim, ClaimHit, ClaimIndex, Element
 from matchers.copy import CopyHit, CopyIndex
 from matchers.design import DESIGN_THRESHOLD, DesignHit, DesignIndex
@@ -45,6 +48,11 @@ OCR_PHOTOS = 2    # photos of a listing whose words are read, main first
 # re-uploaded under another address). A few hundred bytes an entry.
 PHOTO_MEMO = 4096
 _T = TypeVar("_T")
+# A listing's photos are decoded once for all the routes that look at them (image matching,
+# reading words, design shapes), up to this many pixels a photo and in all: larger photos
+# are left to each route, which decodes a JPEG at the fraction of its size it needs.
+SHARED_PHOTO_PIXELS = 4_000_000
+SHARED_LISTING_PIXELS = 16_000_000
 # A claim most of whose elements are shown is worth a look: two thirds of them, at least two.
 MOST_ELEMENTS = 2 / 3
 MOST_SCORE = 0.6  # the finding score of such a claim (all elements: 1.0)
@@ -84,6 +92,56 @@ def _photo_error(index: int, image: Any, exc: Exception) -> str:
         text = text.replace(f" ({path})", "").replace(path, Path(path).name)
         return f"photo {index + 1} ({Path(path).name}): {text}"
     return f"photo {index + 1}: {text}"
+
+
+class _Photo:
+    """One listing photo as the routes see it: its bytes' digest taken once, and its pixels
+    decoded once for every route while they fit the listing's budget (`budget`, pixels
+    left, shared by its photos). A photo that cannot be decoded raises the same error to
+    each route, so each records it as it did with the file."""
+
+    __slots__ = ("source", "_digest", "_decoded", "_error", "_budget", "_max_pixels")
+
+    def __init__(self, source: Any, budget: list[int], max_pixels: int) -> None:
+        self.source = source
+        self._digest: str | None | bool = False  # False: not taken yet
+        self._decoded: Any = None
+        self._error: ImageError | None = None
+        self._budget = budget
+        self._max_pixels = max_pixels
+
+    @property
+    def digest(self) -> str | None:
+        if self._digest is False:
+            self._digest = _content_digest(self.source)
+        return self._digest  # type: ignore[return-value]
+
+    def pixels(self) -> Any:
+        """The decoded photo, or its source for a route to decode itself (a photo too large
+        to keep, or one this cannot open: the route then says why)."""
+        if self._error is not None:
+            raise self._error
+        if self._decoded is not None:
+            return self._decoded
+        if not isinstance(self.source, (str, os.PathLike)):
+            return self.source
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                with Image.open(self.source) as header:  # reads the size only
+                    width, height = header.size
+        except (OSError, ValueError, Image.DecompressionBombError):
+            return self.source
+        if width * height > min(SHARED_PHOTO_PIXELS, self._budget[0]):
+            return self.source
+        try:
+            decoded = open_image(self.source, max_pixels=self._max_pixels)
+        except ImageError as exc:
+            self._error = exc
+            raise
+        self._budget[0] -= width * height
+        self._decoded = decoded
+        return decoded
 
 
 @functools.cache
@@ -404,7 +462,7 @@ class Assessor:
                 self.asset_errors.append(f"{path}: {exc}")
         return index
 
-    def _design_findings(self, item: ListingText, images: Sequence[Any], *, brand_named: bool = False,
+    def _design_findings(self, item: ListingText, images: Sequence[_Photo], *, brand_named: bool = False,
                          ) -> tuple[list[signals.Finding], list[tuple[int, DesignHit]], list[str]]:
         """A finding for each registered design whose shape a listing photo shows, when the
         design is in force where the marketplace sells; a note for one that is not."""
@@ -413,7 +471,7 @@ class Assessor:
         best: dict[Any, tuple[int, DesignHit]] = {}
         for n, image in enumerate(images):
             try:
-                hits = self._photo(image, "designs", lambda: tuple(self.designs.query(image, limit=None)))
+                hits = self._photo(image, "designs", lambda: tuple(self.designs.query(image.pixels(), limit=None)))
             except ImageError:
                 continue  # the image matcher has already recorded why
             for hit in hits:
@@ -501,11 +559,11 @@ class Assessor:
             findings += signals.replica_wording(text, field=name)
         return findings, hits_by_field
 
-    def _photo(self, image: Any, route: str, compute: Callable[[], _T]) -> _T:
+    def _photo(self, image: _Photo, route: str, compute: Callable[[], _T]) -> _T:
         """`compute()` for this photo and route, or what it gave for a photo of the same
         bytes earlier: the same photo on many listings is matched once. A photo that
         cannot be read raises each time, so every listing records its own error."""
-        digest = _content_digest(image)
+        digest = image.digest
         if digest is None:
             return compute()
         key = (digest, route)
@@ -519,7 +577,7 @@ class Assessor:
             self._photo_memo.popitem(last=False)
         return value
 
-    def _image_findings(self, images: Iterable[Any], *, tied: bool = False,
+    def _image_findings(self, images: Iterable[_Photo], *, tied: bool = False,
                         ) -> tuple[list[signals.Finding], list[Any], list[str]]:
         """Registered images in the listing's photos. The logo search (SIFT, about half of a
         photo's matching cost) runs on the main photo, and on a later photo only while
@@ -535,12 +593,12 @@ class Assessor:
             try:
                 logos = self.every_photo or index == 0 or not (tied or hits)
                 found = self._photo(image, f"images/{logos}",
-                                    lambda: tuple(self.images.query(image, limit=5, logos=logos)))
+                                    lambda: tuple(self.images.query(image.pixels(), limit=5, logos=logos)))
                 for h in found:  # a photo shown twice is cited where it is first
                     photo_of.setdefault(id(h), index)
                 hits += found
             except ImageError as exc:
-                errors.append(_photo_error(index, image, exc))
+                errors.append(_photo_error(index, image.source, exc))
         best: dict[str, Any] = {}
         for hit in hits:
             if hit.key not in best or hit.score > best[hit.key].score:
@@ -561,7 +619,7 @@ class Assessor:
         photo matched a registered image."""
         return bool(image_hits) or cls._names_a_mark(mark_hits)
 
-    def _ocr_findings(self, images: Sequence[Any]) -> tuple[list[signals.Finding], list[tuple[str, MarkHit]], list[str]]:
+    def _ocr_findings(self, images: Sequence[_Photo]) -> tuple[list[signals.Finding], list[tuple[str, MarkHit]], list[str]]:
         """Marks printed in the images: OCR words fed to the same text matcher, photo by
         photo until one names a mark outright (the listing is then tied to the brand)."""
         findings: list[signals.Finding] = []
@@ -571,7 +629,7 @@ class Assessor:
             if self._names_a_mark(hits_found):
                 break
             try:
-                words = self._photo(image, "words", lambda: tuple(read_text(image)))
+                words = self._photo(image, "words", lambda: tuple(read_text(image.pixels())))
             except OcrUnavailableError as exc:
                 self.ocr = False  # say it once, then carry on without OCR
                 return findings, hits_found, [str(exc)]
@@ -608,7 +666,8 @@ class Assessor:
     # -- the whole assessment ------------------------------------------------------------
 
     def assess(self, item: ListingText, images: Iterable[Any] = (), videos: Iterable[Any] = ()) -> Assessment:
-        images = list(images)
+        budget = [SHARED_LISTING_PIXELS]
+        images = [_Photo(image, budget, self.images.max_pixels) for image in images]
         findings, mark_hits = self._text_findings(item)
         image_found, image_hits, image_errors = self._image_findings(
             images, tied=self._names_a_mark(mark_hits))
