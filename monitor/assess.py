@@ -33,6 +33,7 @@ from matchers.errors import VideoError
 from matchers.video import FrameHit, key_frames, match_frames
 from matchers.text import Mark, MarkHit, MarkMatcher
 from monitor._files import cache_dir, held
+from monitor.platforms import PLATFORM_JURISDICTION
 from monitor.registry import Product, Registry, video_of_frame
 
 __all__ = ["ListingText", "Assessment", "Assessor", "default_image_cache", "claim_index", "copy_index",
@@ -384,8 +385,6 @@ class Assessor:
     def _marketplace_country(self, platform: str) -> str | None:
         if self.country:
             return self.country.upper()
-        from monitor.takedown import PLATFORM_JURISDICTION
-
         return self.registry.watch_country(platform) or PLATFORM_JURISDICTION.get(platform)
 
     def _claim_findings(self, item: ListingText, *, brand_named: bool = False,

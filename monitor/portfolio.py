@@ -367,7 +367,7 @@ def _coverage_row(market: str, country: str | None, listings: int, classes: froz
 def coverage(db: Database, registry: Registry, brand_id: int | None, today: dt.date | None = None) -> list[MarketCoverage]:
     """Per market where flagged listings were found, and per watch entry, whether a live
     registration covers its country for the goods sold there: uncovered markets first."""
-    from monitor.takedown import PLATFORM_JURISDICTION
+    from monitor.platforms import PLATFORM_JURISDICTION
 
     today = today or dt.date.today()
     home = {**PLATFORM_JURISDICTION, **{e.platform: e.country for e in registry.watch if e.country}}
