@@ -17,9 +17,10 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.assess import Assessment, Assessor, ListingText
+if TYPE_CHECKING:
+    from monitor.assess import Assessment, Assessor, ListingText
 
 __all__ = ["default_workers", "AssessPool"]
 
@@ -99,6 +100,8 @@ def _start(settings: dict[str, Any]) -> None:
 
     threading.Thread(target=leave_with_parent, name="markwatch-parent-watch", daemon=True).start()
     _keep_freed_memory_for_reuse()
+    from monitor.assess import Assessor  # here: a parent can start its pool before loading the matchers
+
     _assessor = Assessor(**settings)
 
 

@@ -5,28 +5,30 @@ against the catalog's truth."""
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import select
-
+from monitor._workers import AssessPool, default_workers
 from monitor.browser import Browser, find_chromium
-from monitor.db import Database
 from monitor.demo_market.catalog import SMALL_SCALE, build_catalog, default_brand_dir
 from monitor.errors import MarkwatchError
-from monitor.digest import collect_digest, write_digest
-from monitor.models import Case, Listing
 from monitor.registry import load_registry
-from monitor.run import Monitor, Progress, RunSummary
-from monitor.takedown import draft_takedowns
+
+if TYPE_CHECKING:
+    from monitor.run import Progress, RunSummary
+
+# The crawler, database, digest and drafting modules are imported in run_demo, once the
+# assessment workers and the market have started: they load the matchers and the catalogue
+# while this process loads the rest (about 2 s on one core otherwise).
 
 __all__ = ["DEMO_CRAWL_SETTINGS", "DemoResult", "run_demo"]
 
@@ -42,14 +44,17 @@ DEMO_CRAWL_SETTINGS: dict[str, Any] = {
 
 
 @contextmanager
-def market_process(*, small: bool = False) -> Iterator[str]:
+def market_process(*, small: bool = False) -> Iterator[Callable[[], str]]:
     """The demo market in a process of its own (so serving it does not compete with the
-    crawler for one interpreter); yields its base URL. The market stops when its stdin
-    closes, so it goes with us even when we are killed."""
+    crawler for one interpreter); yields a function that waits for it to listen and gives
+    its base URL, so the caller readies the rest while the market starts. The market stops
+    when its stdin closes, so it goes with us even when we are killed."""
     log = tempfile.TemporaryFile(mode="w+")
     args = [sys.executable, "-m", "monitor.demo_market", "--until-stdin-closes"] + (["--small"] if small else [])
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
-    try:
+
+    @functools.cache
+    def base_url() -> str:
         line = proc.stdout.readline() if proc.stdout else ""
         found = re.search(r"https?://[\w.:\[\]-]+", line)
         if not found:
@@ -57,7 +62,10 @@ def market_process(*, small: bool = False) -> Iterator[str]:
             log.seek(0)
             problem = log.read().strip().splitlines()[-1:] or [line]
             raise MarkwatchError(f"the demo market did not start: {problem[0][-300:]}")
-        yield found.group(0)
+        return found.group(0)
+
+    try:
+        yield base_url
     finally:
         log.close()
         if proc.stdin:
@@ -108,18 +116,33 @@ def run_demo(out_dir: str | Path, *, progress: Progress | None = None,
     browser = browser or find_chromium()
     if progress:
         progress("browser", {"text": browser.describe()})
-    catalog = build_catalog(scale=SMALL_SCALE if small else 1.0)
-    db = Database(db_url or f"sqlite:///{out / 'markwatch.db'}")
-    monitor = Monitor(registry, db, images_dir=out / "images", progress=progress)
-    monitor.start_workers()  # they build their indexes while the market starts
+    workers = default_workers()
+    pool = AssessPool({"registry": registry}, workers) if workers > 1 else None
+    monitor = None
     try:
-        with market_process(small=small) as base_url:
+        with market_process(small=small) as market_url:
+            from monitor.db import Database
+            from monitor.run import Monitor
+
+            catalog = build_catalog(scale=SMALL_SCALE if small else 1.0)
+            db = Database(db_url or f"sqlite:///{out / 'markwatch.db'}")
+            monitor = Monitor(registry, db, images_dir=out / "images", progress=progress, workers=workers, pool=pool)
+            base_url = market_url()
             if progress:
                 progress("market", {"url": base_url, "listings": len(catalog.listings)})
             summary = monitor.crawl(base_url=base_url, browser_path=browser.path,
                                     overrides=DEMO_CRAWL_SETTINGS)
     finally:
-        monitor.close()
+        if monitor is not None:
+            monitor.close()
+        elif pool is not None:
+            pool.close(wait=False)
+    from sqlmodel import select
+
+    from monitor.digest import collect_digest, write_digest
+    from monitor.models import Case, Listing
+    from monitor.takedown import draft_takedowns
+
     brand_id = monitor.brand.id
     truth = catalog.truth()
     with db.session() as s:

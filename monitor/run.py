@@ -120,7 +120,8 @@ class Monitor:
     """A brand's registry and database, ready to run crawls and assessments."""
 
     def __init__(self, registry: Registry, db: Database, *, images_dir: str | Path,
-                 progress: Progress | None = None, workers: int | None = None) -> None:
+                 progress: Progress | None = None, workers: int | None = None,
+                 pool: AssessPool | None = None) -> None:
         self.registry = registry
         self.db = db
         self.images_dir = Path(images_dir)
@@ -129,7 +130,12 @@ class Monitor:
         self._assessor: Assessor | None = None
         # Processes that assess listings (1: in this process, on a thread beside the crawl).
         self.workers = workers if workers is not None else default_workers()
-        self._pool: AssessPool | None = None
+        # `pool`: workers the caller started for this registry before building the rest (the
+        # demo starts them first, so they load the matchers while it loads the crawler); the
+        # Monitor closes them.
+        self._pool: AssessPool | None = pool
+        if pool is not None:
+            self.workers = pool.workers
         self.review_url: str | None = None  # linked from alerts when set
         self._alerter: Alerter | None = None
 
