@@ -133,8 +133,10 @@ def run_demo(out_dir: str | Path, *, progress: Progress | None = None,
             summary = monitor.crawl(base_url=base_url, browser_path=browser.path,
                                     overrides=DEMO_CRAWL_SETTINGS)
     finally:
+        # Every listing is assessed once the crawl returns: the workers exit (a few tenths of
+        # a second) while this process writes the digest and the drafts.
         if monitor is not None:
-            monitor.close()
+            monitor.close(wait=False)
         elif pool is not None:
             pool.close(wait=False)
     from sqlmodel import select

@@ -448,8 +448,9 @@ class Monitor:
         if self._pool is None and self.workers > 1:
             self._pool = AssessPool({"registry": self.registry}, self.workers)
 
-    def close(self) -> None:
-        """Stop the worker processes (a Monitor may be used again: they start on demand)."""
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the worker processes (a Monitor may be used again: they start on demand);
+        `wait=False` returns while they exit, their work being done."""
         if self._pool is not None:
-            self._pool.close()
+            self._pool.close(wait=wait)
             self._pool = None
