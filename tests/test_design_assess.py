@@ -115,3 +115,65 @@ def test_an_unrelated_or_corrupt_video(assessor: Assessor, tmp_path: Path) -> No
     result = assessor.assess(_item(), [], [own, broken])
     assert result.findings == () and not result.related
     assert len(result.image_errors) == 1 and "broken.mp4" in result.image_errors[0]
+
+
+def _decoding_spied(monkeypatch: pytest.MonkeyPatch) -> tuple[list[object], list[str]]:
+    """What monitor.assess decodes, and the kind of image each route's words reader gets."""
+    import monitor.assess as assess_mod
+
+    decoded: list[object] = []
+    read: list[str] = []
+    real_open, real_read = assess_mod.open_image, assess_mod.read_text
+
+    def open_image(source, **kw):  # type: ignore[no-untyped-def]
+        decoded.append(source)
+        return real_open(source, **kw)
+
+    def read_text(image, **kw):  # type: ignore[no-untyped-def]
+        read.append(type(image).__name__)
+        return real_read(image, **kw)
+
+    monkeypatch.setattr(assess_mod, "open_image", open_image)
+    monkeypatch.setattr(assess_mod, "read_text", read_text)
+    return decoded, read
+
+
+def _reading(tmp_path: Path) -> Assessor:
+    """An assessor of the brand with designs, reading words too (the tests' default is off)."""
+    return Assessor(load_registry(brand_with_designs(DEMO_BRAND, tmp_path / "brand")), image_cache=None, ocr=True)
+
+
+def _two_photos(tmp_path: Path) -> list[Path]:
+    other, copy = tmp_path / "kettle.jpg", tmp_path / "copy.jpg"
+    other.write_bytes(photo(kettle()))
+    copy.write_bytes(photo(bottle(), scale=0.7, mirror=True, angle=6, ground="gradient"))
+    return [other, copy]
+
+
+def test_every_route_shares_one_decode_of_each_photo_and_finds_the_same(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = _two_photos(tmp_path)
+    decoded, read = _decoding_spied(monkeypatch)
+    shared = _reading(tmp_path / "a").assess(_item(), paths)
+    assert decoded == paths  # each photo once, for the image, words and design routes
+    assert read == ["Image", "Image"]  # the words were read off the shared decode, on both photos
+    assert [n for n, _ in shared.design_hits] == [1]
+    # The same photos as bytes: each route decodes them itself (a fresh assessor: no memo).
+    decoded.clear()
+    own = _reading(tmp_path / "b").assess(_item(), [p.read_bytes() for p in paths])
+    assert decoded == [] and read[2:] == ["bytes", "bytes"]
+    assert own.findings == shared.findings and own.design_hits == shared.design_hits
+    assert own.risk == shared.risk
+
+
+def test_a_photo_over_the_shared_budget_is_left_to_each_route(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import monitor.assess as assess_mod
+
+    paths = _two_photos(tmp_path)
+    decoded, read = _decoding_spied(monkeypatch)
+    within = _reading(tmp_path / "a").assess(_item(), paths)
+    monkeypatch.setattr(assess_mod, "SHARED_PHOTO_PIXELS", 100)
+    decoded.clear()
+    over = _reading(tmp_path / "b").assess(_item(), paths)
+    assert decoded == [] and read[2:] == ["PosixPath", "PosixPath"]
+    assert over.findings == within.findings and over.design_hits == within.design_hits
