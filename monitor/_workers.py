@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from monitor.assess import Assessment, Assessor, ListingText
+    from monitor.registry import Registry
 
-__all__ = ["default_workers", "AssessPool"]
+__all__ = ["default_workers", "AssessPool", "assess_pool"]
 
 _assessor: Assessor | None = None
 
@@ -139,3 +140,9 @@ class AssessPool:
 
     def close(self, *, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def assess_pool(registry: Registry, workers: int) -> AssessPool | None:
+    """`workers` processes assessing listings against `registry`, or None for one (a single
+    worker assesses in the caller's process, on a thread beside the crawl)."""
+    return AssessPool({"registry": registry}, workers) if workers > 1 else None

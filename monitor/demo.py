@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from monitor._workers import AssessPool, default_workers
+from monitor._workers import assess_pool, default_workers
 from monitor.browser import Browser, find_chromium
 from monitor.demo_market.catalog import SMALL_SCALE, build_catalog, default_brand_dir
 from monitor.errors import MarkwatchError
@@ -116,8 +116,7 @@ def run_demo(out_dir: str | Path, *, progress: Progress | None = None,
     browser = browser or find_chromium()
     if progress:
         progress("browser", {"text": browser.describe()})
-    workers = default_workers()
-    pool = AssessPool({"registry": registry}, workers) if workers > 1 else None
+    pool = assess_pool(registry, default_workers())
     monitor = None
     try:
         with market_process(small=small) as market_url:
@@ -126,7 +125,7 @@ def run_demo(out_dir: str | Path, *, progress: Progress | None = None,
 
             catalog = build_catalog(scale=SMALL_SCALE if small else 1.0)
             db = Database(db_url or f"sqlite:///{out / 'markwatch.db'}")
-            monitor = Monitor(registry, db, images_dir=out / "images", progress=progress, workers=workers, pool=pool)
+            monitor = Monitor(registry, db, images_dir=out / "images", progress=progress, pool=pool)
             base_url = market_url()
             if progress:
                 progress("market", {"url": base_url, "listings": len(catalog.listings)})

@@ -33,7 +33,7 @@ from crawlers.settings import DEFAULTS as CRAWL_DEFAULTS
 from matchers.errors import ImageError
 from matchers.image import hash_image
 from monitor.alerts import Alerter
-from monitor._workers import AssessPool, default_workers
+from monitor._workers import AssessPool, assess_pool, default_workers
 from monitor.assess import Assessment, Assessor, ListingText
 from monitor.db import Database, ListingInput
 from monitor.errors import CrawlError
@@ -129,13 +129,13 @@ class Monitor:
         self.brand = self._sync_brand()
         self._assessor: Assessor | None = None
         # Processes that assess listings (1: in this process, on a thread beside the crawl).
-        self.workers = workers if workers is not None else default_workers()
         # `pool`: workers the caller started for this registry before building the rest (the
         # demo starts them first, so they load the matchers while it loads the crawler); the
         # Monitor closes them.
         self._pool: AssessPool | None = pool
         if pool is not None:
-            self.workers = pool.workers
+            workers = pool.workers
+        self.workers = workers if workers is not None else default_workers()
         self.review_url: str | None = None  # linked from alerts when set
         self._alerter: Alerter | None = None
 
@@ -445,8 +445,8 @@ class Monitor:
         self._open_pool()
 
     def _open_pool(self) -> None:
-        if self._pool is None and self.workers > 1:
-            self._pool = AssessPool({"registry": self.registry}, self.workers)
+        if self._pool is None:
+            self._pool = assess_pool(self.registry, self.workers)
 
     def close(self, *, wait: bool = True) -> None:
         """Stop the worker processes (a Monitor may be used again: they start on demand);
